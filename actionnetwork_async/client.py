@@ -1,0 +1,99 @@
+"""The client: one transport (session + limiter + retries) and the HAL walker over it."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+
+import aiohttp
+import attrs
+
+from .errors import ConfigurationError
+from .limiter import AioRateLimiter, RateLimiter, Unlimited
+from .retry import RetryPolicy
+from .sansio import REDACTED
+from .transport import USER_AGENT, Transport
+from .walker import HalWalker
+
+__all__ = ["API_KEY_ENV", "DEFAULT_BASE_URL", "DEFAULT_PREFETCH", "ActionNetwork"]
+
+DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
+API_KEY_ENV = "ACTION_NETWORK_API_KEY"
+#: Pages in flight at once: keeps 4 requests/s busy with up to ~1.25 s of latency per page.
+DEFAULT_PREFETCH = 5
+
+
+class ActionNetwork:
+    """An Action Network API v2 client; safe to share between many tasks.
+
+    ``rate_limit`` (requests per second, default the API's 4) builds the one limiter every
+    request of this client waits on; pass ``limiter=`` instead to share one between clients, or
+    ``rate_limit=None`` for none. The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        rate_limit: float | None = 4.0,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
+        max_tries: int | None = None,
+        max_time: float | None = None,
+        timeout: float = 30.0,
+        prefetch: int = DEFAULT_PREFETCH,
+        session: aiohttp.ClientSession | None = None,
+        max_connections: int = 16,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
+        if not api_key:
+            raise ConfigurationError(
+                f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable"
+            )
+        if limiter is None:
+            limiter = Unlimited() if rate_limit is None else AioRateLimiter(rate_limit)
+        policy = retry or RetryPolicy()
+        if max_tries is not None or max_time is not None:
+            policy = attrs.evolve(
+                policy,
+                max_tries=max_tries if max_tries is not None else policy.max_tries,
+                max_time=max_time if max_time is not None else policy.max_time,
+            )
+        if not base_url.endswith("/"):
+            base_url += "/"
+        self.base_url = base_url
+        self.transport = Transport(
+            api_key,
+            limiter=limiter,
+            retry=policy,
+            session=session,
+            timeout=timeout,
+            max_connections=max_connections,
+            user_agent=user_agent,
+        )
+        self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)
+
+    def __repr__(self) -> str:
+        return f"ActionNetwork(base_url={self.base_url!r}, api_key={REDACTED!r})"
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The limiter every request of this client waits on."""
+        return self.transport.limiter
+
+    async def aclose(self) -> None:
+        """Close the HTTP session (unless it was passed in)."""
+        await self.transport.aclose()
+
+    async def __aenter__(self) -> ActionNetwork:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,182 @@
+"""HAL resources: properties, links, embedded resources and curies, parsed without I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+
+from ..errors import HALError, LinkNotFoundError
+from .links import Link, Links, parse_link, parse_links, resolve_rel, warn_if_deprecated
+
+__all__ = ["Embedded", "Resource", "parse_resource"]
+
+
+@attrs.frozen
+class Embedded:
+    """The embedded resources of one rel, remembering single object versus array."""
+
+    items: tuple[Resource, ...]
+    is_array: bool
+
+    def __iter__(self) -> Iterator[Resource]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Resource:
+        return self.items[index]
+
+
+@attrs.frozen(repr=False)
+class Resource:
+    """A parsed HAL resource.
+
+    ``data`` holds its properties (everything but ``_links`` and ``_embedded``); ``url`` is the
+    URL of the document it came from, against which relative hrefs were resolved.
+    """
+
+    data: Mapping[str, Any]
+    links: Mapping[str, Links]
+    embedded: Mapping[str, Embedded]
+    curies: Mapping[str, Link]
+    url: str | None = None
+
+    def __repr__(self) -> str:
+        return f"<Resource {self.self_href or self.url or '(no url)'}>"
+
+    # -- properties -------------------------------------------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        return self.data[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.data
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """A property, or ``default`` when absent."""
+        return self.data.get(key, default)
+
+    @property
+    def self_href(self) -> str | None:
+        """The resolved href of the ``self`` link, if the resource has one."""
+        group = self.links.get("self")
+        return group[0].href if group else None
+
+    def identifier(self, system: str = "action_network") -> str | None:
+        """The id this resource has in ``system`` (``identifiers`` entry without its prefix)."""
+        prefix = system + ":"
+        for ident in self.data.get("identifiers") or ():
+            if isinstance(ident, str) and ident.startswith(prefix):
+                return ident[len(prefix) :]
+        return None
+
+    # -- links ------------------------------------------------------------------------------
+    def resolve_link_rel(self, rel: str) -> str | None:
+        """The rel present in ``_links`` that answers ``rel`` (compact or expanded), or None."""
+        return resolve_rel(rel, self.links, self.curies)
+
+    def has_link(self, rel: str) -> bool:
+        """Whether ``rel`` (compact or expanded) is among the links."""
+        return self.resolve_link_rel(rel) is not None
+
+    def links_for(self, rel: str) -> Links:
+        """All links of ``rel``; raises ``LinkNotFoundError`` naming the rels that exist."""
+        found = self.resolve_link_rel(rel)
+        if found is None:
+            raise LinkNotFoundError(rel, sorted(self.links), where="_links")
+        group = self.links[found]
+        for link in group:
+            warn_if_deprecated(found, link)
+        return group
+
+    def link(self, rel: str, *, index: int | None = None, name: str | None = None) -> Link:
+        """The one link of ``rel``; pick by ``index`` or ``name`` when the rel is an array."""
+        group = self.links_for(rel)
+        if name is not None:
+            for candidate in group:
+                if candidate.name == name:
+                    return candidate
+            raise HALError(f"rel {rel!r} has no link named {name!r}")
+        if index is not None:
+            try:
+                return group[index]
+            except IndexError:
+                raise HALError(f"rel {rel!r} has {len(group)} link(s); no index {index}") from None
+        if len(group) != 1:
+            raise HALError(f"rel {rel!r} has {len(group)} links; pass index= or name= to pick one")
+        return group[0]
+
+    # -- embedded ---------------------------------------------------------------------------
+    def resolve_embedded_rel(self, rel: str) -> str | None:
+        """The rel present in ``_embedded`` that answers ``rel``, or None."""
+        return resolve_rel(rel, self.embedded, self.curies)
+
+    def embedded_for(self, rel: str) -> Embedded:
+        """The embedded resources of ``rel``; raises ``LinkNotFoundError`` if there are none."""
+        found = self.resolve_embedded_rel(rel)
+        if found is None:
+            raise LinkNotFoundError(rel, sorted(self.embedded), where="_embedded")
+        return self.embedded[found]
+
+    def items(self, rel: str | None = None) -> tuple[Resource, ...]:
+        """The items of a collection page: the resources embedded under ``rel``.
+
+        With ``rel`` None the page must embed exactly one rel (``osdi:people``,
+        ``action_network:unique_id_lists`` ...). A page that embeds nothing has no items.
+        """
+        if rel is not None:
+            found = self.resolve_embedded_rel(rel)
+            return self.embedded[found].items if found is not None else ()
+        if not self.embedded:
+            return ()
+        if len(self.embedded) > 1:
+            raise HALError(
+                f"page embeds several rels ({', '.join(sorted(self.embedded))}); name one as rel="
+            )
+        return next(iter(self.embedded.values())).items
+
+    def to_dict(self) -> dict[str, Any]:
+        """The properties as a plain dict (a copy), without ``_links`` and ``_embedded``."""
+        return dict(self.data)
+
+
+def parse_resource(
+    document: Any, *, url: str | None = None, curies: Mapping[str, Link] | None = None
+) -> Resource:
+    """Parse a HAL JSON document (already decoded) into a ``Resource``.
+
+    Relative hrefs resolve against ``url``; ``curies`` are inherited from an enclosing document
+    and replaced by the resource's own when it declares any.
+    """
+    if not isinstance(document, Mapping):
+        raise HALError(f"a HAL resource must be a JSON object, got {type(document).__name__}")
+    raw_links = document.get("_links") or {}
+    if not isinstance(raw_links, Mapping):
+        raise HALError("_links must be a JSON object")
+    own_curies = raw_links.get("curies")
+    if own_curies is not None:
+        curie_list = own_curies if isinstance(own_curies, list) else [own_curies]
+        parsed = [parse_link(c, rel="curies", base_url=url) for c in curie_list]
+        curies = {c.name: c for c in parsed if c.name}
+    curies = dict(curies or {})
+    links = {
+        rel: parse_links(value, rel=rel, base_url=url)
+        for rel, value in raw_links.items()
+        if rel != "curies"
+    }
+    raw_embedded = document.get("_embedded") or {}
+    if not isinstance(raw_embedded, Mapping):
+        raise HALError("_embedded must be a JSON object")
+    embedded = {
+        rel: _parse_embedded(value, url=url, curies=curies) for rel, value in raw_embedded.items()
+    }
+    data = {k: v for k, v in document.items() if k not in ("_links", "_embedded")}
+    return Resource(data=data, links=links, embedded=embedded, curies=curies, url=url)
+
+
+def _parse_embedded(value: Any, *, url: str | None, curies: Mapping[str, Link]) -> Embedded:
+    if isinstance(value, list):
+        return Embedded(tuple(parse_resource(v, url=url, curies=curies) for v in value), True)
+    return Embedded((parse_resource(value, url=url, curies=curies),), False)

@@ -1,0 +1,192 @@
+"""Streaming pagination over HAL collections, with pipelined page prefetch.
+
+Pages are fetched through a ``fetch(url)`` callable (the walker's GET, hence the client's one
+limiter); items are yielded as pages arrive and at most ``prefetch`` pages are held at once.
+
+Stopping rules, from the API reference: stop at the first page with no embedded items (the
+people collection has no totals and keeps a ``next`` link on its last page), at a page with no
+``next`` link, and never ask beyond ``total_pages`` when the page states it.
+
+Pipelining: when the ``next`` href differs from the current page's URL only by its ``page`` query
+parameter, pages ``n+1 .. n+prefetch`` are requested concurrently, consumed strictly in order,
+and any speculative page past the end is cancelled and dropped. Otherwise ``next`` links are
+followed one at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from types import TracebackType
+from typing import Any, Generic, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from .hal import Resource
+
+__all__ = [
+    "Fetch",
+    "Stream",
+    "iter_items",
+    "iter_pages",
+    "page_number",
+    "successor_page",
+    "with_page",
+]
+
+T = TypeVar("T")
+Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
+
+
+# -- pure URL helpers ------------------------------------------------------------------------
+def _split_page(url: str) -> tuple[tuple[str, ...], int | None]:
+    """(the URL without its page parameter, as a comparable key; the page number or None)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    page: int | None = None
+    rest = []
+    for key, value in query:
+        if key == "page":
+            try:
+                page = int(value)
+            except ValueError:
+                return (url,), None
+        else:
+            rest.append((key, value))
+    key_parts = (
+        parts.scheme,
+        parts.netloc,
+        parts.path.rstrip("/"),
+        *sorted(f"{k}={v}" for k, v in rest),
+    )
+    return key_parts, page
+
+
+def page_number(url: str) -> int | None:
+    """The ``page`` query parameter of ``url`` as an int, or None."""
+    return _split_page(url)[1]
+
+
+def with_page(url: str, page: int) -> str:
+    """``url`` with its ``page`` query parameter set (other parameters kept, in order)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
+    query.append(("page", str(page)))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def successor_page(current_url: str, next_url: str, current_page: int | None = None) -> int | None:
+    """The next page's number when ``next_url`` is ``current_url`` with ``page`` + 1, else None.
+
+    A URL without ``page`` is page 1 (or ``current_page``, when the document says so).
+    """
+    current_key, current = _split_page(current_url)
+    next_key, following = _split_page(next_url)
+    if current_key != next_key or following is None:
+        return None
+    current = current if current is not None else (current_page or 1)
+    return following if following == current + 1 else None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# -- streams ---------------------------------------------------------------------------------
+class Stream(AsyncIterator[T], Generic[T]):
+    """An async iterator over a collection that is also an async context manager.
+
+    ``async with`` (or ``aclose()``) cancels in-flight prefetches at once; a plain ``break``
+    leaves that to the generator's finaliser, which CPython runs as soon as the stream is dropped.
+    """
+
+    def __init__(self, agen: AsyncGenerator[T, None]) -> None:
+        self._agen = agen
+
+    def __aiter__(self) -> Stream[T]:
+        return self
+
+    async def __anext__(self) -> T:
+        return await self._agen.__anext__()
+
+    async def aclose(self) -> None:
+        """Stop the stream and cancel every request it still has in flight."""
+        await self._agen.aclose()
+
+    async def __aenter__(self) -> Stream[T]:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+async def _discard(tasks: dict[int, asyncio.Task[Resource]], keep_below: int | None = None) -> None:
+    """Cancel and reap the prefetch tasks (those at or past ``keep_below`` when given)."""
+    doomed = [k for k in tasks if keep_below is None or k >= keep_below]
+    victims = [tasks.pop(k) for k in doomed]
+    for task in victims:
+        task.cancel()
+    if victims:
+        await asyncio.gather(*victims, return_exceptions=True)
+
+
+async def iter_pages(
+    fetch: Fetch, first: Resource | str, *, rel: str | None = None, prefetch: int = 1
+) -> AsyncGenerator[Resource, None]:
+    """Yield every non-empty page of a collection, in order, pipelining when it safely can."""
+    page = first if isinstance(first, Resource) else await fetch(first)
+    page_url = page.url or page.self_href or ""
+    ahead: dict[int, asyncio.Task[Resource]] = {}
+    loop = asyncio.get_running_loop()
+    try:
+        while True:
+            items = page.items(rel)
+            if not items:
+                return
+            number = _int_or_none(page.get("page")) or page_number(page_url) or 1
+            total = _int_or_none(page.get("total_pages"))
+            per_page = _int_or_none(page.get("per_page"))
+            nxt = page.link("next", index=0).href if page.has_link("next") else None
+            if nxt is None or (total is not None and number >= total):
+                await _discard(ahead)
+                yield page
+                return
+            succ = successor_page(page_url, nxt, number) if prefetch > 1 else None
+            if succ is None:
+                await _discard(ahead)
+                yield page
+                page, page_url = await fetch(nxt), nxt
+                continue
+            # Schedule pages succ .. succ+prefetch-1 before yielding, so they load meanwhile.
+            # A short page is the last one: only its successor is fetched, to confirm the end.
+            short = per_page is not None and len(items) < per_page
+            horizon = succ + (1 if short else prefetch)
+            if total is not None:
+                horizon = min(horizon, total + 1)
+            await _discard(ahead, keep_below=horizon)
+            for k in range(succ, horizon):
+                if k not in ahead:
+                    ahead[k] = loop.create_task(
+                        fetch(with_page(nxt, k)), name=f"actionnetwork-prefetch-page-{k}"
+                    )
+            yield page
+            page, page_url = await ahead.pop(succ), with_page(nxt, succ)
+    finally:
+        await _discard(ahead)
+
+
+async def iter_items(
+    fetch: Fetch, first: Resource | str, *, rel: str | None = None, prefetch: int = 1
+) -> AsyncGenerator[Resource, None]:
+    """Yield every embedded item of every page, in order, holding at most ``prefetch`` pages."""
+    pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch)
+    try:
+        async for page in pages:
+            for item in page.items(rel):
+                yield item
+    finally:
+        await pages.aclose()

@@ -1,0 +1,99 @@
+"""The retry rule, as a pure function: (error, attempt) -> retry or not, and how long to wait.
+
+The rule:
+
+* retried: 429, 500, 502, 503, 504, connection failures, timeouts and unreadable (truncated)
+  bodies, with exponential backoff and full jitter (``backoff.expo`` + ``backoff.full_jitter``);
+* a ``Retry-After`` header (seconds or HTTP date) replaces the computed delay, capped at
+  ``max_retry_after``;
+* never retried: any other 4xx (400, 401, 403, 404, 422 ...);
+* a request that is not idempotent (POST by default) is retried only when it certainly was not
+  processed: a 429, or a connection that failed before the request was sent. A timed-out POST
+  may have created its event already, and events are not deduplicated;
+* bounded by ``max_tries`` attempts and ``max_time`` seconds in all.
+
+Sleeping is the transport's job; every retry goes through the rate limiter again.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+import attrs
+import backoff
+
+from .errors import (
+    ConnectError,
+    DecodeError,
+    RateLimitError,
+    StatusError,
+    TransportError,
+)
+
+__all__ = ["RETRY_STATUSES", "RetryDecision", "RetryPolicy"]
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@attrs.frozen
+class RetryDecision:
+    """Whether to try again, after how many seconds, and why (for logs)."""
+
+    retry: bool
+    delay: float = 0.0
+    reason: str = ""
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How many times and how long to retry; ``decide`` is the whole rule."""
+
+    max_tries: int = attrs.field(default=6, validator=attrs.validators.gt(0))
+    max_time: float = attrs.field(default=120.0, validator=attrs.validators.gt(0))
+    base: float = 2.0
+    factor: float = 0.5
+    max_delay: float = 30.0
+    max_retry_after: float = 60.0
+    retry_statuses: frozenset[int] = RETRY_STATUSES
+    jitter: Callable[[float], float] = backoff.full_jitter
+
+    def backoff_delay(self, attempt: int) -> float:
+        """The un-jittered delay after failed attempt number ``attempt`` (1-based)."""
+        waits = backoff.expo(base=self.base, factor=self.factor, max_value=self.max_delay)
+        return float(next(itertools.islice(waits, attempt, None)))
+
+    def decide(
+        self, error: BaseException, attempt: int, *, idempotent: bool = True, elapsed: float = 0.0
+    ) -> RetryDecision:
+        """Decide what to do after attempt number ``attempt`` (1-based) failed with ``error``.
+
+        ``elapsed`` is the time spent since the first attempt started; ``idempotent`` is False
+        for a request that must not run twice (a POST).
+        """
+        reason = self._retryable(error, idempotent)
+        if reason is None:
+            return RetryDecision(False, reason="not retryable")
+        if attempt >= self.max_tries:
+            return RetryDecision(False, reason=f"{attempt} tries made (max_tries)")
+        retry_after = error.retry_after if isinstance(error, StatusError) else None
+        if retry_after is not None:
+            delay = min(retry_after, self.max_retry_after)
+        else:
+            delay = self.jitter(self.backoff_delay(attempt))
+        if elapsed + delay > self.max_time:
+            return RetryDecision(False, reason=f"would pass max_time {self.max_time}s")
+        return RetryDecision(True, delay, reason)
+
+    def _retryable(self, error: BaseException, idempotent: bool) -> str | None:
+        if isinstance(error, RateLimitError):
+            return "rate limited (429): not processed" if 429 in self.retry_statuses else None
+        if isinstance(error, StatusError):
+            if error.status in self.retry_statuses and idempotent:
+                return f"HTTP {error.status}"
+            return None
+        if isinstance(error, ConnectError):
+            return "connection failed before sending"
+        if isinstance(error, (TransportError, DecodeError)) and idempotent:
+            return type(error).__name__
+        return None
