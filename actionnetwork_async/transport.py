@@ -89,6 +89,11 @@ class Transport:
         if self._session is None or (self._owns_session and self._session.closed):
             connector = aiohttp.TCPConnector(limit=self._max_connections)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
+            # aiohttp silently re-sends an idempotent request once when a reused keep-alive
+            # connection drops; that hidden attempt would skip the limiter and the retry rule.
+            # Same switch as aiohttp's own test_utils; a session passed in keeps aiohttp's default.
+            if hasattr(self._session, "_retry_connection"):
+                self._session._retry_connection = False
         return self._session
 
     async def aclose(self) -> None:

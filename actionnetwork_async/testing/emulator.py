@@ -218,7 +218,7 @@ class Emulator:
             elif fault.kind == "reset":
                 if request.transport is not None:
                     request.transport.abort()
-                raise ConnectionResetError("injected connection reset")
+                raise web.HTTPServiceUnavailable()  # never reaches the client: it is gone
         response: web.StreamResponse = await handler(request)
         if fault is not None and fault.kind == "truncate" and isinstance(response, web.Response):
             body = response.body if isinstance(response.body, bytes) else b""

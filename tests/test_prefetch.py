@@ -1,0 +1,153 @@
+"""Pipelined prefetch: several pages in flight, items in order, clean cancellation."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from actionnetwork_async import ActionNetwork, ServerError
+from actionnetwork_async.testing import Emulator
+
+from .conftest import ClientFactory
+
+pytestmark = [pytest.mark.asyncio, pytest.mark.looptime]
+
+
+def prefetch_tasks() -> list[asyncio.Task[object]]:
+    return [
+        t
+        for t in asyncio.all_tasks()
+        if t.get_name().startswith("actionnetwork-prefetch") and not t.done()
+    ]
+
+
+def assert_nothing_left(an: ActionNetwork) -> None:
+    assert prefetch_tasks() == []
+    assert an.transport.in_flight == 0
+    connector = an.transport.session.connector
+    assert connector is not None
+    assert len(connector._acquired) == 0  # no connection held by a request
+
+
+async def test_with_half_second_latency_several_pages_are_in_flight(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=250, rate_limit=4, latency=0.5) as emu:
+        an = make_client(emu, rate_limit=4.0, prefetch=5)
+        got = [p.identifier() async for p in an.hal.iterate("people")]
+        assert got == list(emu.data["people"])
+        # 4 requests/s x 0.5 s each = 2 overlapping requests, as the server saw them
+        assert emu.max_in_flight == 2
+        assert emu.count(status=429) == 0
+        assert emu.max_in_window(1.0) <= 4
+        # once page 1 has shown the next link, the limiter stays saturated: one request every
+        # 0.25 s, not one per 0.5 s round trip
+        starts = [r.start for r in emu.log][1:]
+        assert starts[-1] - starts[0] == pytest.approx(0.25 * (len(starts) - 1), abs=0.01)
+
+
+async def test_prefetch_bounds_the_overlap_when_the_rate_allows_more(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=500, rate_limit=None, latency=0.5) as emu:
+        an = make_client(emu, prefetch=5)
+        assert len([p async for p in an.hal.iterate("people")]) == 500
+        assert emu.max_in_flight == 5
+
+
+async def test_without_prefetch_requests_never_overlap(make_client: ClientFactory) -> None:
+    async with Emulator(people=100, rate_limit=4, latency=0.5) as emu:
+        an = make_client(emu, rate_limit=4.0, prefetch=1)
+        assert len([p async for p in an.hal.iterate("people")]) == 100
+        assert emu.max_in_flight == 1
+
+
+async def test_speculative_pages_past_the_end_are_dropped(make_client: ClientFactory) -> None:
+    async with Emulator(people=75, rate_limit=None, latency=0.5) as emu:
+        an = make_client(emu, prefetch=8)
+        got = [p.identifier() async for p in an.hal.iterate("people")]
+        assert got == list(emu.data["people"])  # nothing from the empty pages, nothing twice
+        pages = sorted({r.query for r in emu.log})
+        assert "page=4" in pages  # the empty page that proves the end
+        assert len(emu.log) <= 1 + 8  # page 1 plus at most `prefetch` speculative pages
+
+
+async def test_events_prefetch_never_asks_beyond_total_pages(make_client: ClientFactory) -> None:
+    async with Emulator(events=60, rate_limit=None, latency=0.5) as emu:
+        an = make_client(emu, prefetch=10)
+        assert len([e async for e in an.hal.iterate("events")]) == 60
+        assert sorted(r.query for r in emu.log) == ["", "page=2", "page=3"]
+
+
+async def test_at_most_prefetch_pages_are_buffered_for_a_slow_consumer(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=500, rate_limit=None) as emu:
+        an = make_client(emu, prefetch=3)
+        async with an.hal.pages("people") as pages:
+            await anext(pages)
+            await asyncio.sleep(60)  # a consumer that stalls for a minute of loop time
+            assert len(emu.log) == 1 + 3  # page 1 and three pages ahead, no more
+            await anext(pages)
+            await asyncio.sleep(60)
+            assert len(emu.log) == 1 + 4
+
+
+async def test_breaking_out_of_a_stream_leaves_nothing_running(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=500, rate_limit=None, latency=1.0) as emu:
+        an = make_client(emu, prefetch=5)
+        async with an.hal.iterate("people") as people:
+            async for n, _ in aenumerate(people):
+                if n == 30:
+                    assert prefetch_tasks()  # pages were in flight when we broke out
+                    break
+        assert_nothing_left(an)
+
+
+async def test_cancelling_the_consuming_task_cancels_prefetches(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=500, rate_limit=None, latency=1.0) as emu:
+        an = make_client(emu, prefetch=5)
+        started = asyncio.Event()
+
+        async def consume() -> None:
+            async for _ in an.hal.iterate("people"):
+                started.set()
+
+        task = asyncio.create_task(consume())
+        await started.wait()
+        assert prefetch_tasks()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert_nothing_left(an)
+
+
+async def test_a_failed_page_raises_in_order_and_stops_prefetches(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=300, rate_limit=None, latency=0.5) as emu:
+        an = make_client(emu, prefetch=4, max_tries=1)
+        first = await an.hal.get("people")  # a clean first page; then every page fails
+        emu.add_fault("status", path="people", status=500, count=100)
+        seen: list[object] = []
+
+        async def consume() -> None:
+            async for person in an.hal.iterate(first):
+                seen.append(person)
+
+        with pytest.raises(ServerError):
+            await consume()
+        assert len(seen) == 25  # the first page's items came out before the error
+        assert_nothing_left(an)
+
+
+async def aenumerate(it):  # type: ignore[no-untyped-def]
+    n = 0
+    async for x in it:
+        yield n, x
+        n += 1

@@ -1,0 +1,98 @@
+"""(status, headers, body) -> JSON or exception, without a network."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import format_datetime
+
+import pytest
+
+from actionnetwork_async import (
+    AuthenticationError,
+    DecodeError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+    StatusError,
+    ValidationError,
+)
+from actionnetwork_async.sansio import (
+    build_headers,
+    decode_response,
+    parse_retry_after,
+)
+
+URL = "https://actionnetwork.org/api/v2/people"
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, ValidationError),
+        (401, AuthenticationError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (405, StatusError),
+        (422, ValidationError),
+        (429, RateLimitError),
+        (500, ServerError),
+        (503, ServerError),
+    ],
+)
+def test_status_maps_to_its_error_with_the_server_message(status: int, cls: type) -> None:
+    with pytest.raises(cls) as info:
+        decode_response(status, {}, b'{"error": "Nope"}', url=URL)
+    assert type(info.value) is cls
+    assert (info.value.status, info.value.message, info.value.url) == (status, "Nope", URL)
+
+
+def test_error_without_json_uses_the_body_text_or_reason() -> None:
+    with pytest.raises(ServerError) as info:
+        decode_response(502, {}, b"<html>Bad gateway</html>", url=URL)
+    assert info.value.message == "<html>Bad gateway</html>"
+    with pytest.raises(ServerError) as info:
+        decode_response(502, {}, b"", url=URL, reason="Bad Gateway")
+    assert info.value.message == "Bad Gateway"
+
+
+def test_retry_after_is_carried_on_the_error() -> None:
+    with pytest.raises(RateLimitError) as info:
+        decode_response(429, {"Retry-After": "3"}, b'{"error": "slow down"}', url=URL)
+    assert info.value.retry_after == 3.0
+
+
+def test_success_bodies() -> None:
+    assert decode_response(200, {}, b'{"a": 1}', url=URL) == {"a": 1}
+    assert decode_response(200, {}, b"", url=URL) is None
+    assert decode_response(204, {}, b"  ", url=URL) is None
+    with pytest.raises(DecodeError) as info:
+        decode_response(200, {}, b'{"a": ', url=URL)
+    assert info.value.status == 200
+
+
+def test_the_key_is_redacted_from_messages_and_urls() -> None:
+    key = "secret-key-123456"
+    with pytest.raises(AuthenticationError) as info:
+        decode_response(
+            403, {}, b'{"error": "bad key secret-key-123456"}', url=URL + "?k=" + key, secret=key
+        )
+    assert key not in str(info.value)
+    assert key not in repr(info.value)
+    assert key not in info.value.url
+
+
+def test_parse_retry_after_seconds_and_http_date() -> None:
+    assert parse_retry_after(None) is None
+    assert parse_retry_after("2") == 2.0
+    assert parse_retry_after("-5") == 0.0
+    assert parse_retry_after("soon") is None
+    now = datetime(2026, 1, 1, tzinfo=timezone.utc).timestamp()
+    date = format_datetime(datetime(2026, 1, 1, 0, 0, 7, tzinfo=timezone.utc), usegmt=True)
+    assert parse_retry_after(date, now=now) == 7.0
+
+
+def test_headers() -> None:
+    headers = build_headers("k", user_agent="ua", has_body=True)
+    assert headers["OSDI-API-Token"] == "k"
+    assert headers["Content-Type"] == "application/json"
+    assert "Content-Type" not in build_headers("k", user_agent="ua", has_body=False)
