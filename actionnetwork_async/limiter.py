@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
@@ -24,6 +25,9 @@ class AioRateLimiter:
     Built on ``aiolimiter.AsyncLimiter(1, 1 / rate)``: a bucket of one, so starts are at least
     ``1 / rate`` seconds apart. ``AsyncLimiter(rate, 1)`` would let a burst of up to
     ``2 * rate`` through one window, which the API answers with 429.
+
+    Slots are granted first come, first served: aiolimiter alone lets a newcomer overtake a
+    waiter it has just woken, which sends prefetched pages out of order and stalls the stream.
     """
 
     def __init__(self, rate: float = 4.0) -> None:
@@ -31,13 +35,15 @@ class AioRateLimiter:
             raise ConfigurationError(f"rate must be > 0 requests per second, got {rate!r}")
         self.rate = rate
         self._limiter = AsyncLimiter(1, 1.0 / rate)
+        self._queue = asyncio.Lock()  # FIFO: one waiter at the bucket at a time, in order
 
     def __repr__(self) -> str:
         return f"AioRateLimiter(rate={self.rate})"
 
     async def acquire(self) -> None:
-        """Wait for the next free slot."""
-        await self._limiter.acquire()
+        """Wait for the next free slot, in order of arrival."""
+        async with self._queue:
+            await self._limiter.acquire()
 
 
 class Unlimited:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 
 import pytest
 
@@ -54,6 +55,20 @@ async def test_prefetch_bounds_the_overlap_when_the_rate_allows_more(
         an = make_client(emu, prefetch=5)
         assert len([p async for p in an.hal.iterate("people")]) == 500
         assert emu.max_in_flight == 5
+
+
+async def test_default_prefetch_saturates_the_limiter_at_one_second_latency(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=500, rate_limit=4, latency=1.0) as emu:
+        an = make_client(emu, rate_limit=4.0)  # default prefetch
+        assert len([p async for p in an.hal.iterate("people")]) == 500
+        pages = [int(r.query.removeprefix("page=") or 1) for r in emu.log]
+        assert pages[:21] == list(range(1, 22))  # requested strictly in page order
+        starts = [r.start for r in emu.log][1:21]
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        assert max(gaps) == pytest.approx(0.25, abs=0.01)  # never idle: 4 requests/s
+        assert emu.count(status=429) == 0
 
 
 async def test_without_prefetch_requests_never_overlap(make_client: ClientFactory) -> None:

@@ -98,6 +98,7 @@ class Emulator:
         self.host = host
         self.port = port
         self.data: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in COLLECTIONS}
+        self._ordered: dict[str, list[dict[str, Any]]] = {}  # page-slicing cache per collection
         self.load("people", seed_people(people))
         self.load("events", seed_events(events))
         self.load("unique_id_lists", seed_unique_id_lists(unique_id_lists))
@@ -114,6 +115,13 @@ class Emulator:
         store = self.data[collection]
         for record in records:
             store[_an_id(record)] = dict(record)
+        self._ordered.pop(collection, None)
+
+    def records(self, collection: str) -> list[dict[str, Any]]:
+        """The records of a collection in page order (cached until the collection changes)."""
+        if collection not in self._ordered:
+            self._ordered[collection] = list(self.data[collection].values())
+        return self._ordered[collection]
 
     def add_fault(self, kind: str, *, path: str | None = None, count: int = 1, **kw: Any) -> Fault:
         """Script ``count`` failures of ``kind`` for ``path`` (a path below ``/api/v2/``)."""
@@ -275,7 +283,7 @@ class Emulator:
             if isinstance(body, web.Response):
                 return body
             record = {**body, "identifiers": [f"action_network:{uuid.uuid4()}"]}
-            self.data[name][_an_id(record)] = record
+            self.load(name, [record])
             return _json(self._render(request, name, record))
         if request.method != "GET":
             return _error(405, f"{request.method} is not allowed on this collection")
@@ -288,7 +296,7 @@ class Emulator:
             per_page = min(MAX_PER_PAGE, max(1, int(request.query.get("per_page", MAX_PER_PAGE))))
         except ValueError:
             return _error(400, "page and per_page must be integers")
-        records = list(self.data[name].values())
+        records = self.records(name)
         chunk = records[(page - 1) * per_page : page * per_page]
         total_pages = max(1, -(-len(records) // per_page))
         base = self._url(request, name)
@@ -326,6 +334,7 @@ class Emulator:
             if name == "people":
                 return _error(405, "Deleting a person is not allowed via the API.")
             del store[item_id]
+            self._ordered.pop(name, None)
             return _json({"notice": f"This {name} resource was successfully deleted."})
         return _error(405, f"{request.method} is not allowed here")
 

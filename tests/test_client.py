@@ -1,0 +1,61 @@
+"""Client construction: the key, its secrecy, configuration errors, session ownership."""
+
+from __future__ import annotations
+
+import aiohttp
+import pytest
+
+from actionnetwork_async import (
+    API_KEY_ENV,
+    ActionNetwork,
+    ConfigurationError,
+    RetryPolicy,
+    Unlimited,
+)
+from actionnetwork_async.testing import Emulator
+
+from .conftest import ClientFactory
+
+
+def test_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(API_KEY_ENV, "env-key-abcdef0123456789")
+    an = ActionNetwork()
+    assert "env-key-abcdef0123456789" not in repr(an)
+    assert an.base_url == "https://actionnetwork.org/api/v2/"
+
+
+def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(API_KEY_ENV, raising=False)
+    with pytest.raises(ConfigurationError, match=API_KEY_ENV):
+        ActionNetwork()
+
+
+def test_options_are_validated_and_applied() -> None:
+    with pytest.raises(ConfigurationError, match="prefetch"):
+        ActionNetwork("k", prefetch=0)
+    an = ActionNetwork("k", base_url="http://127.0.0.1:1/api/v2", rate_limit=None, max_tries=2)
+    assert an.base_url.endswith("/api/v2/")
+    assert isinstance(an.limiter, Unlimited)
+    assert an.transport.retry.max_tries == 2
+    policy = RetryPolicy(max_time=5)
+    assert ActionNetwork("k", retry=policy).transport.retry is policy
+
+
+@pytest.mark.asyncio
+async def test_a_session_passed_in_is_used_and_left_open(emu: Emulator) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with ActionNetwork(emu.api_key, base_url=emu.base_url, session=session) as an:
+            await an.hal.get()
+            assert an.transport.session is session
+        assert not session.closed
+
+
+@pytest.mark.asyncio
+async def test_context_manager_closes_its_own_session(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    an = make_client(emu)
+    async with an:
+        await an.hal.get()
+        session = an.transport.session
+    assert session.closed
