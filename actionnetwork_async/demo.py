@@ -13,7 +13,7 @@ from typing import TextIO
 
 import attrs
 
-from .client import ActionNetwork
+from .client import DEFAULT_PREFETCH, ActionNetwork
 from .testing import Emulator
 
 __all__ = ["DemoResult", "run_demo"]
@@ -95,8 +95,9 @@ async def run_demo(
             f"{API_LIMIT:g} requests/s limit, {latency:g}s latency"
             f"{', 3 injected faults' if faults else ''}\n"
         )
-        kwargs = {} if prefetch is None else {"prefetch": prefetch}
-        async with ActionNetwork(emu.api_key, base_url=emu.base_url, **kwargs) as an:
+        async with ActionNetwork(
+            emu.api_key, base_url=emu.base_url, prefetch=prefetch or DEFAULT_PREFETCH
+        ) as an:
             progress = _Progress(out, result, an)
             started = time.monotonic()
             aep = await an.hal.get()
