@@ -12,6 +12,7 @@ from actionnetwork_async import (
     DecodeError,
     NotFoundError,
     RateLimitError,
+    RequestTimeoutError,
     ServerError,
     TransportError,
 )
@@ -127,3 +128,18 @@ async def test_connection_refused_is_a_connect_error(make_client: ClientFactory)
         await an.hal.post("tags", {"name": "x"})
     assert info.value.request_sent is False
     assert an.transport.stats.retries == 1  # a POST that was never sent is safe to retry
+
+
+async def test_timeouts_retry_a_get_but_never_a_post(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    an = make_client(emu, timeout=1.0, max_tries=2)
+    emu.add_fault("latency", delay=5.0, count=1)
+    aep = await an.hal.get()  # the first attempt times out, the retry succeeds
+    assert aep.has_link("osdi:people")
+    assert an.transport.stats.retries == 1
+    emu.add_fault("latency", path="tags", delay=5.0, count=2)
+    with pytest.raises(RequestTimeoutError) as info:
+        await an.hal.post("tags", {"name": "maybe created"})
+    assert info.value.request_sent is True
+    assert an.transport.stats.retries == 1  # a timed-out POST may have run: not re-sent
