@@ -24,7 +24,7 @@ from .errors import (
     ValidationError,
 )
 from .hal import Embedded, Link, Links, Resource, parse_resource
-from .limiter import AioRateLimiter, RateLimiter, Unlimited
+from .limiter import AioRateLimiter, RateLimiter, SpacedRateLimiter, Unlimited
 from .pagination import Stream
 from .retry import RetryDecision, RetryPolicy
 from .transport import Transport, TransportStats
@@ -58,6 +58,7 @@ __all__ = [
     "RetryDecision",
     "RetryPolicy",
     "ServerError",
+    "SpacedRateLimiter",
     "StatusError",
     "Stream",
     "TemplateError",

@@ -9,7 +9,7 @@ import aiohttp
 import attrs
 
 from .errors import ConfigurationError
-from .limiter import AioRateLimiter, RateLimiter, Unlimited
+from .limiter import RateLimiter, SpacedRateLimiter, Unlimited
 from .retry import RetryPolicy
 from .sansio import REDACTED
 from .transport import USER_AGENT, Transport
@@ -53,7 +53,7 @@ class ActionNetwork:
                 f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable"
             )
         if limiter is None:
-            limiter = Unlimited() if rate_limit is None else AioRateLimiter(rate_limit)
+            limiter = Unlimited() if rate_limit is None else SpacedRateLimiter(rate_limit)
         policy = retry or RetryPolicy()
         if max_tries is not None or max_time is not None:
             policy = attrs.evolve(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
+from aiolimiter import AsyncLimiter
 
-from actionnetwork_async import ActionNetwork, AioRateLimiter
+from actionnetwork_async import ActionNetwork, AioRateLimiter, SpacedRateLimiter
 from actionnetwork_async.testing import Emulator
 
 from .conftest import ClientFactory
@@ -19,7 +21,7 @@ async def test_ten_tasks_forty_requests_stay_within_four_per_second(
 ) -> None:
     async with Emulator(people=30, rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0)
-        person_url = f"{emu.base_url}people/{next(iter(emu.data['people']))}"
+        person_url = f"{emu.base_url}people/{emu.ids('people')[0]}"
 
         async def worker() -> None:
             for _ in range(4):
@@ -55,7 +57,7 @@ async def test_streams_and_single_gets_share_the_limiter(make_client: ClientFact
 @pytest.mark.looptime
 async def test_one_limiter_can_be_shared_by_several_clients(make_client: ClientFactory) -> None:
     async with Emulator(people=10, rate_limit=4) as emu:
-        shared = AioRateLimiter(4)
+        shared = SpacedRateLimiter(4)
         a = make_client(emu, limiter=shared)
         b = make_client(emu, limiter=shared)
         assert a.limiter is b.limiter is shared
@@ -75,7 +77,22 @@ async def test_without_the_limiter_the_emulator_says_429(make_client: ClientFact
         assert sum(isinstance(r, Exception) for r in results) >= 4
 
 
+@pytest.mark.asyncio
+async def test_an_aiolimiter_can_be_plugged_in(make_client: ClientFactory) -> None:
+    """Real clock, high rate: aiolimiter is not looptime-safe (see AioRateLimiter)."""
+    async with Emulator(rate_limit=None) as emu:
+        bucket = AsyncLimiter(1, 0.02)  # 50 requests/s
+        an = make_client(emu, limiter=AioRateLimiter(50, limiter=bucket))
+        started = time.monotonic()
+        await asyncio.gather(*(an.hal.get() for _ in range(11)))
+        assert time.monotonic() - started >= 10 * 0.02 * 0.9
+        assert not bucket.has_capacity()  # the client really drew from this bucket
+        assert len(emu.log) == 11
+
+
 def test_limiter_rejects_nonsense_rates() -> None:
+    with pytest.raises(ValueError, match="rate"):
+        SpacedRateLimiter(0)
     with pytest.raises(ValueError, match="rate"):
         AioRateLimiter(0)
     with pytest.raises(ValueError, match="rate"):
