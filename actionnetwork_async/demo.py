@@ -1,4 +1,4 @@
-"""The main job, on the built-in emulator: stream every person and event through one client.
+"""The main job, on the built-in emulator: stream people and events, build a targeting list.
 
 Run it with ``python -m actionnetwork_async demo``. The emulator enforces 4 requests/s, adds
 latency and injects a few faults, so the summary shows the limiter and retries at work.
@@ -14,6 +14,7 @@ from typing import TextIO
 import attrs
 
 from .client import DEFAULT_PREFETCH, ActionNetwork
+from .hal import Resource
 from .testing import Emulator
 
 __all__ = ["DemoResult", "run_demo"]
@@ -27,6 +28,9 @@ class DemoResult:
 
     people: int = 0
     events: int = 0
+    listed: int = 0
+    list_count: int = 0
+    list_requests: int = 0
     requests: int = 0
     server_requests: int = 0
     rate_limited: int = 0
@@ -81,6 +85,7 @@ async def run_demo(
     latency: float = 0.2,
     faults: bool = True,
     prefetch: int | None = None,
+    chunk: int = 500,
     out: TextIO = sys.stdout,
 ) -> DemoResult:
     """Start a seeded emulator, run the sync job against it, print progress and a summary."""
@@ -102,10 +107,33 @@ async def run_demo(
             started = time.monotonic()
             aep = await an.hal.get()
 
+            target: Resource | None = None
+
+            async def add_to_list(ids: list[str]) -> None:
+                """Create the list with the first chunk, append the rest, one at a time."""
+                nonlocal target
+                if target is None:
+                    body = {"name": "Demo sync: everyone", "unique_ids": ids}
+                    target = await an.hal.post(aep, body, rel="action_network:unique_id_lists")
+                else:  # appends are not idempotent: never re-sent blindly
+                    body = {"operation": "append", "unique_ids": ids}
+                    await an.hal.put(target, body, idempotent=False)
+                result.listed += len(ids)
+                result.list_requests += 1
+
             async def stream_people() -> None:
-                async for _person in an.hal.iterate(aep, "osdi:people"):
+                batch: list[str] = []
+                async for person in an.hal.iterate(aep, "osdi:people"):
                     result.people += 1
+                    key = person.identifier()
+                    if key:
+                        batch.append(key)
+                    if len(batch) >= chunk:
+                        await add_to_list(batch)
+                        batch = []
                     progress.tick()
+                if batch:
+                    await add_to_list(batch)
 
             async def stream_events() -> None:
                 async for _event in an.hal.iterate(aep, "osdi:events"):
@@ -120,6 +148,8 @@ async def run_demo(
             result.rate_limited = stats.rate_limited
             result.retries = stats.retries
         result.server_requests = len(emu.log)
+        if target is not None:
+            result.list_count = emu.state["unique_id_lists"].get(target.identifier() or "")["count"]
         result.max_in_any_second = emu.max_in_window(1.0)
     out.write(_summary(result))
     return result
@@ -129,6 +159,8 @@ def _summary(r: DemoResult) -> str:
     return (
         "\nSummary\n"
         f"  records streamed   {r.people} people + {r.events} events\n"
+        f"  unique ID list     {r.listed} ids in {r.list_requests} requests "
+        f"(server's count: {r.list_count})\n"
         f"  requests           {r.requests} sent (server logged {r.server_requests})\n"
         f"  achieved rate      {r.rate:.2f} requests/s = {r.rate / API_LIMIT:.0%} of the "
         f"{API_LIMIT:g}/s limit\n"

@@ -14,8 +14,9 @@ from actionnetwork_async.demo import run_demo
 @pytest.mark.looptime
 async def test_demo_streams_everything_through_faults_within_the_limit() -> None:
     out = io.StringIO()
-    result = await run_demo(people=120, events=40, latency=0.1, out=out)
+    result = await run_demo(people=120, events=40, latency=0.1, chunk=50, out=out)
     assert (result.people, result.events) == (120, 40)
+    assert (result.listed, result.list_requests, result.list_count) == (120, 3, 120)
     assert result.retries == 3  # the three injected faults, each survived
     assert result.rate_limited == 1  # only the injected 429: the limiter never overran
     assert result.max_in_any_second <= 4

@@ -37,7 +37,7 @@ async def test_with_half_second_latency_several_pages_are_in_flight(
     async with Emulator(people=250, rate_limit=4, latency=0.5) as emu:
         an = make_client(emu, rate_limit=4.0, prefetch=5)
         got = [p.identifier() async for p in an.hal.iterate("people")]
-        assert got == list(emu.data["people"])
+        assert got == emu.ids("people")
         # 4 requests/s x 0.5 s each = 2 overlapping requests, as the server saw them
         assert emu.max_in_flight == 2
         assert emu.count(status=429) == 0
@@ -82,7 +82,7 @@ async def test_speculative_pages_past_the_end_are_dropped(make_client: ClientFac
     async with Emulator(people=75, rate_limit=None, latency=0.5) as emu:
         an = make_client(emu, prefetch=8)
         got = [p.identifier() async for p in an.hal.iterate("people")]
-        assert got == list(emu.data["people"])  # nothing from the empty pages, nothing twice
+        assert got == emu.ids("people")  # nothing from the empty pages, nothing twice
         pages = sorted({r.query for r in emu.log})
         assert "page=4" in pages  # the empty page that proves the end
         assert len(emu.log) <= 1 + 8  # page 1 plus at most `prefetch` speculative pages

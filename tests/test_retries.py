@@ -33,7 +33,7 @@ async def test_faults_mid_stream_still_yield_every_item_exactly_once(
         an = make_client(emu, rate_limit=4.0, prefetch=3)
         first = await an.hal.get("people")  # clean: the faults hit the pages after it
         got = [p.identifier() async for p in an.hal.iterate(first)]
-        assert got == list(emu.data["people"])
+        assert got == emu.ids("people")
         assert emu.count(status=429) == 1  # the injected one: retries never overran the limit
         assert emu.count(status=503) == 1
         assert emu.max_in_window(1.0) <= 4
@@ -116,7 +116,7 @@ async def test_post_is_not_retried_after_a_5xx_or_reset_but_is_after_a_429(
     created = await an.hal.post("tags", {"name": "c"})
     assert created is not None
     assert len(emu.log) == 4
-    assert [t["name"] for t in emu.data["tags"].values()] == ["c"]
+    assert [t["name"] for t in emu.state["tags"].values()] == ["c"]
 
 
 async def test_connection_refused_is_a_connect_error(make_client: ClientFactory) -> None:

@@ -30,7 +30,7 @@ async def test_people_style_collection_streams_every_item_once_in_order(
     emu: Emulator, make_client: ClientFactory
 ) -> None:
     an = make_client(emu, prefetch=1)
-    expected = list(emu.data["people"])
+    expected = emu.ids("people")
     got = [p.identifier() async for p in an.hal.iterate(await an.hal.get(), "osdi:people")]
     assert got == expected
     pages = [r.query for r in emu.log if r.path == "/api/v2/people"]
@@ -45,7 +45,7 @@ async def test_people_collection_ending_on_a_full_page(
     async with Emulator(people=50, rate_limit=None) as emu:
         an = make_client(emu, prefetch=1)
         got = [p.identifier() async for p in an.hal.iterate(emu.base_url + "people")]
-        assert got == list(emu.data["people"])
+        assert got == emu.ids("people")
         # page 2 is full and has a next link: only the empty page 3 says it is the end
         assert [r.query for r in emu.log] == ["", "page=2", "page=3"]
 
@@ -55,7 +55,7 @@ async def test_events_style_collection_never_asks_beyond_total_pages(
 ) -> None:
     an = make_client(emu)
     got = [e["title"] async for e in an.hal.iterate("events")]
-    assert got == [e["title"] for e in emu.data["events"].values()]
+    assert got == [e["title"] for e in emu.state["events"].values()]
     assert max(int(r.query.partition("=")[2] or 1) for r in emu.log) == 2  # total_pages is 2
 
 
@@ -65,7 +65,7 @@ async def test_unique_id_lists_embedded_under_action_network_rel(
     an = make_client(emu)
     aep = await an.hal.get()
     lists = [x async for x in an.hal.iterate(aep, "action_network:unique_id_lists")]
-    assert [x["name"] for x in lists] == [x["name"] for x in emu.data["unique_id_lists"].values()]
+    assert [x["name"] for x in lists] == [x["name"] for x in emu.state["unique_id_lists"].values()]
     by_expanded_rel = an.hal.iterate(aep, "https://actionnetwork.org/docs/v2/unique_id_lists")
     assert len([x async for x in by_expanded_rel]) == 30
 
@@ -101,7 +101,7 @@ async def test_templated_link_is_expanded_and_followed(
     emu: Emulator, make_client: ClientFactory
 ) -> None:
     an = make_client(emu)
-    person_id = next(iter(emu.data["people"]))
+    person_id = emu.ids("people")[0]
     finder = parse_resource(
         {"_links": {"osdi:person": {"href": "people/{id}", "templated": True}}}, url=emu.base_url
     )
@@ -127,17 +127,19 @@ async def test_follow_uses_embedded_copy_only_when_asked(
 async def test_post_put_delete(emu: Emulator, make_client: ClientFactory) -> None:
     an = make_client(emu)
     aep = await an.hal.get()
-    created = await an.hal.post(aep, {"name": "Volunteers"}, rel="osdi:tags")
+    body = {"name": "Volunteers", "unique_ids": emu.ids("people")[:2]}
+    created = await an.hal.post(aep, body, rel="action_network:unique_id_lists")
     assert created is not None
-    assert created["name"] == "Volunteers"
-    updated = await an.hal.put(created, {"name": "Volunteers 2024"})
+    assert (created["name"], created["count"]) == ("Volunteers", 2)
+    change = {"operation": "append", "unique_ids": emu.ids("people")[2:5]}
+    updated = await an.hal.put(created, change, idempotent=False)
     assert updated is not None
-    assert updated["name"] == "Volunteers 2024"
+    assert updated["count"] == 5
     assert emu.log[-1].method == "PUT"
     notice = await an.hal.delete(created)
     assert notice is not None
-    assert "deleted" in notice["notice"]
+    assert notice["notice"] == "This unique id list was successfully deleted."
     with pytest.raises(NotFoundError) as info:
         await an.hal.get(created.self_href)
     assert info.value.status == 404
-    assert "No tags resource" in info.value.message
+    assert "No unique_id_lists resource" in info.value.message

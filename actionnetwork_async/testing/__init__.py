@@ -1,14 +1,29 @@
-"""A stand-in for the Action Network API that tests, benchmarks and the demo run against."""
+"""A stand-in for the Action Network API that tests, benchmarks, the demo and users run against.
+
+``Emulator`` serves the documented API on loopback; ``python -m actionnetwork_async.testing``
+runs it standalone; the pytest plugin gives the ``an_emulator`` and ``an_client`` fixtures.
+"""
 
 from .emulator import DEFAULT_API_KEY, Emulator, Fault, RequestRecord
-from .seed import seed_events, seed_people, seed_unique_id_lists
+from .odata import FilterError, compile_filter
+from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, seed_unique_id_lists
+from .state import ApiError, State
+from .webhook_sender import Delivery, WebhookSender
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "ApiError",
+    "Delivery",
     "Emulator",
     "Fault",
+    "FilterError",
     "RequestRecord",
+    "State",
+    "WebhookSender",
+    "compile_filter",
+    "seed_event_campaigns",
     "seed_events",
     "seed_people",
+    "seed_tags",
     "seed_unique_id_lists",
 ]

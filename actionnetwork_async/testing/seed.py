@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-__all__ = ["seed_events", "seed_people", "seed_unique_id_lists"]
+__all__ = [
+    "seed_event_campaigns",
+    "seed_events",
+    "seed_people",
+    "seed_tags",
+    "seed_unique_id_lists",
+]
 
 GIVEN = ["John", "Jane", "Maria", "Wei", "Aisha", "Carlos", "Olga", "Kwame", "Priya", "Sam"]
 FAMILY = ["Smith", "Doe", "Garcia", "Chen", "Okafor", "Nguyen", "Kowalski", "Haddad", "Reyes"]
@@ -17,11 +22,13 @@ EPOCH = datetime(2014, 3, 20, 21, 4, 31, tzinfo=timezone.utc)
 
 
 def _stamp(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def _uuid(rng: random.Random) -> str:
-    return str(uuid.UUID(int=rng.getrandbits(128), version=4))
+    """A random version-4 UUID string from ``rng`` (formatted directly: seeding is hot)."""
+    h = f"{rng.getrandbits(128):032x}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
 def seed_people(count: int, *, seed: int = 1) -> Iterator[dict[str, Any]]:
@@ -114,4 +121,34 @@ def seed_unique_id_lists(count: int, *, seed: int = 3) -> Iterator[dict[str, Any
             "modified_date": _stamp(created),
             "name": f"Target list {i + 1}",
             "count": rng.randrange(1000),
+        }
+
+
+TAG_NAMES = ["volunteer", "donor", "member", "phone banker", "canvasser", "host", "press"]
+
+
+def seed_tags(count: int, *, seed: int = 4) -> Iterator[dict[str, Any]]:
+    """``count`` tags with distinct names."""
+    rng = random.Random(seed)
+    for i in range(count):
+        name = TAG_NAMES[i] if i < len(TAG_NAMES) else f"tag {i + 1}"
+        yield {
+            "identifiers": [f"action_network:{_uuid(rng)}"],
+            "created_date": _stamp(EPOCH + timedelta(days=i)),
+            "modified_date": _stamp(EPOCH + timedelta(days=i)),
+            "name": name,
+        }
+
+
+def seed_event_campaigns(count: int, *, seed: int = 5) -> Iterator[dict[str, Any]]:
+    """``count`` event campaigns."""
+    rng = random.Random(seed)
+    for i in range(count):
+        yield {
+            "identifiers": [f"action_network:{_uuid(rng)}"],
+            "created_date": _stamp(EPOCH + timedelta(days=i)),
+            "modified_date": _stamp(EPOCH + timedelta(days=i)),
+            "title": f"Weekend of Action #{i + 1}",
+            "origin_system": "Action Network",
+            "total_events": 0,
         }

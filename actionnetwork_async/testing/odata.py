@@ -1,0 +1,149 @@
+"""The OData ``filter`` subset Action Network accepts, parsed and evaluated without I/O.
+
+Grammar: ``comparison (("and" | "or") comparison)*`` with ``and`` binding tighter than ``or``
+and parentheses for grouping; a comparison is ``field op 'value'`` with ``op`` one of
+``eq ne gt ge lt le``. Inside a quoted value a doubled quote ``''`` stands for one quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from typing import Any
+
+import attrs
+
+__all__ = ["FilterError", "compile_filter"]
+
+OPS: dict[str, Callable[[Any, Any], bool]] = {
+    "eq": lambda a, b: a == b,
+    "ne": lambda a, b: a != b,
+    "gt": lambda a, b: a > b,
+    "ge": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "le": lambda a, b: a <= b,
+}
+DATE_FIELDS = frozenset({"modified_date", "created_date", "start_date", "end_date"})
+_TOKEN = re.compile(r"\s*(?:(\()|(\))|'((?:[^']|'')*)'|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+class FilterError(ValueError):
+    """A filter the API would answer with 400."""
+
+
+@attrs.frozen
+class _Cmp:
+    field: str
+    op: str
+    value: str
+
+
+@attrs.frozen
+class _Bool:
+    op: str
+    left: Any
+    right: Any
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if m is None:
+            raise FilterError(f"cannot parse filter at {text[pos : pos + 20]!r}")
+        if m.group(1):
+            out.append(("(", "("))
+        elif m.group(2):
+            out.append((")", ")"))
+        elif m.group(3) is not None:
+            out.append(("str", m.group(3).replace("''", "'")))
+        else:
+            out.append(("word", m.group(4)))
+        pos = m.end()
+    return out
+
+
+class _Parser:
+    def __init__(self, tokens: list[tuple[str, str]], fields: frozenset[str]) -> None:
+        self.tokens, self.pos, self.fields = tokens, 0, fields
+
+    def peek(self) -> tuple[str, str] | None:
+        return self.tokens[self.pos] if self.pos < len(self.tokens) else None
+
+    def take(self) -> tuple[str, str]:
+        token = self.peek()
+        if token is None:
+            raise FilterError("filter ends too early")
+        self.pos += 1
+        return token
+
+    def expr(self, level: int = 0) -> Any:
+        ops = ("or", "and")
+        if level == len(ops):
+            return self.atom()
+        node = self.expr(level + 1)
+        while (token := self.peek()) and token == ("word", ops[level]):
+            self.pos += 1
+            node = _Bool(ops[level], node, self.expr(level + 1))
+        return node
+
+    def atom(self) -> Any:
+        kind, value = self.take()
+        if kind == "(":
+            node = self.expr()
+            if self.take()[0] != ")":
+                raise FilterError("missing ')' in filter")
+            return node
+        if kind != "word" or value not in self.fields:
+            raise FilterError(
+                f"cannot filter on {value!r}; filterable fields: {', '.join(sorted(self.fields))}"
+            )
+        op_kind, op = self.take()
+        if op_kind != "word" or op not in OPS:
+            raise FilterError(f"unknown operator {op!r}; use one of {', '.join(OPS)}")
+        value_kind, literal = self.take()
+        if value_kind != "str":
+            raise FilterError(f"the value for {value} must be in single quotes")
+        if value in DATE_FIELDS:
+            _parse_date(literal)  # fail early on a bad date
+        return _Cmp(value, op, literal)
+
+
+def _parse_date(text: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise FilterError(f"not a date: {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def compile_filter(
+    text: str, fields: Iterable[str], getter: Callable[[dict[str, Any], str], list[Any]]
+) -> Callable[[dict[str, Any]], bool]:
+    """Parse ``text`` into a predicate over records; ``getter`` returns a field's values.
+
+    A multi-valued field (every email address of a person) matches when any value does.
+    """
+    parser = _Parser(_tokens(text), frozenset(fields))
+    tree = parser.expr()
+    if parser.peek() is not None:
+        raise FilterError(f"unexpected {parser.peek()[1]!r} in filter")  # type: ignore[index]
+
+    def evaluate(node: Any, record: dict[str, Any]) -> bool:
+        if isinstance(node, _Bool):
+            left = evaluate(node.left, record)
+            if node.op == "and":
+                return left and evaluate(node.right, record)
+            return left or evaluate(node.right, record)
+        compare = OPS[node.op]
+        values = getter(record, node.field)
+        if node.field in DATE_FIELDS:
+            wanted = _parse_date(node.value)
+            return any(compare(_parse_date(v), wanted) for v in values if v)
+        return any(compare(str(v).lower(), node.value.lower()) for v in values)
+
+    return lambda record: evaluate(tree, record)
