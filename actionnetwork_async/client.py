@@ -10,6 +10,7 @@ import attrs
 
 from .errors import ConfigurationError
 from .limiter import RateLimiter, SpacedRateLimiter, Unlimited
+from .resources import DEFAULT_CHUNK_SIZE, Events, People, UniqueIdLists
 from .retry import RetryPolicy
 from .sansio import REDACTED
 from .transport import USER_AGENT, Transport
@@ -46,6 +47,7 @@ class ActionNetwork:
         session: aiohttp.ClientSession | None = None,
         max_connections: int = 16,
         user_agent: str = USER_AGENT,
+        list_chunk_size: int = DEFAULT_CHUNK_SIZE,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not api_key:
@@ -74,6 +76,10 @@ class ActionNetwork:
             user_agent=user_agent,
         )
         self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)
+        #: Typed facades; each is a thin layer over ``hal``.
+        self.people = People(self.hal)
+        self.events = Events(self.hal)
+        self.unique_id_lists = UniqueIdLists(self.hal, chunk_size=list_chunk_size)
 
     def __repr__(self) -> str:
         return f"ActionNetwork(base_url={self.base_url!r}, api_key={REDACTED!r})"

@@ -4,6 +4,8 @@
 
     ActionNetworkError                  every error this library raises
     ├── ConfigurationError              bad client set-up or arguments (also a ValueError)
+    ├── ModelError                      a document does not fit its model (also a ValueError)
+    ├── IncompleteWriteError            a chunked write stopped part-way (.sent, .url, .cause)
     ├── HALError                        a HAL document cannot answer what was asked
     │   ├── LinkNotFoundError           no such rel (names the rels that exist; also a KeyError)
     │   ├── AmbiguousRelError           an expanded rel matches two different compact rels
@@ -33,7 +35,9 @@ __all__ = [
     "ConnectError",
     "DecodeError",
     "HALError",
+    "IncompleteWriteError",
     "LinkNotFoundError",
+    "ModelError",
     "NotFoundError",
     "RateLimitError",
     "RequestTimeoutError",
@@ -51,6 +55,20 @@ class ActionNetworkError(Exception):
 
 class ConfigurationError(ActionNetworkError, ValueError):
     """The client or a call was given something it cannot work with."""
+
+
+class ModelError(ActionNetworkError, ValueError):
+    """A document has a known field with a value its model cannot hold."""
+
+
+class IncompleteWriteError(ActionNetworkError):
+    """A write sent in chunks failed part-way: ``sent`` ids went through before ``cause``."""
+
+    def __init__(self, *, url: str, sent: int, cause: BaseException) -> None:
+        self.url = url
+        self.sent = sent
+        self.cause = cause
+        super().__init__(f"stopped after {sent} ids were sent to {url}: {cause}")
 
 
 class HALError(ActionNetworkError):

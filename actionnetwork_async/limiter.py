@@ -53,7 +53,7 @@ class SpacedRateLimiter:
             # asyncio runs timers up to one clock resolution early: re-check, never start early.
             # A wait under a nanosecond is float noise (0.843449 + 0.25 = 1.0934490000000001);
             # sleeping it would hang a quantised test clock, which never fires a sub-tick timer.
-            while (
+            while (  # noqa: ASYNC110 - a bounded re-check of one timed wait, not polling
                 self._next_slot is not None
                 and (delay := self._next_slot - loop.time()) > _FLOAT_NOISE
             ):

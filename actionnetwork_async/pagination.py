@@ -34,6 +34,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+U = TypeVar("U")
 Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
 
 
@@ -111,6 +112,18 @@ class Stream(AsyncIterator[T], Generic[T]):
     async def aclose(self) -> None:
         """Stop the stream and cancel every request it still has in flight."""
         await self._agen.aclose()
+
+    def map(self, convert: Callable[[T], U]) -> Stream[U]:
+        """A stream of ``convert(item)``; closing it closes this one."""
+
+        async def mapped() -> AsyncGenerator[U, None]:
+            try:
+                async for item in self:
+                    yield convert(item)
+            finally:
+                await self.aclose()
+
+        return Stream(mapped())
 
     async def __aenter__(self) -> Stream[T]:
         return self

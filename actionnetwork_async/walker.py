@@ -6,6 +6,7 @@ goes through the client's one ``Transport`` (and so its one rate limiter).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urljoin
@@ -31,6 +32,16 @@ class HalWalker:
         self.transport = transport
         self.base_url = base_url
         self.prefetch = prefetch
+        self._entry_point: Resource | None = None
+        self._entry_point_lock = asyncio.Lock()
+
+    async def entry_point(self) -> Resource:
+        """The API entry point, fetched once per client (the facades find collections by it)."""
+        if self._entry_point is None:
+            async with self._entry_point_lock:
+                if self._entry_point is None:
+                    self._entry_point = await self.get()
+        return self._entry_point
 
     def url_for(self, target: Target | None, rel: str | None = None, **template_vars: Any) -> str:
         """The absolute URL a target names; with ``rel``, the URL of that link of a Resource."""

@@ -1,0 +1,142 @@
+"""A typed builder for the API's OData ``filter`` parameter.
+
+    F.modified_date > datetime(2024, 1, 1, tzinfo=timezone.utc)
+    (F.email_address == "a@example.org") | (F.email_address == "o'brien@example.org")
+
+renders ``modified_date gt '2024-01-01T00:00:00Z'`` and
+``email_address eq 'a@example.org' or email_address eq 'o''brien@example.org'``. Values are
+always quoted, with quotes doubled; ``&`` binds tighter than ``|``, as ``and`` does in OData,
+and parentheses are added where a rendering needs them. Plain strings are accepted wherever a
+filter is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from .errors import ConfigurationError
+from .models.base import format_datetime
+
+__all__ = ["F", "Field", "Filter", "as_filter", "render_filter", "render_value"]
+
+
+def render_value(value: Any) -> str:
+    """A value as an OData literal: quoted, with single quotes doubled."""
+    if isinstance(value, datetime):
+        text = format_datetime(value)
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, (str, int, float)):
+        text = str(value)
+    else:
+        raise ConfigurationError(f"cannot filter on a {type(value).__name__} value: {value!r}")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class Filter:
+    """A filter expression; combine with ``&`` (and) and ``|`` (or), render with ``str()``."""
+
+    __slots__ = ("_op", "_parts", "_text")
+
+    def __init__(self, text: str = "", *, op: str | None = None, parts: tuple[Filter, ...] = ()):
+        self._text, self._op, self._parts = text, op, parts
+
+    def __and__(self, other: Filter | str) -> Filter:
+        return Filter(op="and", parts=(self, as_filter(other)))
+
+    def __rand__(self, other: str) -> Filter:
+        return Filter(op="and", parts=(as_filter(other), self))
+
+    def __or__(self, other: Filter | str) -> Filter:
+        return Filter(op="or", parts=(self, as_filter(other)))
+
+    def __ror__(self, other: str) -> Filter:
+        return Filter(op="or", parts=(as_filter(other), self))
+
+    def __bool__(self) -> bool:
+        raise TypeError("combine filters with & and |, not 'and'/'or'")
+
+    def __str__(self) -> str:
+        if self._op is None:
+            return self._text
+        rendered = []
+        for part in self._parts:
+            text = str(part)
+            # an 'or' inside an 'and' needs parentheses; so does a raw string with either word
+            if self._op == "and" and (part._op == "or" or (part._op is None and " or " in text)):
+                text = f"({text})"
+            rendered.append(text)
+        return f" {self._op} ".join(rendered)
+
+    def __repr__(self) -> str:
+        return f"Filter({str(self)!r})"
+
+
+def as_filter(value: Filter | str) -> Filter:
+    if isinstance(value, Filter):
+        return value
+    if isinstance(value, str) and value.strip():
+        return Filter(value.strip())
+    raise ConfigurationError(f"not a filter: {value!r}")
+
+
+def render_filter(value: Filter | str | None) -> str | None:
+    """The ``filter`` parameter for a Filter, a string, or None."""
+    return None if value is None else str(as_filter(value))
+
+
+class Field:
+    """A filterable field; comparing it with a value makes a ``Filter``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _cmp(self, op: str, value: Any) -> Filter:
+        return Filter(f"{self.name} {op} {render_value(value)}")
+
+    def __eq__(self, value: Any) -> Filter:  # type: ignore[override]
+        return self._cmp("eq", value)
+
+    def __ne__(self, value: Any) -> Filter:  # type: ignore[override]
+        return self._cmp("ne", value)
+
+    def __gt__(self, value: Any) -> Filter:
+        return self._cmp("gt", value)
+
+    def __ge__(self, value: Any) -> Filter:
+        return self._cmp("ge", value)
+
+    def __lt__(self, value: Any) -> Filter:
+        return self._cmp("lt", value)
+
+    def __le__(self, value: Any) -> Filter:
+        return self._cmp("le", value)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class _Fields:
+    """``F.modified_date``, ``F.email_address`` ...: any attribute is a field."""
+
+    modified_date = Field("modified_date")
+    created_date = Field("created_date")
+    email_address = Field("email_address")
+    phone_number = Field("phone_number")
+    start_date = Field("start_date")
+    end_date = Field("end_date")
+
+    def __getattr__(self, name: str) -> Field:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return Field(name)
+
+    def __getitem__(self, name: str) -> Field:
+        return Field(name)
+
+
+F = _Fields()

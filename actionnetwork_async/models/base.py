@@ -1,0 +1,176 @@
+"""Model bases and the one cattrs converter: renames, datetimes, unknown fields, read-only fields.
+
+Parsing keeps every field a model does not know in ``extra`` and never fails on one; writing a
+model back omits what was not set and the fields the API says are not editable, and sends
+``extra`` back unchanged. Renames such as ``action_network:sponsor`` -> ``sponsor`` are declared
+once, in ``RENAMES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ..errors import ModelError
+from ..hal import Links, Resource
+
+__all__ = ["RENAMES", "Record", "ResourceModel", "converter", "format_datetime", "parse_datetime"]
+
+#: Python field name -> the API's field name. The only place a rename is written.
+RENAMES: dict[str, str] = {
+    "sponsor": "action_network:sponsor",
+    "hidden": "action_network:hidden",
+    "event_campaign_id": "action_network:event_campaign_id",
+    "person_id": "action_network:person_id",
+    "event_id": "action_network:event_id",
+    "referrer_data": "action_network:referrer_data",
+}
+_NOT_DATA = frozenset({"extra", "resource"})
+_HAL_KEYS = frozenset({"_links", "_embedded"})
+
+R = TypeVar("R", bound="Record")
+M = TypeVar("M", bound="ResourceModel")
+
+
+def parse_datetime(value: str | datetime) -> datetime:
+    """An API timestamp (``2014-03-20T21:04:31Z``) as an aware datetime; naive means UTC."""
+    when = (
+        value
+        if isinstance(value, datetime)
+        else datetime.fromisoformat(value.replace("Z", "+00:00"))
+    )
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def format_datetime(value: datetime) -> str:
+    """A datetime in the API's format, in UTC (naive means UTC)."""
+    when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@attrs.define(kw_only=True)
+class Record:
+    """Base of every model: whatever the API sends that the model does not know is kept."""
+
+    #: API field names never sent back (system generated, not editable).
+    READ_ONLY: ClassVar[frozenset[str]] = frozenset()
+
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
+        """Parse a JSON object; raises ``ModelError`` if a known field has an impossible value."""
+        try:
+            return converter.structure(data, cls)
+        except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
+            raise ModelError(f"cannot read a {cls.__name__}: {_describe(exc)}") from exc
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON to send: set fields only, no read-only field, unknown fields unchanged."""
+        out: dict[str, Any] = converter.unstructure(self)
+        return out
+
+
+@attrs.define(kw_only=True)
+class ResourceModel(Record):
+    """A model of a whole API resource: identifiers, dates, and the HAL resource it came from."""
+
+    READ_ONLY = frozenset({"created_date", "modified_date"})
+
+    identifiers: list[str] = attrs.field(factory=list)
+    created_date: datetime | None = None
+    modified_date: datetime | None = None
+    resource: Resource | None = attrs.field(default=None, repr=False, eq=False)
+
+    @property
+    def id(self) -> str | None:
+        """The Action Network id: the ``action_network:`` identifier without its prefix."""
+        for ident in self.identifiers:
+            if ident.startswith("action_network:"):
+                return ident.removeprefix("action_network:")
+        return None
+
+    @property
+    def links(self) -> Mapping[str, Links]:
+        """The links of the resource this model was read from (empty for a new model)."""
+        return self.resource.links if self.resource is not None else {}
+
+    @property
+    def url(self) -> str | None:
+        """The resource's own URL (its ``self`` link), if it came from the API."""
+        return self.resource.self_href if self.resource is not None else None
+
+    @classmethod
+    def from_resource(cls: type[M], resource: Resource) -> M:
+        """The model of a HAL resource, keeping the resource (and so its links)."""
+        model = cls.from_json(resource.data)
+        model.resource = resource
+        return model
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        notes = [
+            f"{getattr(e, '__notes__', [''])[0]}: {e}" for e in exc.exceptions if e is not None
+        ]
+        return "; ".join(notes) or str(exc)
+    return str(exc)
+
+
+def _unset(value: Any) -> bool:
+    return value is None or (isinstance(value, (list, dict)) and not value)
+
+
+def _overrides(cls: type[Record]) -> dict[str, Any]:
+    """cattrs overrides for a model: API names from ``RENAMES``; ``extra``/``resource`` skipped."""
+    return {
+        f.name: override(omit=True)
+        if f.name in _NOT_DATA
+        else override(rename=RENAMES.get(f.name, f.name))
+        for f in attrs.fields(cls)
+    }
+
+
+def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
+    known = {RENAMES.get(f.name, f.name) for f in attrs.fields(cls) if f.name not in _NOT_DATA}
+    base = make_dict_structure_fn(
+        cls, converter, _cattrs_forbid_extra_keys=False, **_overrides(cls)
+    )
+
+    def structure(data: Any, _: Any) -> Record:
+        if not isinstance(data, Mapping):
+            raise TypeError(f"expected a JSON object, got {type(data).__name__}")
+        record = base({k: v for k, v in data.items() if v is not None}, cls)
+        record.extra = {k: v for k, v in data.items() if k not in known and k not in _HAL_KEYS}
+        return record
+
+    return structure
+
+
+def _unstructure_factory(cls: type[Record]) -> Callable[[Record], dict[str, Any]]:
+    base = make_dict_unstructure_fn(cls, converter, **_overrides(cls))
+    read_only = cls.READ_ONLY
+
+    def unstructure(record: Record) -> dict[str, Any]:
+        out = {k: v for k, v in base(record).items() if k not in read_only and not _unset(v)}
+        for key, value in record.extra.items():
+            out.setdefault(key, value)
+        return out
+
+    return unstructure
+
+
+def _is_record(cls: Any) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Record) and attrs.has(cls)
+
+
+converter = cattrs.Converter()
+converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
+converter.register_unstructure_hook(datetime, format_datetime)
+converter.register_structure_hook_factory(_is_record, _structure_factory)
+converter.register_unstructure_hook_factory(_is_record, _unstructure_factory)

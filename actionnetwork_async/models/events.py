@@ -1,0 +1,93 @@
+"""Events, their locations, reminders and sponsors, and attendances (RSVPs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+from .base import Record, ResourceModel
+from .people import Location
+
+__all__ = ["Attendance", "Event", "EventLocation", "Reminder", "Sponsor"]
+
+
+@attrs.define(kw_only=True)
+class EventLocation(Record):
+    """Where an event happens; the API geocodes it."""
+
+    venue: str | None = None
+    address_lines: list[str] = attrs.field(factory=list)
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    language: str | None = None
+    location: Location | None = None
+
+
+@attrs.define(kw_only=True)
+class Reminder(Record):
+    """An automatic reminder; system generated."""
+
+    method: str | None = None
+    minutes: int | None = None
+
+
+@attrs.define(kw_only=True)
+class Sponsor(Record):
+    """The sponsoring group. Webhooks send ``url`` where the API says ``browser_url``."""
+
+    title: str | None = None
+    browser_url: str | None = None
+
+
+@attrs.define(kw_only=True)
+class Event(ResourceModel):
+    """An event. System fields are read but never sent back (``Event.READ_ONLY``)."""
+
+    READ_ONLY = ResourceModel.READ_ONLY | {
+        "total_accepted",
+        "action_network:event_campaign_id",
+        "status",
+        "transparence",
+        "visibility",
+        "guests_can_invite_others",
+        "capacity",
+        "action_network:hidden",
+        "reminders",
+        "action_network:sponsor",
+        "featured_image_url",
+    }
+
+    origin_system: str | None = None
+    name: str | None = None
+    title: str | None = None
+    description: str | None = None
+    instructions: str | None = None
+    browser_url: str | None = None
+    featured_image_url: str | None = None
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    location: EventLocation | None = None
+    total_accepted: int | None = None
+    event_campaign_id: str | None = None
+    status: str | None = None
+    transparence: str | None = None
+    visibility: str | None = None
+    guests_can_invite_others: bool | None = None
+    capacity: int | None = None
+    hidden: bool | None = None
+    reminders: list[Reminder] = attrs.field(factory=list)
+    sponsor: Sponsor | None = None
+
+
+@attrs.define(kw_only=True)
+class Attendance(ResourceModel):
+    """An RSVP of a person to an event."""
+
+    READ_ONLY = ResourceModel.READ_ONLY | {"action_network:person_id", "action_network:event_id"}
+
+    status: str | None = None
+    person_id: str | None = None
+    event_id: str | None = None

@@ -1,0 +1,83 @@
+"""People: the person resource and its email addresses, phone numbers and postal addresses."""
+
+from __future__ import annotations
+
+import attrs
+
+from .base import Record, ResourceModel
+
+__all__ = ["EmailAddress", "Location", "Person", "PhoneNumber", "PostalAddress"]
+
+
+@attrs.define(kw_only=True)
+class EmailAddress(Record):
+    """An email address; ``status`` is the subscription status (subscribed, unsubscribed ...)."""
+
+    address: str | None = None
+    primary: bool | None = None
+    status: str | None = None
+
+
+@attrs.define(kw_only=True)
+class PhoneNumber(Record):
+    """A mobile number, in international format without the plus sign."""
+
+    number: str | None = None
+    primary: bool | None = None
+    number_type: str | None = None
+    status: str | None = None
+
+
+@attrs.define(kw_only=True)
+class Location(Record):
+    """Geocoded coordinates; set by the API."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy: str | None = None
+
+
+@attrs.define(kw_only=True)
+class PostalAddress(Record):
+    """A postal address; the API geocodes it and fills in ``location``."""
+
+    primary: bool | None = None
+    address_lines: list[str] = attrs.field(factory=list)
+    locality: str | None = None
+    region: str | None = None
+    postal_code: str | None = None
+    country: str | None = None
+    language: str | None = None
+    location: Location | None = None
+
+
+@attrs.define(kw_only=True)
+class Person(ResourceModel):
+    """A person (activist) on the list of the API key's group."""
+
+    given_name: str | None = None
+    family_name: str | None = None
+    languages_spoken: list[str] = attrs.field(factory=list)
+    email_addresses: list[EmailAddress] = attrs.field(factory=list)
+    phone_numbers: list[PhoneNumber] = attrs.field(factory=list)
+    postal_addresses: list[PostalAddress] = attrs.field(factory=list)
+    custom_fields: dict[str, str] = attrs.field(factory=dict)
+
+    @property
+    def email(self) -> str | None:
+        """The primary email address (or the first one)."""
+        return _primary(self.email_addresses, "address")
+
+    @property
+    def phone(self) -> str | None:
+        """The primary phone number (or the first one)."""
+        return _primary(self.phone_numbers, "number")
+
+
+def _primary(items: list[EmailAddress] | list[PhoneNumber], field: str) -> str | None:
+    ordered = sorted(items, key=lambda item: not item.primary)
+    for item in ordered:
+        value = getattr(item, field)
+        if value:
+            return str(value)
+    return None

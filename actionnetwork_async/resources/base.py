@@ -1,0 +1,165 @@
+"""What the facades share: finding collections through the entry point, and checking input.
+
+Facades describe resources and call the HAL walker; they never build an HTTP request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+
+from ..errors import ConfigurationError
+from ..hal import Resource
+from ..models import RENAMES, EmailAddress, Person, PhoneNumber, Record, converter
+from ..pagination import Stream
+from ..walker import HalWalker
+
+__all__ = ["Facade", "check_id", "fields_to_json", "person_hash", "tag_list"]
+
+
+class Facade:
+    """Base of ``an.people``, ``an.events`` and ``an.unique_id_lists``."""
+
+    #: The entry point's rel for this facade's collection.
+    REL: str = ""
+
+    def __init__(self, hal: HalWalker) -> None:
+        self.hal = hal
+
+    def stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
+        """Items of a collection whose first page ``first_page()`` fetches on first use; the
+        walker pages on from there (prefetch and the shared limiter included)."""
+
+        async def items() -> AsyncGenerator[Resource, None]:
+            async with self.hal.iterate(await first_page()) as stream:
+                async for item in stream:
+                    yield item
+
+        return Stream(items())
+
+    async def collection_url(self, rel: str | None = None) -> str:
+        """The URL of a collection, read from the entry point's links."""
+        aep = await self.hal.entry_point()
+        return aep.link(rel or self.REL).href
+
+    async def item_url(self, item_id: str, rel: str | None = None) -> str:
+        """The URL of one item: the collection URL and the id, as the reference documents."""
+        return f"{(await self.collection_url(rel)).rstrip('/')}/{check_id(item_id)}"
+
+    async def resource_of(self, target: Any, rel: str | None = None) -> Resource:
+        """The HAL resource of a model (no request) or of an id (one GET)."""
+        resource = getattr(target, "resource", None)
+        if isinstance(resource, Resource):
+            return resource
+        if isinstance(target, Resource):
+            return target
+        item_id = getattr(target, "id", None) if not isinstance(target, str) else target
+        return await self.hal.get(await self.item_url(item_id or "", rel))
+
+    async def url_of(self, target: Any, rel: str | None = None) -> str:
+        """The URL of a model (its self link) or of an id (built, no request)."""
+        url = getattr(target, "url", None) if not isinstance(target, str) else None
+        if isinstance(url, str):
+            return url
+        item_id = target if isinstance(target, str) else getattr(target, "id", None)
+        return await self.item_url(item_id or "", rel)
+
+
+def check_id(item_id: str) -> str:
+    """An Action Network id, checked to be usable in a URL."""
+    if not isinstance(item_id, str) or not item_id.strip() or "/" in item_id:
+        raise ConfigurationError(f"not an Action Network id: {item_id!r}")
+    return quote(item_id.strip())
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Record):
+        return value.to_json()
+    if isinstance(value, datetime):
+        return converter.unstructure(value)
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _json_value(v) for k, v in value.items()}
+    return value
+
+
+def fields_to_json(
+    model: type[Record], fields: Mapping[str, Any], *, extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A request body from Python field names, refusing what the API would not take.
+
+    Read-only fields and unknown names raise ``ConfigurationError`` before any request; fields
+    this library does not know yet can be sent through ``extra`` (API names, sent as they are).
+    """
+    names = {f.name for f in attrs.fields(model)} - {"extra", "resource"}
+    unknown = sorted(set(fields) - names)
+    if unknown:
+        raise ConfigurationError(
+            f"{model.__name__} has no field(s) {', '.join(unknown)}; pass fields the library "
+            f"does not know through extra={{...}}"
+        )
+    body = {RENAMES.get(name, name): _json_value(value) for name, value in fields.items()}
+    refused = sorted(k for k in body if k in model.READ_ONLY)
+    refused += sorted(k for k in (extra or {}) if k in model.READ_ONLY)
+    if refused:
+        raise ConfigurationError(
+            f"not editable through the API: {', '.join(refused)} (system generated fields of "
+            f"{model.__name__})"
+        )
+    body.update({k: _json_value(v) for k, v in (extra or {}).items()})
+    return body
+
+
+def person_hash(
+    *,
+    person: Person | None,
+    email: str | None,
+    phone: str | None,
+    given_name: str | None,
+    family_name: str | None,
+    postal_code: str | None,
+    country: str | None,
+    custom_fields: Mapping[str, str] | None,
+    status: str | None,
+) -> dict[str, Any]:
+    """The ``person`` hash of a helper POST; an email address or a phone number is required."""
+    # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
+    base = Person.from_json(person.to_json()) if person is not None else Person()
+    if email is not None:
+        base.email_addresses = [EmailAddress(address=email, primary=True)]
+    if phone is not None:
+        base.phone_numbers = [PhoneNumber(number=phone, primary=True)]
+    if given_name is not None:
+        base.given_name = given_name
+    if family_name is not None:
+        base.family_name = family_name
+    if custom_fields:
+        base.custom_fields = {**base.custom_fields, **custom_fields}
+    if status is not None:
+        if status not in ("subscribed", "unsubscribed"):
+            raise ConfigurationError("status must be 'subscribed' or 'unsubscribed'")
+        for email_address in base.email_addresses:
+            email_address.status = status
+        for phone_number in base.phone_numbers:
+            phone_number.status = status
+    body = base.to_json()
+    if postal_code is not None or country is not None:
+        address = {k: v for k, v in (("postal_code", postal_code), ("country", country)) if v}
+        body["postal_addresses"] = [{**(body.get("postal_addresses") or [{}])[0], **address}]
+    if not base.email and not base.phone:
+        raise ConfigurationError("an email address or a phone number is required")
+    return body
+
+
+def tag_list(tags: Iterable[str], what: str) -> list[str]:
+    """Tag names, checked."""
+    names = [tags] if isinstance(tags, str) else list(tags)
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigurationError(f"{what} must be tag names, got {name!r}")
+    return names

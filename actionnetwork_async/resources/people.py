@@ -1,0 +1,168 @@
+"""``an.people``: list, get, update and sign up people; their per-person collections.
+
+There is no delete: the API does not allow deleting a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from ..filters import F, Filter, render_filter
+from ..hal import Resource
+from ..models import Attendance, Person, Tagging
+from ..pagination import Stream
+from .base import Facade, fields_to_json, person_hash, tag_list
+
+__all__ = ["People"]
+
+PersonRef = Person | str
+
+
+class People(Facade):
+    """The people of the API key's group."""
+
+    REL = "osdi:people"
+
+    def list(self, filter: Filter | str | None = None) -> Stream[Person]:
+        """Stream every person (matching the OData ``filter``), page by page."""
+        return self._stream(filter)
+
+    def _stream(self, filter: Filter | str | None) -> Stream[Person]:
+        params = {"filter": text} if (text := render_filter(filter)) else None
+
+        async def first_page() -> Resource:
+            return await self.hal.get(await self.collection_url(), params=params)
+
+        return self.stream(first_page).map(Person.from_resource)
+
+    def modified_since(self, when: datetime) -> Stream[Person]:
+        """People changed after ``when``: the reference's recommended incremental sync."""
+        return self._stream(F.modified_date > when)
+
+    async def get(self, person_id: str) -> Person:
+        """One person by id."""
+        return Person.from_resource(await self.hal.get(await self.item_url(person_id)))
+
+    async def find_by_email(self, email: str) -> Person | None:
+        """The person with this email address, or None."""
+        return await self._first(F.email_address == email)
+
+    async def find_by_phone(self, number: str) -> Person | None:
+        """The person with this phone number, or None."""
+        return await self._first(F.phone_number == number)
+
+    async def _first(self, filter: Filter) -> Person | None:
+        async with self._stream(filter) as people:
+            async for person in people:
+                return person
+        return None
+
+    async def update(
+        self,
+        person: PersonRef,
+        changes: Person | None = None,
+        *,
+        background: bool = False,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Person | None:
+        """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged)
+        or some fields by name. ``background=True`` asks the API to apply it later and returns
+        None at once.
+        """
+        if changes is not None:
+            body = {**changes.to_json(), **fields_to_json(Person, fields, extra=extra)}
+        elif fields or extra:
+            body = fields_to_json(Person, fields, extra=extra)
+        elif isinstance(person, Person):
+            body = person.to_json()
+        else:
+            raise ValueError("nothing to update: pass a Person or some fields")
+        params = {"background_request": "true"} if background else None
+        result = await self.hal.put(await self.url_of(person), body, params=params)
+        if background or result is None:
+            return None
+        return Person.from_resource(result)
+
+    async def signup(
+        self,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        postal_code: str | None = None,
+        country: str | None = None,
+        person: Person | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        status: str | None = None,
+        background: bool = False,
+    ) -> Person | None:
+        """The person signup helper: create the person, or update the one with that email
+        (then phone). An email address or a phone number is required. ``status`` is
+        ``"subscribed"`` or ``"unsubscribed"``.
+        """
+        body: dict[str, Any] = {
+            "person": person_hash(
+                person=person,
+                email=email,
+                phone=phone,
+                given_name=given_name,
+                family_name=family_name,
+                postal_code=postal_code,
+                country=country,
+                custom_fields=custom_fields,
+                status=status,
+            )
+        }
+        if add := tag_list(add_tags, "add_tags"):
+            body["add_tags"] = add
+        if remove := tag_list(remove_tags, "remove_tags"):
+            body["remove_tags"] = remove
+        aep = await self.hal.entry_point()
+        params = {"background_request": "true"} if background else None
+        # The helper deduplicates on email, then phone: sending it twice updates the same
+        # person, so a retry after a timeout is safe.
+        result = await self.hal.post(
+            aep, body, rel="osdi:person_signup_helper", params=params, idempotent=True
+        )
+        if background or result is None:
+            return None
+        return Person.from_resource(result)
+
+    # -- per-person collections, through the person's links ------------------------------------
+    def attendances(self, person: PersonRef) -> Stream[Attendance]:
+        """The person's RSVPs."""
+        return self.related(person, "osdi:attendances").map(Attendance.from_resource)
+
+    def taggings(self, person: PersonRef) -> Stream[Tagging]:
+        """The tags on the person (each tagging links to its ``osdi:tag``)."""
+        return self.related(person, "osdi:taggings").map(Tagging.from_resource)
+
+    def signatures(self, person: PersonRef) -> Stream[Resource]:
+        """The person's petition signatures, as HAL resources."""
+        return self.related(person, "osdi:signatures")
+
+    def submissions(self, person: PersonRef) -> Stream[Resource]:
+        """The person's form submissions, as HAL resources."""
+        return self.related(person, "osdi:submissions")
+
+    def donations(self, person: PersonRef) -> Stream[Resource]:
+        """The person's donations, as HAL resources."""
+        return self.related(person, "osdi:donations")
+
+    def outreaches(self, person: PersonRef) -> Stream[Resource]:
+        """The person's advocacy outreaches, as HAL resources."""
+        return self.related(person, "osdi:outreaches")
+
+    def related(self, person: PersonRef, rel: str) -> Stream[Resource]:
+        """Any collection a person links to, by rel (a ``Person`` needs no extra request)."""
+
+        async def first_page() -> Resource:
+            return await self.hal.follow(await self.resource_of(person), rel)
+
+        return self.stream(first_page)

@@ -1,0 +1,173 @@
+"""``an.unique_id_lists``: targeting lists of people ids, written in chunks, one change at a time.
+
+The reference warns that concurrent appends to one list corrupt it, so every change to a list
+takes that list's lock (one per list, shared by every task of the client). Ids may come from
+any iterable, a generator over millions included: they are validated and sent in chunks as
+they are read, never held whole.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+
+from ..errors import ConfigurationError, IncompleteWriteError
+from ..hal import Resource
+from ..models import UniqueIdList
+from ..pagination import Stream
+from ..walker import HalWalker
+from .base import Facade, check_id
+
+__all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
+
+#: Ids per request: about 390 KB of JSON, well inside the API's time to answer.
+DEFAULT_CHUNK_SIZE = 10_000
+_PERSON_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
+
+ListRef = UniqueIdList | str
+
+
+class UniqueIdLists(Facade):
+    """The unique ID lists (ID targets) of the API key's group."""
+
+    REL = "action_network:unique_id_lists"
+
+    def __init__(self, hal: HalWalker, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+        super().__init__(hal)
+        self.chunk_size = _check_chunk(chunk_size)
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def lock(self, list_id: str) -> asyncio.Lock:
+        """The lock every change to this list takes (one per list, per client)."""
+        return self._locks.setdefault(list_id, asyncio.Lock())
+
+    def list(self) -> Stream[UniqueIdList]:
+        """Stream every unique ID list."""
+
+        async def first_page() -> Resource:
+            return await self.hal.get(await self.collection_url())
+
+        return self.stream(first_page).map(UniqueIdList.from_resource)
+
+    async def get(self, list_id: str) -> UniqueIdList:
+        """One list (its ``count``; the API never shows the ids)."""
+        return UniqueIdList.from_resource(await self.hal.get(await self.item_url(list_id)))
+
+    async def create(
+        self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
+    ) -> UniqueIdList:
+        """Create a list from any iterable of people ids: the first chunk creates it, the
+        rest are appended in order. Raises ``IncompleteWriteError`` (with ``.sent``) if a
+        later chunk fails.
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise ConfigurationError("a unique ID list needs a non-empty name")
+        chunks = _chunks(unique_ids, _check_chunk(chunk_size or self.chunk_size))
+        first = next(chunks, None)
+        if first is None:
+            raise ConfigurationError("unique_ids is empty: a list needs at least one id")
+        # Not idempotent: a POST re-sent after a timeout could create a second list.
+        created = await self.hal.post(
+            await self.collection_url(), {"name": name, "unique_ids": first}
+        )
+        if created is None:
+            raise ConfigurationError("the API answered a list POST with an empty body")
+        result = UniqueIdList.from_resource(created)
+        if result.id is None:
+            raise ConfigurationError("the API answered a list POST without an id")
+        async with self.lock(result.id):
+            return await self._send(result, chunks, "append", sent=len(first)) or result
+
+    async def append(
+        self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
+    ) -> UniqueIdList:
+        """Append people ids (duplicates are kept by the API), one chunk at a time."""
+        return await self._change(unique_list, unique_ids, "append", chunk_size)
+
+    async def replace(
+        self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
+    ) -> UniqueIdList:
+        """Replace the list's ids: the first chunk replaces, the rest are appended, in order."""
+        return await self._change(unique_list, unique_ids, "replace", chunk_size)
+
+    async def delete(self, unique_list: ListRef) -> str:
+        """Delete a list; returns the API's notice."""
+        list_id = _list_id(unique_list)
+        async with self.lock(list_id):
+            answer = await self.hal.delete(await self.url_of(unique_list))
+        return str(answer.get("notice", "")) if answer is not None else ""
+
+    async def _change(
+        self,
+        unique_list: ListRef,
+        unique_ids: Iterable[str],
+        operation: str,
+        chunk_size: int | None,
+    ) -> UniqueIdList:
+        chunks = _chunks(unique_ids, _check_chunk(chunk_size or self.chunk_size))
+        first = next(chunks, None)
+        if first is None:
+            raise ConfigurationError("unique_ids is empty: nothing to send")
+        list_id = _list_id(unique_list)
+        url = await self.url_of(unique_list)
+        async with self.lock(list_id):
+            return await self._send(url, itertools.chain([first], chunks), operation, sent=0)
+
+    async def _send(
+        self,
+        target: str | UniqueIdList,
+        chunks: Iterator[builtins.list[str]],
+        operation: str,
+        *,
+        sent: int,
+    ) -> UniqueIdList:
+        """PUT the chunks in order; the first with ``operation``, the rest as appends."""
+        url = target if isinstance(target, str) else (target.url or "")
+        result: UniqueIdList | None = target if isinstance(target, UniqueIdList) else None
+        for chunk in chunks:
+            body = {"operation": operation, "unique_ids": chunk}
+            try:
+                # An append re-sent after a timeout would add the ids twice: only a replace
+                # is idempotent.
+                answer = await self.hal.put(url, body, idempotent=operation == "replace")
+            except Exception as exc:
+                raise IncompleteWriteError(url=url, sent=sent, cause=exc) from exc
+            sent += len(chunk)
+            operation = "append"
+            if answer is not None:
+                result = UniqueIdList.from_resource(answer)
+        if result is None:
+            raise ConfigurationError("the API answered a list PUT with an empty body")
+        return result
+
+
+def _check_chunk(size: int) -> int:
+    if not isinstance(size, int) or size < 1:
+        raise ConfigurationError(f"chunk_size must be a positive integer, got {size!r}")
+    return size
+
+
+def _list_id(unique_list: ListRef) -> str:
+    list_id = unique_list if isinstance(unique_list, str) else unique_list.id
+    check_id(list_id or "")
+    return str(list_id)
+
+
+def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
+    """Validated chunks of ``size`` ids, read lazily from ``ids``."""
+    if isinstance(ids, (str, bytes)):
+        raise ConfigurationError("unique_ids must be an iterable of ids, not one string")
+    iterator = iter(ids)
+    position = 0
+    while chunk := list(itertools.islice(iterator, size)):
+        for offset, value in enumerate(chunk):
+            if not isinstance(value, str) or not _PERSON_ID.match(value):
+                raise ConfigurationError(
+                    f"unique_ids[{position + offset}] is not a person unique id "
+                    f"(a UUID such as d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3): {value!r}"
+                )
+        position += len(chunk)
+        yield chunk
