@@ -14,7 +14,7 @@ from typing import TextIO
 import attrs
 
 from .client import DEFAULT_PREFETCH, ActionNetwork
-from .hal import Resource
+from .models import UniqueIdList
 from .testing import Emulator
 
 __all__ = ["DemoResult", "run_demo"]
@@ -32,16 +32,13 @@ class DemoResult:
     list_count: int = 0
     list_requests: int = 0
     requests: int = 0
+    cancelled: int = 0
     server_requests: int = 0
+    server_rate: float = 0.0
     rate_limited: int = 0
     retries: int = 0
     max_in_any_second: int = 0
     elapsed: float = 0.0
-
-    @property
-    def rate(self) -> float:
-        """Requests per second achieved."""
-        return self.requests / self.elapsed if self.elapsed else 0.0
 
 
 class _Progress:
@@ -105,29 +102,26 @@ async def run_demo(
         ) as an:
             progress = _Progress(out, result, an)
             started = time.monotonic()
-            aep = await an.hal.get()
+            await an.hal.entry_point()
 
-            target: Resource | None = None
+            target: UniqueIdList | None = None
 
             async def add_to_list(ids: list[str]) -> None:
-                """Create the list with the first chunk, append the rest, one at a time."""
+                """Create the list with the first batch, append the rest (serialised per list)."""
                 nonlocal target
                 if target is None:
-                    body = {"name": "Demo sync: everyone", "unique_ids": ids}
-                    target = await an.hal.post(aep, body, rel="action_network:unique_id_lists")
-                else:  # appends are not idempotent: never re-sent blindly
-                    body = {"operation": "append", "unique_ids": ids}
-                    await an.hal.put(target, body, idempotent=False)
+                    target = await an.unique_id_lists.create("Demo sync: everyone", ids)
+                else:
+                    await an.unique_id_lists.append(target, ids)
                 result.listed += len(ids)
                 result.list_requests += 1
 
             async def stream_people() -> None:
                 batch: list[str] = []
-                async for person in an.hal.iterate(aep, "osdi:people"):
+                async for person in an.people.list():
                     result.people += 1
-                    key = person.identifier()
-                    if key:
-                        batch.append(key)
+                    if person.id:
+                        batch.append(person.id)
                     if len(batch) >= chunk:
                         await add_to_list(batch)
                         batch = []
@@ -136,7 +130,7 @@ async def run_demo(
                     await add_to_list(batch)
 
             async def stream_events() -> None:
-                async for _event in an.hal.iterate(aep, "osdi:events"):
+                async for _event in an.events.list():
                     result.events += 1
                     progress.tick()
 
@@ -145,25 +139,34 @@ async def run_demo(
             progress.done()
             stats = an.transport.stats
             result.requests = stats.attempts
+            result.cancelled = stats.cancelled
             result.rate_limited = stats.rate_limited
             result.retries = stats.retries
         result.server_requests = len(emu.log)
-        if target is not None:
-            result.list_count = emu.state["unique_id_lists"].get(target.identifier() or "")["count"]
+        starts = [r.start for r in emu.log]
+        if len(starts) > 1 and starts[-1] > starts[0]:
+            result.server_rate = (len(starts) - 1) / (starts[-1] - starts[0])
+        if target is not None and target.id is not None:
+            result.list_count = emu.state["unique_id_lists"].get(target.id)["count"]
         result.max_in_any_second = emu.max_in_window(1.0)
     out.write(_summary(result))
     return result
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _summary(r: DemoResult) -> str:
     return (
         "\nSummary\n"
         f"  records streamed   {r.people} people + {r.events} events\n"
-        f"  unique ID list     {r.listed} ids in {r.list_requests} requests "
+        f"  unique ID list     {r.listed} ids in {_n(r.list_requests, 'request')} "
         f"(server's count: {r.list_count})\n"
-        f"  requests           {r.requests} sent (server logged {r.server_requests})\n"
-        f"  achieved rate      {r.rate:.2f} requests/s = {r.rate / API_LIMIT:.0%} of the "
-        f"{API_LIMIT:g}/s limit\n"
+        f"  requests           {r.server_requests} served ({r.requests} started, "
+        f"{r.cancelled} cancelled before its answer)\n"
+        f"  achieved rate      {r.server_rate:.2f} requests/s on the server's clock = "
+        f"{r.server_rate / API_LIMIT:.0%} of the {API_LIMIT:g}/s limit\n"
         f"  busiest second     {r.max_in_any_second} requests (server side)\n"
         f"  429s received      {r.rate_limited}\n"
         f"  retries survived   {r.retries}\n"

@@ -44,6 +44,7 @@ class TransportStats:
 
     attempts: int = 0
     retries: int = 0
+    cancelled: int = 0  # attempts abandoned by their caller (a stream closed early ...)
     statuses: Counter[int] = attrs.field(factory=Counter)
     transport_errors: int = 0
 
@@ -172,6 +173,9 @@ class Transport:
             raise TransportError(
                 f"{type(exc).__name__}: {self.redact(str(exc))}", url=self.redact(url)
             ) from exc
+        except asyncio.CancelledError:
+            self.stats.cancelled += 1
+            raise
         finally:
             self.in_flight -= 1
         self.stats.statuses[status] += 1

@@ -80,15 +80,8 @@ class Events(Facade):
         keeps identifiers unique, so a POST retried after a timeout returns the same event
         instead of creating a second one. ``creator`` is a Person or a person's id or URL.
         """
-        return await self._create(
-            await self.collection_url(),
-            title=title,
-            origin_system=origin_system,
-            identifier=identifier,
-            creator=creator,
-            extra=extra,
-            fields=fields,
-        )
+        body = self._new_event_body(title, origin_system, identifier, extra, fields)
+        return await self._create(await self.collection_url(), body, creator=creator)
 
     async def create_in_campaign(
         self,
@@ -102,27 +95,20 @@ class Events(Facade):
         **fields: Any,
     ) -> Event:
         """POST a new event into an event campaign (``event_campaigns/{id}/events``)."""
-        return await self._create(
-            await self._campaign_events_url(campaign_id),
-            title=title,
-            origin_system=origin_system,
-            identifier=identifier,
-            creator=creator,
-            extra=extra,
-            fields=fields,
-        )
+        body = self._new_event_body(title, origin_system, identifier, extra, fields)
+        check_id(campaign_id)
+        url = await self._campaign_events_url(campaign_id)
+        return await self._create(url, body, creator=creator)
 
-    async def _create(
-        self,
-        url: str,
-        *,
+    @staticmethod
+    def _new_event_body(
         title: str,
         origin_system: str,
         identifier: str | None,
-        creator: Person | str | None,
         extra: Mapping[str, Any] | None,
         fields: dict[str, Any],
-    ) -> Event:
+    ) -> dict[str, Any]:
+        """Check a new event before any request, and build its body with its identifier."""
         for name, value in (("title", title), ("origin_system", origin_system)):
             if not isinstance(value, str) or not value.strip():
                 raise ConfigurationError(f"an event needs a non-empty {name}")
@@ -132,6 +118,11 @@ class Events(Facade):
             Event, {**fields, "title": title, "origin_system": origin_system}, extra=extra
         )
         body["identifiers"] = [identifier or default_identifier(origin_system)]
+        return body
+
+    async def _create(
+        self, url: str, body: dict[str, Any], *, creator: Person | str | None
+    ) -> Event:
         if creator is not None:
             href = creator if isinstance(creator, str) and "/" in creator else None
             href = href or await self.url_of(creator, rel="osdi:people")

@@ -65,7 +65,9 @@ class UniqueIdLists(Facade):
         """
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("a unique ID list needs a non-empty name")
-        chunks = _chunks(unique_ids, _check_chunk(chunk_size or self.chunk_size))
+        chunks = _chunks(
+            unique_ids, _check_chunk(self.chunk_size if chunk_size is None else chunk_size)
+        )
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: a list needs at least one id")
@@ -107,7 +109,9 @@ class UniqueIdLists(Facade):
         operation: str,
         chunk_size: int | None,
     ) -> UniqueIdList:
-        chunks = _chunks(unique_ids, _check_chunk(chunk_size or self.chunk_size))
+        chunks = _chunks(
+            unique_ids, _check_chunk(self.chunk_size if chunk_size is None else chunk_size)
+        )
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: nothing to send")

@@ -70,6 +70,11 @@ class RequestRecord:
     end: float | None = None
     status: int | None = None
     size: int = 0
+    body: bytes = b""  # the request's body (writes only)
+
+    def json(self) -> Any:
+        """The request body, decoded."""
+        return json.loads(self.body) if self.body else None
 
 
 @attrs.define
@@ -150,6 +155,8 @@ class Emulator:
         self._recent: dict[str, deque[float]] = {}
         self._changing_lists: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
+        self._quiet = asyncio.Event()  # set whenever no request is being handled
+        self._quiet.set()
         self._runner: web.AppRunner | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -203,7 +210,9 @@ class Emulator:
         await self.stop()
 
     async def idle(self) -> None:
-        """Wait until background requests have been applied and webhooks delivered."""
+        """Wait until no request is in progress, background requests have been applied and
+        webhooks delivered."""
+        await self._quiet.wait()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
         if self.webhooks is not None:
@@ -250,11 +259,16 @@ class Emulator:
         record = RequestRecord(loop.time(), request.method, request.path, request.query_string)
         self.log.append(record)
         self.in_flight += 1
+        self._quiet.clear()
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
+            if request.method in ("POST", "PUT"):
+                record.body = await request.read()
             response = await self._answer(request, handler, record.start)
         finally:
             self.in_flight -= 1
+            if self.in_flight == 0:
+                self._quiet.set()
             record.end = loop.time()
         record.status = response.status
         body = getattr(response, "body", None)

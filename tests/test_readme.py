@@ -1,0 +1,57 @@
+"""The README's examples run, against the emulator instead of the real API."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from actionnetwork_async import ActionNetwork
+from actionnetwork_async.testing import Emulator
+
+README = (Path(__file__).parent.parent / "README.md").read_text()
+BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
+
+
+def example(marker: str) -> str:
+    (code,) = [block for block in BLOCKS if marker in block]
+    return code
+
+
+@pytest.mark.asyncio
+@pytest.mark.looptime  # the example's client keeps the API's 4 requests/s
+async def test_the_usage_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    async with Emulator(people=30, events=3, rate_limit=None, tags=2) as emu:
+        code = example("async def main()").replace(
+            "ActionNetwork()", f"ActionNetwork({emu.api_key!r}, base_url={emu.base_url!r})"
+        )
+        code = code.replace("asyncio.run(main())", "")
+        namespace: dict[str, Any] = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+        await namespace["main"]()
+        assert "a@example.org" not in capsys.readouterr().out  # nobody has that address
+        assert any(
+            p["email_addresses"][0]["address"] == "ann@example.org"
+            for p in emu.state["people"].values()
+        )
+        assert any(e["title"] == "Canvass" for e in emu.state["events"].values())
+        (volunteers,) = [
+            x for x in emu.state["unique_id_lists"].values() if x["name"] == "Volunteers"
+        ]
+        assert volunteers["count"] == 2
+
+
+@pytest.mark.asyncio
+async def test_the_walker_example_runs() -> None:
+    async with (
+        Emulator(people=5, tags=2, rate_limit=None) as emu,
+        ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=None) as an,
+    ):
+        person = await an.people.signup(email="t@example.org", add_tags=["volunteer", "donor"])
+        assert person is not None
+        namespace: dict[str, Any] = {}
+        exec(compile(example("async def walk("), "README.md", "exec"), namespace)
+        await namespace["walk"](an)
+        assert emu.count(path=f"people/{person.id}") == 2  # followed from both taggings
