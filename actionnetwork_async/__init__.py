@@ -4,6 +4,7 @@ The core is a generic HAL walker (``ActionNetwork.hal``) over one transport that
 session, the rate limiter shared by every request, retries and error mapping.
 """
 
+from . import webhooks
 from .client import API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
 from .errors import (
     ActionNetworkError,
@@ -24,6 +25,10 @@ from .errors import (
     TemplateError,
     TransportError,
     ValidationError,
+    WebhookDecodeError,
+    WebhookError,
+    WebhookFormatError,
+    WebhookTooLargeError,
 )
 from .filters import F, Field, Filter
 from .hal import Embedded, Link, Links, Resource, parse_resource
@@ -111,6 +116,11 @@ __all__ = [
     "UniqueIdLists",
     "Unlimited",
     "ValidationError",
+    "WebhookDecodeError",
+    "WebhookError",
+    "WebhookFormatError",
+    "WebhookTooLargeError",
     "__version__",
     "parse_resource",
+    "webhooks",
 ]

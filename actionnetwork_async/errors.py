@@ -14,6 +14,10 @@
     │   ├── ConnectError                the connection failed before the request was sent
     │   └── RequestTimeoutError         no complete answer in time (the request may have run)
     ├── DecodeError                     an answer whose body is not valid JSON (.status, .url)
+    ├── WebhookError                    a webhook delivery that cannot be read
+    │   ├── WebhookTooLargeError        the body is over the size limit
+    │   ├── WebhookDecodeError          the body is not JSON
+    │   └── WebhookFormatError          JSON, but not an array of typed elements
     └── StatusError                     an HTTP error answer (.status .message .url .retry_after)
         ├── AuthenticationError         401 / 403 (Action Network answers a bad key with 403)
         ├── NotFoundError               404
@@ -46,6 +50,10 @@ __all__ = [
     "TemplateError",
     "TransportError",
     "ValidationError",
+    "WebhookDecodeError",
+    "WebhookError",
+    "WebhookFormatError",
+    "WebhookTooLargeError",
 ]
 
 
@@ -166,3 +174,19 @@ class RateLimitError(StatusError):
 
 class ServerError(StatusError):
     """5xx: the server failed, still failing after every retry."""
+
+
+class WebhookError(ActionNetworkError):
+    """A webhook delivery that cannot be read; nothing of it is returned."""
+
+
+class WebhookTooLargeError(WebhookError):
+    """The delivery's body is larger than the receiver accepts."""
+
+
+class WebhookDecodeError(WebhookError):
+    """The delivery's body is not JSON (or not UTF-8)."""
+
+
+class WebhookFormatError(WebhookError):
+    """The delivery is JSON but not an array of objects each with one type key."""

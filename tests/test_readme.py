@@ -55,3 +55,23 @@ async def test_the_walker_example_runs() -> None:
         exec(compile(example("async def walk("), "README.md", "exec"), namespace)
         await namespace["walk"](an)
         assert emu.count(path=f"people/{person.id}") == 2  # followed from both taggings
+
+
+@pytest.mark.asyncio
+async def test_the_webhook_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async with Emulator(people=2, rate_limit=None) as emu:
+        code = example('hooks.on("action_network:action")').replace(
+            "ActionNetwork()", f"ActionNetwork({emu.api_key!r}, base_url={emu.base_url!r})"
+        )
+        namespace: dict[str, Any] = {}
+        exec(compile(code, "README.md", "exec"), namespace)
+        person_url = f"{emu.base_url}people/{emu.ids('people')[0]}"
+        delivery = [{"action_network:action": {"_links": {"osdi:person": {"href": person_url}}}}]
+        async with TestClient(TestServer(namespace["hooks"].app())) as client:
+            resp = await client.post("/webhooks/action-network/a-long-random-token", json=delivery)
+            assert resp.status == 200
+        await namespace["an"].aclose()
+        given = emu.state["people"].values()[0]["given_name"]
+        assert f"welcome {given}" in capsys.readouterr().out

@@ -59,6 +59,9 @@ class Record:
 
     #: API field names never sent back (system generated, not editable).
     READ_ONLY: ClassVar[frozenset[str]] = frozenset()
+    #: Other names a field arrives under (API name -> alternative); the alternative key stays
+    #: in ``extra`` so it is sent back as it came.
+    ALIASES: ClassVar[dict[str, str]] = {}
 
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -142,10 +145,16 @@ def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
         cls, converter, _cattrs_forbid_extra_keys=False, **_overrides(cls)
     )
 
+    aliases = cls.ALIASES
+
     def structure(data: Any, _: Any) -> Record:
         if not isinstance(data, Mapping):
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        record = base({k: v for k, v in data.items() if v is not None}, cls)
+        values = {k: v for k, v in data.items() if v is not None}
+        for name, alternative in aliases.items():
+            if name not in values and values.get(alternative) is not None:
+                values[name] = values[alternative]
+        record = base(values, cls)
         record.extra = {k: v for k, v in data.items() if k not in known and k not in _HAL_KEYS}
         return record
 

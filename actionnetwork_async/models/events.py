@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 import attrs
 
@@ -37,6 +38,8 @@ class Reminder(Record):
 @attrs.define(kw_only=True)
 class Sponsor(Record):
     """The sponsoring group. Webhooks send ``url`` where the API says ``browser_url``."""
+
+    ALIASES: ClassVar[dict[str, str]] = {"browser_url": "url"}
 
     title: str | None = None
     browser_url: str | None = None

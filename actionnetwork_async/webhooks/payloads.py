@@ -1,0 +1,195 @@
+"""Webhook deliveries parsed into typed events, without I/O.
+
+A delivery is a JSON array; each element holds one key naming its type (``action_network:action``,
+``osdi:signature``, ``osdi:attendance`` ...) beside ``action_network:sponsor`` and
+``idempotency_key``. Known types become typed payloads; an unknown type becomes an
+``UnknownPayload`` that keeps its data. A bad body raises a ``WebhookError`` subclass and
+nothing partial is returned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from ..errors import (
+    HALError,
+    ModelError,
+    WebhookDecodeError,
+    WebhookFormatError,
+    WebhookTooLargeError,
+)
+from ..hal import Resource, parse_resource
+from ..models import Person, Record, Sponsor
+
+__all__ = [
+    "ENVELOPE_KEYS",
+    "MAX_BODY",
+    "ActionPayload",
+    "AttendancePayload",
+    "DonationPayload",
+    "OutreachPayload",
+    "Payload",
+    "SignaturePayload",
+    "SubmissionPayload",
+    "UnknownPayload",
+    "WebhookEvent",
+    "parse",
+]
+
+MAX_BODY = 1024 * 1024
+#: Keys of an element that are not its type.
+ENVELOPE_KEYS = frozenset({"action_network:sponsor", "idempotency_key"})
+
+
+@attrs.define(kw_only=True)
+class Payload(Record):
+    """What every action-like payload carries: the person, tags and dates."""
+
+    identifiers: list[str] = attrs.field(factory=list)
+    created_date: datetime | None = None
+    modified_date: datetime | None = None
+    person: Person | None = None
+    add_tags: list[str] = attrs.field(factory=list)
+    referrer_data: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class ActionPayload(Payload):
+    """``action_network:action``: a catch-all action such as a manual addition."""
+
+
+@attrs.define(kw_only=True)
+class SignaturePayload(Payload):
+    """``osdi:signature``: a petition signature."""
+
+    comments: str | None = None
+
+
+@attrs.define(kw_only=True)
+class AttendancePayload(Payload):
+    """``osdi:attendance``: an RSVP to an event."""
+
+    status: str | None = None
+
+
+@attrs.define(kw_only=True)
+class SubmissionPayload(Payload):
+    """``osdi:submission``: a form submission."""
+
+
+@attrs.define(kw_only=True)
+class DonationPayload(Payload):
+    """``osdi:donation``: a donation; ``amount`` is the total as the API sends it."""
+
+    amount: str | None = None
+    currency: str | None = None
+    recipients: list[dict[str, Any]] = attrs.field(factory=list)
+    payment: dict[str, Any] = attrs.field(factory=dict)
+
+
+@attrs.define(kw_only=True)
+class OutreachPayload(Payload):
+    """``osdi:outreach``: an advocacy campaign action (a letter, a call)."""
+
+    subject: str | None = None
+    message: str | None = None
+    targets: list[dict[str, Any]] = attrs.field(factory=list)
+
+
+@attrs.define(kw_only=True)
+class UnknownPayload:
+    """A type this library does not know: its data, untouched."""
+
+    data: dict[str, Any]
+
+
+PAYLOAD_TYPES: dict[str, type[Payload]] = {
+    "action_network:action": ActionPayload,
+    "osdi:signature": SignaturePayload,
+    "osdi:attendance": AttendancePayload,
+    "osdi:submission": SubmissionPayload,
+    "osdi:donation": DonationPayload,
+    "osdi:outreach": OutreachPayload,
+}
+
+
+@attrs.define(kw_only=True)
+class WebhookEvent:
+    """One element of a delivery."""
+
+    type: str
+    payload: Payload | UnknownPayload
+    sponsor: Sponsor | None
+    idempotency_key: str | None
+    hal: Resource = attrs.field(repr=False)  # the payload's _links, for rel lookups
+    raw: dict[str, Any] = attrs.field(repr=False)
+
+    @property
+    def person_url(self) -> str | None:
+        """The ``osdi:person`` link: the person to look up through the client."""
+        if self.hal.has_link("osdi:person"):
+            return self.hal.link("osdi:person", index=0).href
+        return None
+
+    @property
+    def person(self) -> Person | None:
+        """The person the payload carries (core fields only, per the reference)."""
+        return self.payload.person if isinstance(self.payload, Payload) else None
+
+
+def parse(body: bytes | str | Any, *, max_bytes: int = MAX_BODY) -> list[WebhookEvent]:
+    """Parse a delivery (bytes, str or decoded JSON) into events, all or nothing."""
+    if isinstance(body, (bytes, bytearray, str)):
+        size = len(body.encode() if isinstance(body, str) else body)
+        if size > max_bytes:
+            raise WebhookTooLargeError(f"webhook body of {size} bytes is over {max_bytes}")
+        try:
+            document = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise WebhookDecodeError(f"webhook body is not valid JSON: {exc}") from None
+    else:
+        document = body
+    if not isinstance(document, list):
+        raise WebhookFormatError(
+            f"a webhook delivery is a JSON array, got a {type(document).__name__}"
+        )
+    return [_event(element, n) for n, element in enumerate(document)]
+
+
+def _event(element: Any, n: int) -> WebhookEvent:
+    if not isinstance(element, Mapping):
+        raise WebhookFormatError(f"element {n} is a {type(element).__name__}, not an object")
+    types = [k for k in element if k not in ENVELOPE_KEYS]
+    if len(types) != 1:
+        found = ", ".join(types) if types else "none"
+        raise WebhookFormatError(f"element {n} needs exactly one type key; found {found}")
+    kind = types[0]
+    data = element[kind]
+    if not isinstance(data, Mapping):
+        raise WebhookFormatError(f"element {n}: {kind} is not an object")
+    key = element.get("idempotency_key")
+    if key is not None and not isinstance(key, str):
+        raise WebhookFormatError(f"element {n}: idempotency_key is not a string")
+    try:
+        model = PAYLOAD_TYPES.get(kind)
+        payload: Payload | UnknownPayload = (
+            model.from_json(data) if model else UnknownPayload(data=dict(data))
+        )
+        sponsor_data = element.get("action_network:sponsor")
+        sponsor = Sponsor.from_json(sponsor_data) if isinstance(sponsor_data, Mapping) else None
+        hal = parse_resource({"_links": data.get("_links") or {}})
+    except (ModelError, HALError, ValueError) as exc:
+        raise WebhookFormatError(f"element {n}: {kind} cannot be read: {exc}") from exc
+    return WebhookEvent(
+        type=kind,
+        payload=payload,
+        sponsor=sponsor,
+        idempotency_key=key,
+        hal=hal,
+        raw=dict(element),
+    )
