@@ -3,10 +3,11 @@
 from .base import RENAMES, Record, ResourceModel, converter, format_datetime, parse_datetime
 from .events import Attendance, Event, EventLocation, Reminder, Sponsor
 from .lists import Tag, Tagging, UniqueIdList
-from .people import EmailAddress, Location, Person, PhoneNumber, PostalAddress
+from .people import Address, EmailAddress, Location, Person, PhoneNumber, PostalAddress
 
 __all__ = [
     "RENAMES",
+    "Address",
     "Attendance",
     "EmailAddress",
     "Event",

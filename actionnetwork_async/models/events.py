@@ -8,23 +8,16 @@ from typing import ClassVar
 import attrs
 
 from .base import Record, ResourceModel
-from .people import Location
+from .people import Address
 
 __all__ = ["Attendance", "Event", "EventLocation", "Reminder", "Sponsor"]
 
 
 @attrs.define(kw_only=True)
-class EventLocation(Record):
-    """Where an event happens; the API geocodes it."""
+class EventLocation(Address):
+    """Where an event happens."""
 
     venue: str | None = None
-    address_lines: list[str] = attrs.field(factory=list)
-    locality: str | None = None
-    region: str | None = None
-    postal_code: str | None = None
-    country: str | None = None
-    language: str | None = None
-    location: Location | None = None
 
 
 @attrs.define(kw_only=True)

@@ -6,7 +6,7 @@ import attrs
 
 from .base import Record, ResourceModel
 
-__all__ = ["EmailAddress", "Location", "Person", "PhoneNumber", "PostalAddress"]
+__all__ = ["Address", "EmailAddress", "Location", "Person", "PhoneNumber", "PostalAddress"]
 
 
 @attrs.define(kw_only=True)
@@ -38,10 +38,9 @@ class Location(Record):
 
 
 @attrs.define(kw_only=True)
-class PostalAddress(Record):
-    """A postal address; the API geocodes it and fills in ``location``."""
+class Address(Record):
+    """The address fields people and events share; the API geocodes ``location``."""
 
-    primary: bool | None = None
     address_lines: list[str] = attrs.field(factory=list)
     locality: str | None = None
     region: str | None = None
@@ -49,6 +48,13 @@ class PostalAddress(Record):
     country: str | None = None
     language: str | None = None
     location: Location | None = None
+
+
+@attrs.define(kw_only=True)
+class PostalAddress(Address):
+    """A person's postal address."""
+
+    primary: bool | None = None
 
 
 @attrs.define(kw_only=True)

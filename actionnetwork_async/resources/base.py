@@ -18,7 +18,7 @@ from ..models import RENAMES, EmailAddress, Person, PhoneNumber, Record, convert
 from ..pagination import Stream
 from ..walker import HalWalker
 
-__all__ = ["Facade", "check_id", "fields_to_json", "person_hash", "tag_list"]
+__all__ = ["Facade", "check_id", "fields_to_json", "helper_body", "tag_list"]
 
 
 class Facade:
@@ -115,19 +115,24 @@ def fields_to_json(
     return body
 
 
-def person_hash(
+def helper_body(
     *,
-    person: Person | None,
-    email: str | None,
-    phone: str | None,
-    given_name: str | None,
-    family_name: str | None,
-    postal_code: str | None,
-    country: str | None,
-    custom_fields: Mapping[str, str] | None,
-    status: str | None,
+    add_tags: Iterable[str] = (),
+    remove_tags: Iterable[str] = (),
+    person: Person | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    given_name: str | None = None,
+    family_name: str | None = None,
+    postal_code: str | None = None,
+    country: str | None = None,
+    custom_fields: Mapping[str, str] | None = None,
+    status: str | None = None,
 ) -> dict[str, Any]:
-    """The ``person`` hash of a helper POST; an email address or a phone number is required."""
+    """The body of a helper POST (signup, record attendance): the person hash and tag changes.
+
+    An email address or a phone number is required; the caller's ``person`` is not changed.
+    """
     # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
     base = Person.from_json(person.to_json()) if person is not None else Person()
     if email is not None:
@@ -153,7 +158,12 @@ def person_hash(
         body["postal_addresses"] = [{**(body.get("postal_addresses") or [{}])[0], **address}]
     if not base.email and not base.phone:
         raise ConfigurationError("an email address or a phone number is required")
-    return body
+    helper: dict[str, Any] = {"person": body}
+    if add := tag_list(add_tags, "add_tags"):
+        helper["add_tags"] = add
+    if remove := tag_list(remove_tags, "remove_tags"):
+        helper["remove_tags"] = remove
+    return helper
 
 
 def tag_list(tags: Iterable[str], what: str) -> list[str]:

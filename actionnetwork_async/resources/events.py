@@ -16,7 +16,7 @@ from ..filters import F, Filter, as_filter, render_filter
 from ..hal import Resource
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
-from .base import Facade, check_id, fields_to_json, person_hash, tag_list
+from .base import Facade, check_id, fields_to_json, helper_body
 
 __all__ = ["Events"]
 
@@ -183,23 +183,16 @@ class Events(Facade):
         """RSVP a person (created or matched by email, then phone) through the event's
         ``osdi:record_attendance_helper`` link.
         """
-        body: dict[str, Any] = {
-            "person": person_hash(
-                person=person,
-                email=email,
-                phone=phone,
-                given_name=given_name,
-                family_name=family_name,
-                postal_code=postal_code,
-                country=None,
-                custom_fields=None,
-                status=None,
-            )
-        }
-        if add := tag_list(add_tags, "add_tags"):
-            body["add_tags"] = add
-        if remove := tag_list(remove_tags, "remove_tags"):
-            body["remove_tags"] = remove
+        body = helper_body(
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            person=person,
+            email=email,
+            phone=phone,
+            given_name=given_name,
+            family_name=family_name,
+            postal_code=postal_code,
+        )
         resource = await self.resource_of(event)
         result = await self.hal.post(resource, body, rel="osdi:record_attendance_helper")
         if result is None:

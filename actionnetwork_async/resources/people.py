@@ -13,7 +13,7 @@ from ..filters import F, Filter, render_filter
 from ..hal import Resource
 from ..models import Attendance, Person, Tagging
 from ..pagination import Stream
-from .base import Facade, fields_to_json, person_hash, tag_list
+from .base import Facade, fields_to_json, helper_body
 
 __all__ = ["People"]
 
@@ -106,23 +106,19 @@ class People(Facade):
         (then phone). An email address or a phone number is required. ``status`` is
         ``"subscribed"`` or ``"unsubscribed"``.
         """
-        body: dict[str, Any] = {
-            "person": person_hash(
-                person=person,
-                email=email,
-                phone=phone,
-                given_name=given_name,
-                family_name=family_name,
-                postal_code=postal_code,
-                country=country,
-                custom_fields=custom_fields,
-                status=status,
-            )
-        }
-        if add := tag_list(add_tags, "add_tags"):
-            body["add_tags"] = add
-        if remove := tag_list(remove_tags, "remove_tags"):
-            body["remove_tags"] = remove
+        body = helper_body(
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            person=person,
+            email=email,
+            phone=phone,
+            given_name=given_name,
+            family_name=family_name,
+            postal_code=postal_code,
+            country=country,
+            custom_fields=custom_fields,
+            status=status,
+        )
         aep = await self.hal.entry_point()
         params = {"background_request": "true"} if background else None
         # The helper deduplicates on email, then phone: sending it twice updates the same

@@ -31,6 +31,8 @@ SPONSOR = {
     "browser_url": "https://actionnetwork.org/groups/progressive-action-now",
 }
 #: Fields the reference marks as system generated, not editable: a PUT leaves them unchanged.
+#: Written out here again on purpose (the client's models have their own list): the emulator
+#: models the server independently, so a wrong list in the client shows up in tests.
 PERSON_READ_ONLY = frozenset({"created_date", "modified_date"})
 EVENT_READ_ONLY = frozenset(
     {
@@ -137,6 +139,16 @@ class State:
     def _new_id(self) -> str:
         return str(uuid.uuid4())
 
+    def _new_record(self, **fields: Any) -> dict[str, Any]:
+        """A fresh record: a new ``action_network:`` identifier and both dates set to now."""
+        now = self.now()
+        return {
+            "identifiers": [f"action_network:{self._new_id()}"],
+            "created_date": now,
+            "modified_date": now,
+            **fields,
+        }
+
     # -- loading ------------------------------------------------------------------------------
     def load(self, name: str, records: Iterable[Mapping[str, Any]]) -> None:
         """Add seed records to a collection, indexing what the API deduplicates on."""
@@ -203,25 +215,19 @@ class State:
         """The person signup helper: create or update by email, then phone. (person, created)."""
         person_in = self.check_signup(body)
         existing = self.find_person(person_in)
-        now = self.now()
         if existing is None:
-            key = self._new_id()
-            person: dict[str, Any] = {
-                "identifiers": [f"action_network:{key}"],
-                "created_date": now,
-                "modified_date": now,
-                "email_addresses": [],
-                "phone_numbers": [],
-                "postal_addresses": [],
-                "languages_spoken": ["en"],
-                "custom_fields": {},
-            }
-            self.collections["people"].add(person)
-            created = True
+            person = self._new_record(
+                email_addresses=[],
+                phone_numbers=[],
+                postal_addresses=[],
+                languages_spoken=["en"],
+                custom_fields={},
+            )
+            key, created = an_id(self.collections["people"].add(person)), True
         else:
             key, person, created = existing, self.collections["people"].get(existing), False
         self._merge_person(person, person_in)
-        person["modified_date"] = now
+        person["modified_date"] = self.now()
         self._index_person(key, person)
         self._apply_tags(key, body.get("add_tags") or (), body.get("remove_tags") or ())
         return person, created
@@ -273,14 +279,7 @@ class State:
         for tag in self.collections["tags"].values():
             if tag["name"] == name:
                 return tag
-        now = self.now()
-        tag = {
-            "identifiers": [f"action_network:{self._new_id()}"],
-            "created_date": now,
-            "modified_date": now,
-            "name": name,
-        }
-        return self.collections["tags"].add(tag)
+        return self.collections["tags"].add(self._new_record(name=name))
 
     def tag_by_name(self, name: str) -> dict[str, Any] | None:
         return next((t for t in self.collections["tags"].values() if t["name"] == name), None)
@@ -291,14 +290,7 @@ class State:
         for tagging in self.related("taggings", "_person_id", person_key):
             if tagging["_tag_id"] == tag_key:
                 return tagging
-        now = self.now()
-        tagging = {
-            "identifiers": [f"action_network:{self._new_id()}"],
-            "created_date": now,
-            "modified_date": now,
-            "_person_id": person_key,
-            "_tag_id": tag_key,
-        }
+        tagging = self._new_record(_person_id=person_key, _tag_id=tag_key)
         return self.collections["taggings"].add(tagging)
 
     def _apply_tags(self, person_key: str, add: Iterable[str], remove: Iterable[str]) -> None:
@@ -331,20 +323,17 @@ class State:
         for ident in identifiers:
             if ident in self._event_identifiers:  # identifiers are unique globally
                 return self.collections["events"].get(self._event_identifiers[ident]), False
-        key, now = self._new_id(), self.now()
-        event: dict[str, Any] = {
-            "identifiers": [f"action_network:{key}", *identifiers],
-            "created_date": now,
-            "modified_date": now,
-            "status": "confirmed",
-            "transparence": "opaque",
-            "visibility": "public",
-            "guests_can_invite_others": True,
-            "reminders": [{"method": "email", "minutes": 1440}],
-            "total_accepted": 0,
-            "action_network:hidden": False,
-            "action_network:sponsor": dict(SPONSOR),
-        }
+        event = self._new_record(
+            status="confirmed",
+            transparence="opaque",
+            visibility="public",
+            guests_can_invite_others=True,
+            reminders=[{"method": "email", "minutes": 1440}],
+            total_accepted=0,
+            **{"action_network:hidden": False, "action_network:sponsor": dict(SPONSOR)},
+        )
+        event["identifiers"] += identifiers
+        key = an_id(event)
         creator = link_id(body, "osdi:creator")
         if creator is not None:
             self.collections["people"].get(creator)
@@ -387,15 +376,10 @@ class State:
             if attendance["action_network:person_id"] == person_key:
                 attendance["modified_date"] = self.now()
                 return attendance, person
-        now = self.now()
-        attendance = {
-            "identifiers": [f"action_network:{self._new_id()}"],
-            "created_date": now,
-            "modified_date": now,
-            "status": "accepted",
-            "action_network:person_id": person_key,
-            "action_network:event_id": event_key,
-        }
+        attendance = self._new_record(
+            status="accepted",
+            **{"action_network:person_id": person_key, "action_network:event_id": event_key},
+        )
         event["total_accepted"] = int(event.get("total_accepted", 0)) + 1
         return self.collections["attendances"].add(attendance), person
 
@@ -418,17 +402,8 @@ class State:
 
     def create_list(self, body: Mapping[str, Any]) -> dict[str, Any]:
         ids = self.check_new_list(body)
-        name = body["name"]
-        key, now = self._new_id(), self.now()
-        record = {
-            "origin_system": "Action Network",
-            "identifiers": [f"action_network:{key}"],
-            "created_date": now,
-            "modified_date": now,
-            "name": name,
-            "count": len(ids),
-        }
-        self.list_ids[key] = list(ids)
+        record = self._new_record(origin_system="Action Network", name=body["name"], count=len(ids))
+        self.list_ids[an_id(record)] = list(ids)
         return self.collections["unique_id_lists"].add(record)
 
     def check_list_change(self, key: str, body: Mapping[str, Any]) -> list[str]:
