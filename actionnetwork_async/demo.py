@@ -51,12 +51,13 @@ class _Progress:
         self.last = 0.0
 
     def line(self) -> str:
-        # the rate counts the gaps between requests (n - 1 of them), not the requests
         stats = self.an.transport.stats
         elapsed = time.monotonic() - self.started
+        # the rate counts the gaps between requests (n - 1 of them), not the requests
+        rate = max(stats.attempts - 1, 0) / max(elapsed, 1e-9)
         return (
             f"  people {self.result.people:>6}  events {self.result.events:>5}  "
-            f"requests {stats.attempts:>4}  ({max(stats.attempts - 1, 0) / max(elapsed, 1e-9):.2f}/s)  "
+            f"requests {stats.attempts:>4}  ({rate:.2f}/s)  "
             f"429s {stats.rate_limited}  retries {stats.retries}  {elapsed:5.1f}s"
         )
 
