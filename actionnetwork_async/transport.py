@@ -19,7 +19,6 @@ from .errors import (
     ConfigurationError,
     ConnectError,
     RequestTimeoutError,
-    StatusError,
     TransportError,
 )
 from .limiter import RateLimiter
@@ -80,6 +79,7 @@ class Transport:
         self._user_agent = user_agent
         self.stats = TransportStats()
         self.in_flight = 0
+        self.closed = False
 
     def __repr__(self) -> str:
         return f"<Transport limiter={self.limiter!r} api_key={sansio.REDACTED}>"
@@ -87,7 +87,9 @@ class Transport:
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use inside the running loop."""
-        if self._session is None or (self._owns_session and self._session.closed):
+        if self.closed:
+            raise ConfigurationError("this client is closed; create a new one")
+        if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
             # aiohttp silently re-sends an idempotent request once when a reused keep-alive
@@ -98,13 +100,19 @@ class Transport:
         return self._session
 
     async def aclose(self) -> None:
-        """Close the session if this transport created it."""
+        """Close the session if this transport created it; later requests are refused."""
+        self.closed = True
         if self._owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
 
     def redact(self, text: str) -> str:
         """``text`` with the API key masked."""
         return sansio.redact(text, self._api_key)
+
+    def _for_log(self, url: str) -> str:
+        """A URL for a log line: no query string (a filter can hold someone's email)."""
+        bare = str(URL(url).with_query(None).with_fragment(None))
+        return self.redact(bare + ("?..." if "?" in url else ""))
 
     async def request(
         self,
@@ -133,7 +141,7 @@ class Transport:
             attempt += 1
             try:
                 return await self._attempt(method, url, body)
-            except (StatusError, TransportError, ActionNetworkError) as error:
+            except ActionNetworkError as error:
                 decision = self.retry.decide(
                     error, attempt, idempotent=idempotent, elapsed=loop.time() - started
                 )
@@ -143,7 +151,7 @@ class Transport:
                 log.warning(
                     "%s %s failed (%s); retry %d in %.2fs",
                     method,
-                    self.redact(url),
+                    self._for_log(url),
                     decision.reason,
                     attempt,
                     decision.delay,
@@ -179,7 +187,7 @@ class Transport:
         finally:
             self.in_flight -= 1
         self.stats.statuses[status] += 1
-        log.debug("%s %s -> %d (%d bytes)", method, self.redact(url), status, len(payload))
+        log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
         return sansio.decode_response(
             status, resp_headers, payload, url=url, secret=self._api_key, reason=reason
         )

@@ -59,3 +59,13 @@ async def test_context_manager_closes_its_own_session(
         await an.hal.get()
         session = an.transport.session
     assert session.closed
+
+
+@pytest.mark.asyncio
+async def test_a_closed_client_refuses_requests(emu: Emulator, make_client: ClientFactory) -> None:
+    an = make_client(emu)
+    await an.hal.get()
+    await an.aclose()
+    with pytest.raises(ConfigurationError, match="closed"):
+        await an.hal.get()
+    assert len(emu.log) == 1

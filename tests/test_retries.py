@@ -143,3 +143,16 @@ async def test_timeouts_retry_a_get_but_never_a_post(
         await an.hal.post("tags", {"name": "maybe created"})
     assert info.value.request_sent is True
     assert an.transport.stats.retries == 1  # a timed-out POST may have run: not re-sent
+
+
+async def test_retry_log_lines_leave_out_the_query(
+    emu: Emulator, make_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    an = make_client(emu)
+    emu.add_fault("status", path="people", status=503)
+    with caplog.at_level(logging.DEBUG, logger="actionnetwork_async"):
+        person = await an.people.find_by_email("private.person@example.org")
+    assert person is None
+    assert "retry 1" in caplog.text
+    assert "/api/v2/people?..." in caplog.text
+    assert "private.person" not in caplog.text
