@@ -6,13 +6,13 @@ Facades describe resources and call the HAL walker; they never build an HTTP req
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 
 from ..errors import ConfigurationError
+from ..filters import Filter, render_filter
 from ..hal import Resource
 from ..models import RENAMES, EmailAddress, Person, PhoneNumber, Record, converter
 from ..pagination import Stream
@@ -41,6 +41,29 @@ class Facade:
 
         return Stream(items())
 
+    def stream_collection(
+        self,
+        url: Callable[[], Awaitable[str]] | None = None,
+        *,
+        filter: Filter | str | None = None,
+    ) -> Stream[Resource]:
+        """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
+        params = {"filter": text} if (text := render_filter(filter)) else None
+        locate = url or self.collection_url
+
+        async def first_page() -> Resource:
+            return await self.hal.get(await locate(), params=params)
+
+        return self.stream(first_page)
+
+    def stream_related(self, target: Any, rel: str) -> Stream[Resource]:
+        """The items of the collection ``target`` links to by ``rel`` (a model needs no GET)."""
+
+        async def first_page() -> Resource:
+            return await self.hal.follow(await self.resource_of(target), rel)
+
+        return self.stream(first_page)
+
     async def collection_url(self, rel: str | None = None) -> str:
         """The URL of a collection, read from the entry point's links."""
         aep = await self.hal.entry_point()
@@ -57,16 +80,19 @@ class Facade:
             return resource
         if isinstance(target, Resource):
             return target
-        item_id = getattr(target, "id", None) if not isinstance(target, str) else target
-        return await self.hal.get(await self.item_url(item_id or "", rel))
+        return await self.hal.get(await self.item_url(_id_of(target), rel))
 
     async def url_of(self, target: Any, rel: str | None = None) -> str:
         """The URL of a model (its self link) or of an id (built, no request)."""
         url = getattr(target, "url", None) if not isinstance(target, str) else None
         if isinstance(url, str):
             return url
-        item_id = target if isinstance(target, str) else getattr(target, "id", None)
-        return await self.item_url(item_id or "", rel)
+        return await self.item_url(_id_of(target), rel)
+
+
+def _id_of(target: Any) -> str:
+    """The id a target names: the string itself, or a model's ``id``."""
+    return target if isinstance(target, str) else (getattr(target, "id", None) or "")
 
 
 def check_id(item_id: str) -> str:
@@ -74,18 +100,6 @@ def check_id(item_id: str) -> str:
     if not isinstance(item_id, str) or not item_id.strip() or "/" in item_id:
         raise ConfigurationError(f"not an Action Network id: {item_id!r}")
     return quote(item_id.strip())
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, Record):
-        return value.to_json()
-    if isinstance(value, datetime):
-        return converter.unstructure(value)
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _json_value(v) for k, v in value.items()}
-    return value
 
 
 def fields_to_json(
@@ -103,7 +117,8 @@ def fields_to_json(
             f"{model.__name__} has no field(s) {', '.join(unknown)}; pass fields the library "
             f"does not know through extra={{...}}"
         )
-    body = {RENAMES.get(name, name): _json_value(value) for name, value in fields.items()}
+    # the one converter turns models, datetimes, lists and dicts into JSON
+    body = {RENAMES.get(name, name): converter.unstructure(v) for name, v in fields.items()}
     refused = sorted(k for k in body if k in model.READ_ONLY)
     refused += sorted(k for k in (extra or {}) if k in model.READ_ONLY)
     if refused:
@@ -111,7 +126,7 @@ def fields_to_json(
             f"not editable through the API: {', '.join(refused)} (system generated fields of "
             f"{model.__name__})"
         )
-    body.update({k: _json_value(v) for k, v in (extra or {}).items()})
+    body.update({k: converter.unstructure(v) for k, v in (extra or {}).items()})
     return body
 
 

@@ -12,8 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from ..errors import ConfigurationError
-from ..filters import F, Filter, as_filter, render_filter
-from ..hal import Resource
+from ..filters import F, Filter, as_filter
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
 from .base import Facade, check_id, fields_to_json, helper_body
@@ -53,12 +52,7 @@ class Events(Facade):
         combined: Filter | None = None
         for part in parts:
             combined = as_filter(part) if combined is None else combined & part
-        params = {"filter": text} if (text := render_filter(combined)) else None
-
-        async def first_page() -> Resource:
-            return await self.hal.get(await self.collection_url(), params=params)
-
-        return self.stream(first_page).map(Event.from_resource)
+        return self.stream_collection(filter=combined).map(Event.from_resource)
 
     async def get(self, event_id: str) -> Event:
         """One event by id."""
@@ -153,19 +147,12 @@ class Events(Facade):
     def in_campaign(self, campaign_id: str) -> Stream[Event]:
         """Stream the events of an event campaign."""
         check_id(campaign_id)
-
-        async def first_page() -> Resource:
-            return await self.hal.get(await self._campaign_events_url(campaign_id))
-
-        return self.stream(first_page).map(Event.from_resource)
+        url = lambda: self._campaign_events_url(campaign_id)  # noqa: E731
+        return self.stream_collection(url).map(Event.from_resource)
 
     def attendances(self, event: EventRef) -> Stream[Attendance]:
         """Stream an event's RSVPs, through its ``osdi:attendances`` link."""
-
-        async def first_page() -> Resource:
-            return await self.hal.follow(await self.resource_of(event), "osdi:attendances")
-
-        return self.stream(first_page).map(Attendance.from_resource)
+        return self.stream_related(event, "osdi:attendances").map(Attendance.from_resource)
 
     async def record_attendance(
         self,

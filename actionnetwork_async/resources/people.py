@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..filters import F, Filter, render_filter
+from ..filters import F, Filter
 from ..hal import Resource
 from ..models import Attendance, Person, Tagging
 from ..pagination import Stream
@@ -30,12 +30,7 @@ class People(Facade):
         return self._stream(filter)
 
     def _stream(self, filter: Filter | str | None) -> Stream[Person]:
-        params = {"filter": text} if (text := render_filter(filter)) else None
-
-        async def first_page() -> Resource:
-            return await self.hal.get(await self.collection_url(), params=params)
-
-        return self.stream(first_page).map(Person.from_resource)
+        return self.stream_collection(filter=filter).map(Person.from_resource)
 
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
@@ -157,8 +152,4 @@ class People(Facade):
 
     def related(self, person: PersonRef, rel: str) -> Stream[Resource]:
         """Any collection a person links to, by rel (a ``Person`` needs no extra request)."""
-
-        async def first_page() -> Resource:
-            return await self.hal.follow(await self.resource_of(person), rel)
-
-        return self.stream(first_page)
+        return self.stream_related(person, rel)

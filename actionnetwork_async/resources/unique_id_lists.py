@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..errors import ConfigurationError, IncompleteWriteError
-from ..hal import Resource
 from ..models import UniqueIdList
 from ..pagination import Stream
 from ..walker import HalWalker
@@ -46,11 +45,7 @@ class UniqueIdLists(Facade):
 
     def list(self) -> Stream[UniqueIdList]:
         """Stream every unique ID list."""
-
-        async def first_page() -> Resource:
-            return await self.hal.get(await self.collection_url())
-
-        return self.stream(first_page).map(UniqueIdList.from_resource)
+        return self.stream_collection().map(UniqueIdList.from_resource)
 
     async def get(self, list_id: str) -> UniqueIdList:
         """One list (its ``count``; the API never shows the ids)."""
