@@ -3,17 +3,26 @@
 ::
 
     ActionNetworkError                  every error this library raises
-    ├── ConfigurationError              bad client set-up or arguments (also a ValueError)
+    ├── ConfigurationError              the caller's mistake: bad set-up or arguments (a ValueError)
+    │   └── ForeignOriginError          a URL outside the API's origin: the key is never sent there
+    ├── ClientStateError                the client cannot do this in its present state
+    │   └── ClientClosedError           the client was closed
+    ├── LimiterError                    the rate limiter could not grant a slot
+    │   ├── LimiterTimeoutError         no slot within the allowed wait (back-pressure)
+    │   └── LimiterUnavailableError     a shared limiter's store (Redis) cannot be reached
     ├── ModelError                      a document does not fit its model (also a ValueError)
-    ├── IncompleteWriteError            a chunked write stopped part-way (.sent, .url, .cause)
+    ├── IncompleteWriteError            a write stopped part-way (.sent, .url, .cause, .result)
     ├── HALError                        a HAL document cannot answer what was asked
     │   ├── LinkNotFoundError           no such rel (names the rels that exist; also a KeyError)
     │   ├── AmbiguousRelError           an expanded rel matches two different compact rels
     │   └── TemplateError               a templated link could not be expanded
     ├── TransportError                  no HTTP answer, once retries are exhausted
     │   ├── ConnectError                the connection failed before the request was sent
-    │   └── RequestTimeoutError         no complete answer in time (the request may have run)
-    ├── DecodeError                     an answer whose body is not valid JSON (.status, .url)
+    │   ├── RequestTimeoutError         no complete answer in time (the request may have run)
+    │   └── OutcomeUnknownError         a write that may have been processed; not re-sent
+    ├── UnexpectedResponseError         an answer the API does not document (.status, .url)
+    │   ├── DecodeError                 an answer whose body is not valid JSON
+    │   └── NothingAcceptedError        a write answered without the resource it should create
     ├── WebhookError                    a webhook delivery that cannot be read
     │   ├── WebhookTooLargeError        the body is over the size limit
     │   ├── WebhookDecodeError          the body is not JSON
@@ -25,6 +34,10 @@
         ├── RateLimitError              429 once retries are exhausted (.retry_after)
         └── ServerError                 5xx once retries are exhausted
 
+Three families keep blame clear: ``ConfigurationError`` is the caller's mistake (fix the call),
+``UnexpectedResponseError``, ``StatusError`` and ``TransportError`` come from the server or the
+network, and ``ClientStateError`` / ``LimiterError`` describe the client's own state.
+
 ``StatusError.message`` is the server's ``{"error": "..."}`` text when it sent one. No exception
 ever carries the API key: the transport redacts it from every message and URL.
 """
@@ -35,20 +48,29 @@ __all__ = [
     "ActionNetworkError",
     "AmbiguousRelError",
     "AuthenticationError",
+    "ClientClosedError",
+    "ClientStateError",
     "ConfigurationError",
     "ConnectError",
     "DecodeError",
+    "ForeignOriginError",
     "HALError",
     "IncompleteWriteError",
+    "LimiterError",
+    "LimiterTimeoutError",
+    "LimiterUnavailableError",
     "LinkNotFoundError",
     "ModelError",
     "NotFoundError",
+    "NothingAcceptedError",
+    "OutcomeUnknownError",
     "RateLimitError",
     "RequestTimeoutError",
     "ServerError",
     "StatusError",
     "TemplateError",
     "TransportError",
+    "UnexpectedResponseError",
     "ValidationError",
     "WebhookDecodeError",
     "WebhookError",
@@ -65,18 +87,49 @@ class ConfigurationError(ActionNetworkError, ValueError):
     """The client or a call was given something it cannot work with."""
 
 
+class ForeignOriginError(ConfigurationError):
+    """A URL on another origin than the API's: refused before any request, so the key stays home."""
+
+
+class ClientStateError(ActionNetworkError):
+    """The client cannot do this in its present state."""
+
+
+class ClientClosedError(ClientStateError):
+    """The client was closed; create a new one."""
+
+
+class LimiterError(ActionNetworkError):
+    """The rate limiter could not grant a slot for a request."""
+
+
+class LimiterTimeoutError(LimiterError):
+    """No slot became free within the allowed wait: fail fast instead of queueing."""
+
+
+class LimiterUnavailableError(LimiterError):
+    """A shared limiter's store (Redis) cannot be reached, and the limiter fails closed."""
+
+
 class ModelError(ActionNetworkError, ValueError):
     """A document has a known field with a value its model cannot hold."""
 
 
 class IncompleteWriteError(ActionNetworkError):
-    """A write sent in chunks failed part-way: ``sent`` ids went through before ``cause``."""
+    """A write in several requests failed part-way: ``sent`` items went through before ``cause``.
 
-    def __init__(self, *, url: str, sent: int, cause: BaseException) -> None:
+    ``result`` is what the last successful request returned (for example the list a chunked
+    ``create`` made), so the caller can resume from it; None when nothing landed.
+    """
+
+    def __init__(
+        self, *, url: str, sent: int, cause: BaseException, result: object | None = None
+    ) -> None:
         self.url = url
         self.sent = sent
         self.cause = cause
-        super().__init__(f"stopped after {sent} ids were sent to {url}: {cause}")
+        self.result = result
+        super().__init__(f"stopped after {sent} items were sent to {url}: {cause}")
 
 
 class HALError(ActionNetworkError):
@@ -133,13 +186,32 @@ class RequestTimeoutError(TransportError):
     """No complete answer arrived in time; the server may have processed the request."""
 
 
-class DecodeError(ActionNetworkError):
-    """The server answered with a body that is not valid JSON."""
+class OutcomeUnknownError(TransportError):
+    """A write failed after it was sent: the server may have processed it, so it was not re-sent.
+
+    Check whether it landed (for example by listing what it would have created) before
+    sending it again.
+    """
+
+
+class UnexpectedResponseError(ActionNetworkError):
+    """The server answered with something the API does not document for this request."""
 
     def __init__(self, message: str, *, status: int, url: str) -> None:
         self.status = status
         self.url = url
         super().__init__(f"{message} (HTTP {status}, {url})")
+
+
+class DecodeError(UnexpectedResponseError):
+    """The server answered with a body that is not valid JSON."""
+
+
+class NothingAcceptedError(UnexpectedResponseError):
+    """A write was answered without the resource it should create or change (``200 {}``).
+
+    Action Network's helpers answer this way when they accepted nothing.
+    """
 
 
 class StatusError(ActionNetworkError):
