@@ -7,6 +7,10 @@ Stopping rules, from the API reference: stop at the first page with no embedded 
 people collection has no totals and keeps a ``next`` link on its last page), at a page with no
 ``next`` link, and never ask beyond ``total_pages`` when the page states it.
 
+Filters on every page: every query parameter of the first page's URL (``filter``, ``per_page``
+...) that a ``next`` link leaves out is put back before the link is followed, so a server that
+drops the filter from its ``next`` links cannot turn a filtered stream into the whole collection.
+
 Pipelining: when the ``next`` href differs from the current page's URL only by its ``page`` query
 parameter, pages ``n+1 .. n+prefetch`` are requested concurrently, consumed strictly in order,
 and any speculative page past the end is cancelled and dropped. Otherwise ``next`` links are
@@ -16,7 +20,7 @@ followed one at a time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
@@ -29,8 +33,10 @@ __all__ = [
     "iter_items",
     "iter_pages",
     "page_number",
+    "restore_query",
     "successor_page",
     "with_page",
+    "with_query",
 ]
 
 T = TypeVar("T")
@@ -73,6 +79,32 @@ def with_page(url: str, page: int) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
     query.append(("page", str(page)))
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
+def with_query(url: str, params: Mapping[str, str | int]) -> str:
+    """``url`` with ``params`` set in its query (replacing those names, others kept in order)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
+    query += [(k, str(v)) for k, v in params.items()]
+    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+
+
+def restore_query(url: str, carried: list[tuple[str, str]]) -> str:
+    """``url`` with every ``carried`` parameter it lacks added back (those it has are kept)."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    present = {k for k, _ in query}
+    missing = [(k, v) for k, v in carried if k not in present]
+    if not missing:
+        return url
+    return urlunsplit(parts._replace(query=urlencode(query + missing, quote_via=quote)))
+
+
+def _carried(url: str) -> list[tuple[str, str]]:
+    """The query parameters of a first page that every later page must carry (all but page)."""
+    return [
+        (k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k != "page"
+    ]
 
 
 def successor_page(current_url: str, next_url: str, current_page: int | None = None) -> int | None:
@@ -153,6 +185,7 @@ async def iter_pages(
     """Yield every non-empty page of a collection, in order, pipelining when it safely can."""
     page = first if isinstance(first, Resource) else await fetch(first)
     page_url = page.url or page.self_href or ""
+    carried = _carried(page_url)
     ahead: dict[int, asyncio.Task[Resource]] = {}
     loop = asyncio.get_running_loop()
     try:
@@ -164,6 +197,8 @@ async def iter_pages(
             total = _int_or_none(page.get("total_pages"))
             per_page = _int_or_none(page.get("per_page"))
             nxt = page.link("next", index=0).href if page.has_link("next") else None
+            if nxt is not None:
+                nxt = restore_query(nxt, carried)
             if nxt is None or (total is not None and number >= total):
                 await _discard(ahead)
                 yield page

@@ -9,21 +9,55 @@ import json
 import time
 from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urljoin
+
+from yarl import URL
 
 from . import errors
 
 __all__ = [
     "API_KEY_HEADER",
+    "REDIRECT_STATUSES",
+    "Expect",
     "build_headers",
     "decode_response",
+    "origin",
     "parse_retry_after",
     "redact",
+    "redirect_location",
     "status_error",
 ]
 
 API_KEY_HEADER = "OSDI-API-Token"
 REDACTED = "***"
+#: Longest excerpt of a non-JSON error body put into a message (after the key is masked).
+MAX_ERROR_TEXT = 200
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+#: What a request must answer: ``None`` anything (an empty body too), ``"document"`` a JSON
+#: object, ``"resource"`` a JSON object with an ``action_network:`` identifier (a write that
+#: creates or changes a resource).
+Expect = Literal["document", "resource"] | None
+
+
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an absolute URL, the port filled in from the scheme; else None.
+
+    Two URLs share an origin when these are equal: the API key is only ever sent within one.
+    """
+    parsed = URL(url)
+    if not parsed.is_absolute() or parsed.host is None or parsed.port is None:
+        return None
+    return parsed.scheme.lower(), parsed.host.lower(), parsed.port
+
+
+def redirect_location(status: int, headers: Mapping[str, str], url: str) -> str | None:
+    """The absolute URL a redirect answer points to, or None when it is not a redirect."""
+    if status not in REDIRECT_STATUSES:
+        return None
+    location = headers.get("Location")
+    return urljoin(url, location) if location else None
 
 
 def build_headers(api_key: str, *, user_agent: str, has_body: bool) -> dict[str, str]:
@@ -61,8 +95,11 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
-def _error_text(body: bytes, fallback: str) -> str:
-    """The server's ``{"error": ...}`` text, else a short excerpt of the body, else ``fallback``."""
+def _error_text(body: bytes, fallback: str, secret: str | None) -> str:
+    """The server's ``{"error": ...}`` text, else a short excerpt of the body, else ``fallback``.
+
+    The key is masked in the whole text before anything is cut, so no part of it survives.
+    """
     try:
         decoded = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -71,8 +108,10 @@ def _error_text(body: bytes, fallback: str) -> str:
         for key in ("error", "message", "errors"):
             if key in decoded:
                 value = decoded[key]
-                return value if isinstance(value, str) else json.dumps(value)
-    text = body[:200].decode("utf-8", "replace").strip()
+                return redact(value if isinstance(value, str) else json.dumps(value), secret)
+    text = redact(body.decode("utf-8", "replace"), secret).strip()
+    if len(text) > MAX_ERROR_TEXT:
+        text = text[:MAX_ERROR_TEXT] + "..."
     return text or fallback
 
 
@@ -106,21 +145,58 @@ def decode_response(
     url: str,
     secret: str | None = None,
     reason: str = "",
+    expect: Expect = None,
 ) -> Any:
     """Turn one HTTP answer into decoded JSON (None for an empty body) or raise its exception.
 
     ``secret`` (the API key) is redacted from any message or URL that goes into an exception.
+    ``expect`` says what the request must answer (see ``Expect``): a ``200 {}`` to a write
+    that should create something raises ``NothingAcceptedError`` instead of passing as success.
+    A redirect reaching this point (not followed by the transport) is an unexpected answer.
     """
     safe_url = redact(url, secret)
     if status >= 400:
-        message = redact(_error_text(body, reason or f"HTTP {status}"), secret)
+        message = _error_text(body, reason or f"HTTP {status}", secret)
         retry_after = parse_retry_after(headers.get("Retry-After"))
         raise status_error(status, message, url=safe_url, retry_after=retry_after)
+    if 300 <= status < 400:
+        target = redact(headers.get("Location", "nowhere"), secret)
+        raise errors.UnexpectedResponseError(
+            f"redirect to {target} not followed", status=status, url=safe_url
+        )
+    document = _decode(body, status=status, url=safe_url)
+    if expect is not None and not isinstance(document, Mapping):
+        got = "an empty body" if document is None else f"JSON {type(document).__name__}"
+        raise errors.UnexpectedResponseError(
+            f"expected a JSON object, got {got}", status=status, url=safe_url
+        )
+    if expect == "resource" and not _has_own_id(document):
+        raise errors.NothingAcceptedError(
+            "the write was answered without the resource it should create or change "
+            f"({_describe(document)}): the API accepted nothing",
+            status=status,
+            url=safe_url,
+        )
+    return document
+
+
+def _decode(body: bytes, *, status: int, url: str) -> Any:
     if not body.strip():
         return None
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise errors.DecodeError(
-            f"invalid JSON in a {len(body)}-byte body: {exc}", status=status, url=safe_url
+            f"invalid JSON in a {len(body)}-byte body: {exc}", status=status, url=url
         ) from None
+
+
+def _has_own_id(document: Mapping[str, Any]) -> bool:
+    identifiers = document.get("identifiers")
+    return isinstance(identifiers, list) and any(
+        isinstance(i, str) and i.startswith("action_network:") for i in identifiers
+    )
+
+
+def _describe(document: Mapping[str, Any]) -> str:
+    return "an empty object" if not document else "no action_network: identifier"

@@ -1,4 +1,11 @@
-"""The one place that does HTTP: session, auth header, rate limiter, retries and error mapping."""
+"""The one place that does HTTP: session, auth header, rate limiter, retries and error mapping.
+
+It is also where the API key is guarded: a request is sent only to the origin (scheme, host,
+port) of the client's base URL, refused with ``ForeignOriginError`` before it reaches the rate
+limiter otherwise. aiohttp's automatic redirects are off: a redirect of a GET within the origin
+is followed as a new attempt through the limiter (at most ``MAX_REDIRECTS``); any other
+redirect raises ``UnexpectedResponseError``, so the key never follows one to another host.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +23,26 @@ from yarl import URL
 from . import sansio
 from .errors import (
     ActionNetworkError,
+    ClientClosedError,
     ConfigurationError,
     ConnectError,
+    ForeignOriginError,
+    OutcomeUnknownError,
     RequestTimeoutError,
     TransportError,
+    UnexpectedResponseError,
 )
 from .limiter import RateLimiter
+from .pagination import with_query
 from .retry import RetryPolicy
 
-__all__ = ["Transport", "TransportStats"]
+__all__ = ["MAX_REDIRECTS", "Transport", "TransportStats"]
 
 log = logging.getLogger("actionnetwork_async.transport")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+#: Redirects followed (within the origin, GET and HEAD only) before the answer is an error.
+MAX_REDIRECTS = 5
 USER_AGENT = "actionnetwork-async/0.1 (+aiohttp)"
 
 # Raised when the connection could not even be opened: the request certainly was not sent.
@@ -60,6 +74,7 @@ class Transport:
         self,
         api_key: str,
         *,
+        base_url: str,
         limiter: RateLimiter,
         retry: RetryPolicy | None = None,
         session: aiohttp.ClientSession | None = None,
@@ -69,7 +84,12 @@ class Transport:
     ) -> None:
         if not api_key:
             raise ConfigurationError("an API key is required")
+        home = sansio.origin(base_url)
+        if home is None:
+            raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
         self._api_key = api_key
+        self._home = home
+        self.base_url = base_url
         self.limiter = limiter
         self.retry = retry or RetryPolicy()
         self._session = session
@@ -88,7 +108,7 @@ class Transport:
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use inside the running loop."""
         if self.closed:
-            raise ConfigurationError("this client is closed; create a new one")
+            raise ClientClosedError("this client is closed; create a new one")
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
@@ -109,6 +129,20 @@ class Transport:
         """``text`` with the API key masked."""
         return sansio.redact(text, self._api_key)
 
+    def check_origin(self, url: str) -> None:
+        """Raise ``ForeignOriginError`` unless ``url`` is on the API's origin (the key's only home).
+
+        A link in a document, or a URL in a webhook payload anyone can post, may point anywhere.
+        """
+        if sansio.origin(url) != self._home:
+            scheme, host, port = self._home
+            home = f"{scheme}://{host}:{port}"
+            raise ForeignOriginError(
+                f"refusing to send the API key to {self.redact(url)}: only {home} "
+                "(the base URL's origin) gets it. Look things up by id through the client "
+                "instead (an.people.get(event.person_id))"
+            )
+
     def _for_log(self, url: str) -> str:
         """A URL for a log line: no query string (a filter can hold someone's email)."""
         bare = str(URL(url).with_query(None).with_fragment(None))
@@ -122,15 +156,22 @@ class Transport:
         json: Any = None,
         params: Mapping[str, str | int] | None = None,
         idempotent: bool | None = None,
+        expect: sansio.Expect = None,
     ) -> Any:
         """Send one request with retries; return its decoded JSON body (None when empty).
 
         ``idempotent`` defaults by method (POST is not); a non-idempotent request is retried
-        only when it certainly was not processed.
+        only when it certainly was not processed, and one that failed after it may have been
+        sent raises ``OutcomeUnknownError``. ``expect`` says what the answer must hold
+        (``sansio.Expect``). A closed client or a URL off the API's origin is refused before
+        the rate limiter.
         """
+        if self.closed:
+            raise ClientClosedError("this client is closed; create a new one")
         method = method.upper()
         if params:
-            url = str(URL(url).update_query({k: str(v) for k, v in params.items()}))
+            url = with_query(url, params)
+        self.check_origin(url)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         body = None if json is None else jsonlib.dumps(json).encode()
@@ -140,12 +181,19 @@ class Transport:
         while True:
             attempt += 1
             try:
-                return await self._attempt(method, url, body)
+                return await self._exchange(method, url, body, expect)
             except ActionNetworkError as error:
                 decision = self.retry.decide(
                     error, attempt, idempotent=idempotent, elapsed=loop.time() - started
                 )
                 if not decision.retry:
+                    if not idempotent and isinstance(error, TransportError) and error.request_sent:
+                        raise OutcomeUnknownError(
+                            f"{method} may have been processed: {type(error).__name__} after it "
+                            "was sent. It was not re-sent, so it cannot run twice; check whether "
+                            "it landed before sending it again",
+                            url=error.url,
+                        ) from error
                     raise
                 self.stats.retries += 1
                 log.warning(
@@ -158,8 +206,32 @@ class Transport:
                 )
             await asyncio.sleep(decision.delay)
 
-    async def _attempt(self, method: str, url: str, body: bytes | None) -> Any:
-        """One attempt: wait for the limiter, send, map failures, decode."""
+    async def _exchange(
+        self, method: str, url: str, body: bytes | None, expect: sansio.Expect
+    ) -> Any:
+        """One try of a request: an attempt, then redirects of a GET within the origin (each a
+        new attempt through the limiter), then the answer decoded."""
+        for _ in range(MAX_REDIRECTS + 1):
+            status, headers, payload, reason = await self._attempt(method, url, body)
+            location = sansio.redirect_location(status, headers, url)
+            if location is None or method not in ("GET", "HEAD"):
+                break
+            if sansio.origin(location) != self._home:
+                raise UnexpectedResponseError(
+                    f"redirected to another origin ({self.redact(location)}); not followed, so "
+                    "the API key is not sent there",
+                    status=status,
+                    url=self.redact(url),
+                )
+            url = location
+        return sansio.decode_response(
+            status, headers, payload, url=url, secret=self._api_key, reason=reason, expect=expect
+        )
+
+    async def _attempt(
+        self, method: str, url: str, body: bytes | None
+    ) -> tuple[int, Mapping[str, str], bytes, str]:
+        """One attempt: wait for the limiter, send (no automatic redirect), map failures."""
         await self.limiter.acquire()
         headers = sansio.build_headers(
             self._api_key, user_agent=self._user_agent, has_body=body is not None
@@ -167,7 +239,9 @@ class Transport:
         self.stats.attempts += 1
         self.in_flight += 1
         try:
-            async with self.session.request(method, url, data=body, headers=headers) as resp:
+            async with self.session.request(
+                method, url, data=body, headers=headers, allow_redirects=False
+            ) as resp:
                 payload = await resp.read()
                 status, resp_headers, reason = resp.status, resp.headers, resp.reason or ""
         except _NOT_SENT as exc:
@@ -188,6 +262,4 @@ class Transport:
             self.in_flight -= 1
         self.stats.statuses[status] += 1
         log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
-        return sansio.decode_response(
-            status, resp_headers, payload, url=url, secret=self._api_key, reason=reason
-        )
+        return status, resp_headers, payload, reason

@@ -1,19 +1,21 @@
 """The generic HAL walker (``client.hal``): GET, follow any rel, stream any collection, write.
 
 It knows no endpoint: every URL comes from the API entry point, a link, or the caller. All HTTP
-goes through the client's one ``Transport`` (and so its one rate limiter).
+goes through the client's one ``Transport`` (and so its one rate limiter), which refuses any URL
+off the API's origin: a link or a caller's URL to another host never gets the key.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import urljoin
 
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
-from .pagination import Fetch, Stream, iter_items, iter_pages
+from .pagination import Fetch, Stream, iter_items, iter_pages, with_query
+from .sansio import Expect
 from .transport import Transport
 
 __all__ = ["HalWalker", "Target"]
@@ -68,20 +70,31 @@ class HalWalker:
         json: Any = None,
         params: Params | None = None,
         idempotent: bool | None = None,
+        expect: Expect = None,
     ) -> Resource | None:
-        """Send ``method`` to ``target`` and parse the answer (None for an empty body)."""
+        """Send ``method`` to ``target`` and parse the answer (None for an empty body).
+
+        ``params`` go into the URL, so the parsed resource knows the URL really asked for.
+        ``expect`` says what the answer must hold (``sansio.Expect``).
+        """
         url = self.url_for(target)
+        if params:
+            url = with_query(url, params)
         document = await self.transport.request(
-            method, url, json=json, params=params, idempotent=idempotent
+            method, url, json=json, idempotent=idempotent, expect=expect
         )
         return None if document is None else parse_resource(document, url=url)
 
     async def get(self, url: Target | None = None, *, params: Params | None = None) -> Resource:
-        """GET one resource; ``None`` is the API entry point (the base URL)."""
-        resource = await self.request("GET", url, params=params)
-        if resource is None:
-            raise ConfigurationError(f"GET {self.url_for(url)} answered with an empty body")
-        return resource
+        """GET one resource; ``None`` is the API entry point (the base URL).
+
+        An answer that is not a JSON object raises ``UnexpectedResponseError``.
+        """
+        target = self.url_for(url)
+        if params:
+            target = with_query(target, params)
+        document = await self.transport.request("GET", target, expect="document")
+        return parse_resource(document, url=target)
 
     async def follow(
         self,
@@ -139,8 +152,9 @@ class HalWalker:
 
         ``target`` is a collection URL, a page Resource, or a Resource with a link of ``rel``
         (``an.hal.iterate(entry_point, "osdi:people")``). ``rel`` None takes the page's single
-        embedded rel, whatever its name. ``params`` (``filter``, ``per_page`` ...) apply to the
-        first request; ``next`` links carry them on. At most ``prefetch`` pages are held.
+        embedded rel, whatever its name. ``params`` (``filter``, ``per_page`` ...) go on the
+        first request, and every later page carries them too: a ``next`` link that leaves one
+        out gets it back. At most ``prefetch`` pages are held.
         """
         fetch, first = self._start(target, rel, params)
         return Stream(iter_items(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
@@ -148,18 +162,39 @@ class HalWalker:
     def _start(
         self, target: Target | None, rel: str | None, params: Params | None
     ) -> tuple[Fetch, Resource | str]:
-        """The GET used for pages (``params`` go on the first request only) and the first page."""
+        """The GET used for pages and the first page (its URL with ``params`` in it)."""
         first = self._first_page(target, rel)
-        if params and isinstance(first, Resource):
-            raise ConfigurationError("params= cannot apply to a page already fetched")
-        first_params = dict(params or {})
+        if params:
+            if isinstance(first, Resource):
+                raise ConfigurationError("params= cannot apply to a page already fetched")
+            first = with_query(first, params)
+        return self.get, first
 
-        async def fetch(url: str) -> Resource:
-            nonlocal first_params
-            used, first_params = first_params, {}
-            return await self.get(url, params=used or None)
+    @overload
+    async def post(
+        self,
+        target: Target | None,
+        json: Any = None,
+        *,
+        rel: str | None = None,
+        params: Params | None = None,
+        idempotent: bool = False,
+        expect: Literal["document", "resource"],
+        **template_vars: Any,
+    ) -> Resource: ...
 
-        return fetch, first
+    @overload
+    async def post(
+        self,
+        target: Target | None,
+        json: Any = None,
+        *,
+        rel: str | None = None,
+        params: Params | None = None,
+        idempotent: bool = False,
+        expect: None = None,
+        **template_vars: Any,
+    ) -> Resource | None: ...
 
     async def post(
         self,
@@ -169,15 +204,46 @@ class HalWalker:
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = False,
+        expect: Expect = None,
         **template_vars: Any,
     ) -> Resource | None:
         """POST ``json`` to a URL, Link, Resource, or a Resource's link of ``rel``.
 
-        Not retried unless certainly unprocessed; pass ``idempotent=True`` when the server
-        deduplicates (for example on an identifier the client generated).
+        Not retried unless certainly unprocessed (one that may have run raises
+        ``OutcomeUnknownError``); pass ``idempotent=True`` when the server deduplicates (for
+        example on an identifier the caller chose). ``expect="resource"`` makes an answer
+        without the created resource (``200 {}``) raise ``NothingAcceptedError``.
         """
         url = self.url_for(target, rel, **template_vars)
-        return await self.request("POST", url, json=json, params=params, idempotent=idempotent)
+        return await self.request(
+            "POST", url, json=json, params=params, idempotent=idempotent, expect=expect
+        )
+
+    @overload
+    async def put(
+        self,
+        target: Target | None,
+        json: Any = None,
+        *,
+        rel: str | None = None,
+        params: Params | None = None,
+        idempotent: bool = True,
+        expect: Literal["document", "resource"],
+        **template_vars: Any,
+    ) -> Resource: ...
+
+    @overload
+    async def put(
+        self,
+        target: Target | None,
+        json: Any = None,
+        *,
+        rel: str | None = None,
+        params: Params | None = None,
+        idempotent: bool = True,
+        expect: None = None,
+        **template_vars: Any,
+    ) -> Resource | None: ...
 
     async def put(
         self,
@@ -187,11 +253,17 @@ class HalWalker:
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = True,
+        expect: Expect = None,
         **template_vars: Any,
     ) -> Resource | None:
-        """PUT ``json`` (a merge, on Action Network) to a target or a Resource's link of ``rel``."""
+        """PUT ``json`` (a merge, on Action Network) to a target or a Resource's link of ``rel``.
+
+        ``expect`` as for ``post``.
+        """
         url = self.url_for(target, rel, **template_vars)
-        return await self.request("PUT", url, json=json, params=params, idempotent=idempotent)
+        return await self.request(
+            "PUT", url, json=json, params=params, idempotent=idempotent, expect=expect
+        )
 
     async def delete(
         self,

@@ -7,7 +7,9 @@ import pytest
 
 from actionnetwork_async import (
     API_KEY_ENV,
+    BASE_URL_ENV,
     ActionNetwork,
+    ClientClosedError,
     ConfigurationError,
     RetryPolicy,
     Unlimited,
@@ -22,6 +24,23 @@ def test_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     an = ActionNetwork()
     assert "env-key-abcdef0123456789" not in repr(an)
     assert an.base_url == "https://actionnetwork.org/api/v2/"
+
+
+@pytest.mark.asyncio
+async def test_the_base_url_comes_from_the_environment_too(
+    emu: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a whole program pointed at the emulator without a code change
+    monkeypatch.setenv(API_KEY_ENV, emu.api_key)
+    monkeypatch.setenv(BASE_URL_ENV, emu.base_url.rstrip("/"))
+    async with ActionNetwork(rate_limit=None) as an:
+        assert an.base_url == emu.base_url
+        assert (await an.people.get(emu.ids("people")[0])).id == emu.ids("people")[0]
+    assert ActionNetwork("k", base_url="http://127.0.0.1:9/api/v2/").base_url.endswith(":9/api/v2/")
+    monkeypatch.delenv(BASE_URL_ENV)
+    assert ActionNetwork("k").base_url == "https://actionnetwork.org/api/v2/"
+    with pytest.raises(ConfigurationError, match="absolute"):
+        ActionNetwork("k", base_url="actionnetwork.org/api/v2")
 
 
 def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,6 +85,7 @@ async def test_a_closed_client_refuses_requests(emu: Emulator, make_client: Clie
     an = make_client(emu)
     await an.hal.get()
     await an.aclose()
-    with pytest.raises(ConfigurationError, match="closed"):
-        await an.hal.get()
+    for call in (an.hal.get(), an.people.get(emu.ids("people")[0]), an.hal.post("tags", {})):
+        with pytest.raises(ClientClosedError, match="closed"):
+            await call
     assert len(emu.log) == 1

@@ -11,15 +11,19 @@ from actionnetwork_async import (
     AuthenticationError,
     DecodeError,
     NotFoundError,
+    NothingAcceptedError,
     RateLimitError,
     ServerError,
     StatusError,
+    UnexpectedResponseError,
     ValidationError,
 )
 from actionnetwork_async.sansio import (
     build_headers,
     decode_response,
+    origin,
     parse_retry_after,
+    redirect_location,
 )
 
 URL = "https://actionnetwork.org/api/v2/people"
@@ -96,3 +100,41 @@ def test_headers() -> None:
     assert headers["OSDI-API-Token"] == "k"
     assert headers["Content-Type"] == "application/json"
     assert "Content-Type" not in build_headers("k", user_agent="ua", has_body=False)
+
+
+def test_a_long_error_body_is_masked_before_it_is_cut() -> None:
+    key = "k" * 8 + "0123456789abcdef0123456789"
+    body = ("x" * 195 + key).encode()
+    with pytest.raises(ServerError) as info:
+        decode_response(500, {}, body, url=URL, secret=key)
+    assert info.value.message.startswith("x" * 195 + "***")
+    assert "kkkk" not in info.value.message
+
+
+def test_what_a_request_expects() -> None:
+    created = b'{"identifiers": ["action_network:1", "crm:2"]}'
+    assert decode_response(200, {}, created, url=URL, expect="resource")["identifiers"]
+    for body in (b"{}", b'{"identifiers": ["crm:2"]}'):
+        with pytest.raises(NothingAcceptedError, match="accepted nothing") as info:
+            decode_response(200, {}, body, url=URL, expect="resource")
+        assert (info.value.status, info.value.url) == (200, URL)
+    assert decode_response(200, {}, b"{}", url=URL, expect="document") == {}
+    for body in (b"", b"[1]"):
+        with pytest.raises(UnexpectedResponseError, match="expected a JSON object"):
+            decode_response(200, {}, body, url=URL, expect="document")
+    with pytest.raises(UnexpectedResponseError, match="not followed") as redirect:
+        decode_response(302, {"Location": "https://elsewhere.example/"}, b"", url=URL)
+    assert redirect.value.status == 302
+
+
+def test_origins_and_redirect_locations() -> None:
+    assert origin("https://ActionNetwork.org/api/v2/") == ("https", "actionnetwork.org", 443)
+    assert origin("https://actionnetwork.org:443/x") == origin("https://actionnetwork.org/y")
+    assert origin("http://actionnetwork.org/") != origin("https://actionnetwork.org/")
+    assert origin("http://127.0.0.1:8080/") == ("http", "127.0.0.1", 8080)
+    assert origin("people/1") is None
+    assert redirect_location(301, {"Location": "/api/v2/x"}, URL) == (
+        "https://actionnetwork.org/api/v2/x"
+    )
+    assert redirect_location(200, {"Location": "/x"}, URL) is None
+    assert redirect_location(302, {}, URL) is None
