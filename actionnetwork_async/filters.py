@@ -8,6 +8,15 @@ renders ``modified_date gt '2024-01-01T00:00:00Z'`` and
 always quoted, with quotes doubled; ``&`` binds tighter than ``|``, as ``and`` does in OData,
 and parentheses are added where a rendering needs them. Plain strings are accepted wherever a
 filter is.
+
+Datetimes are sent in UTC, except on an event's ``start_date`` and ``end_date``: those are the
+event's local wall-clock time, so the wall time of the datetime given is sent, unconverted.
+
+The API documents ``eq``, ``gt`` and ``lt`` (``==``, ``>``, ``<``) and, per collection, which
+fields can be filtered (https://actionnetwork.org/docs/v2/): people by ``identifier``,
+``created_date``, ``modified_date``, ``family_name``, ``given_name``, ``email_address``,
+``phone_number``, ``region`` and ``postal_code``; events by ``identifier``, ``created_date``,
+``modified_date``, ``origin_system``, ``title``, ``start_date`` and ``end_date``.
 """
 
 from __future__ import annotations
@@ -16,15 +25,29 @@ from datetime import date, datetime
 from typing import Any
 
 from .errors import ConfigurationError
-from .models.base import format_datetime
+from .models.base import format_datetime, format_wall_clock
 
-__all__ = ["F", "Field", "Filter", "as_filter", "render_filter", "render_value"]
+__all__ = [
+    "WALL_CLOCK_FIELDS",
+    "F",
+    "Field",
+    "Filter",
+    "as_filter",
+    "render_filter",
+    "render_value",
+]
+
+#: Fields holding local wall-clock time (an event's dates): filtered without UTC conversion.
+WALL_CLOCK_FIELDS = frozenset({"start_date", "end_date"})
 
 
-def render_value(value: Any) -> str:
-    """A value as an OData literal: quoted, with single quotes doubled."""
+def render_value(value: Any, *, wall_clock: bool = False) -> str:
+    """A value as an OData literal: quoted, with single quotes doubled.
+
+    A datetime is sent in UTC, or as its own wall time when ``wall_clock``.
+    """
     if isinstance(value, datetime):
-        text = format_datetime(value)
+        text = format_wall_clock(value) if wall_clock else format_datetime(value)
     elif isinstance(value, date):
         text = value.isoformat()
     elif isinstance(value, bool):
@@ -97,7 +120,8 @@ class Field:
         self.name = name
 
     def _cmp(self, op: str, value: Any) -> Filter:
-        return Filter(f"{self.name} {op} {render_value(value)}")
+        literal = render_value(value, wall_clock=self.name in WALL_CLOCK_FIELDS)
+        return Filter(f"{self.name} {op} {literal}")
 
     def __eq__(self, value: Any) -> Filter:  # type: ignore[override]
         return self._cmp("eq", value)

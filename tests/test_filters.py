@@ -23,11 +23,13 @@ def test_comparisons() -> None:
     assert str(F["start_date"] > "2024-05-01") == "start_date gt '2024-05-01'"
 
 
-def test_datetimes_are_rendered_in_utc() -> None:
+def test_datetimes_are_rendered_in_utc_but_event_times_as_wall_time() -> None:
     eastern = timezone(timedelta(hours=-5))
-    assert str(F.start_date > datetime(2024, 1, 1, 19, 0, tzinfo=eastern)) == (
-        "start_date gt '2024-01-02T00:00:00Z'"
-    )
+    evening = datetime(2024, 1, 1, 19, 0, tzinfo=eastern)
+    assert str(F.modified_date > evening) == "modified_date gt '2024-01-02T00:00:00Z'"
+    # start_date and end_date are local to the event: the wall time goes out unconverted
+    assert str(F.start_date > evening) == "start_date gt '2024-01-01T19:00:00Z'"
+    assert str(F["end_date"] < evening.replace(tzinfo=None)) == "end_date lt '2024-01-01T19:00:00Z'"
 
 
 def test_quotes_inside_values_are_doubled() -> None:

@@ -29,6 +29,27 @@ def without(document: dict[str, Any], fields: frozenset[str]) -> dict[str, Any]:
     return {k: v for k, v in props(document).items() if k not in fields}
 
 
+def writable(document: dict[str, Any], read_only: frozenset[str]) -> dict[str, Any]:
+    """What a write may send back, by the people reference's rules: no read-only field, no
+    action_network: identifier, and only the statuses subscribed/unsubscribed."""
+    out = without(document, read_only)
+    ids = [i for i in out.get("identifiers", []) if not i.startswith("action_network:")]
+    out.pop("identifiers", None)
+    if ids:
+        out["identifiers"] = ids
+    for key in ("email_addresses", "phone_numbers"):
+        if key in out:
+            out[key] = [
+                {
+                    k: v
+                    for k, v in entry.items()
+                    if k != "status" or v in ("subscribed", "unsubscribed")
+                }
+                for entry in out[key]
+            ]
+    return out
+
+
 def people_examples() -> list[dict[str, Any]]:
     return [
         *EXAMPLES["people_collection"]["_embedded"]["osdi:people"],
@@ -69,8 +90,8 @@ def test_reference_examples_round_trip(
     assert parsed.id is not None
     assert parsed.id == resource.identifier()
     assert parsed.links is resource.links
-    # everything comes back except the fields the API says are not editable
-    assert parsed.to_json() == without(document, model.READ_ONLY)
+    # everything comes back except what the API says cannot be written
+    assert parsed.to_json() == writable(document, model.READ_ONLY)
     # and reading what we would send gives the same model back (read-only fields aside)
     again = model.from_json(parsed.to_json())
     assert again.to_json() == parsed.to_json()
@@ -94,7 +115,7 @@ def test_renames_live_in_the_converter() -> None:
     assert event.sponsor is not None
     assert event.sponsor.title == "Progressive Action Now"
     assert event.hidden is False
-    assert event.start_date == datetime(2014, 3, 22, 17, 45, tzinfo=timezone.utc)
+    assert event.start_date == datetime(2014, 3, 22, 17, 45)  # local wall time: naive
     assert event.reminders[0].minutes == 1440
     assert "action_network:sponsor" not in event.extra
     campaign = Event.from_json({"title": "x", "action_network:event_campaign_id": "c1"})

@@ -1,9 +1,14 @@
 """Model bases and the one cattrs converter: renames, datetimes, unknown fields, read-only fields.
 
 Parsing keeps every field a model does not know in ``extra`` and never fails on one; writing a
-model back omits what was not set and the fields the API says are not editable, and sends
-``extra`` back unchanged. Renames such as ``action_network:sponsor`` -> ``sponsor`` are declared
-once, in ``RENAMES``.
+model back omits what was not set, the fields the API says are not editable (``READ_ONLY``) and
+the values it will not take (``WRITABLE``: the API's own ``action_network:`` identifiers, read
+statuses such as ``bouncing``), and sends ``extra`` back unchanged. Renames such as
+``action_network:sponsor`` -> ``sponsor`` are declared once, in ``RENAMES``.
+
+Datetimes are UTC (aware) except the fields with ``metadata=WALL_CLOCK``: an event's ``start_date``
+and ``end_date`` are local to the event's place, so they are read as naive wall time and written
+with the wall time of the datetime given, never converted.
 """
 
 from __future__ import annotations
@@ -19,7 +24,19 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 from ..errors import ModelError
 from ..hal import Links, Resource
 
-__all__ = ["RENAMES", "Record", "ResourceModel", "converter", "format_datetime", "parse_datetime"]
+__all__ = [
+    "RENAMES",
+    "WALL_CLOCK",
+    "WRITABLE_STATUSES",
+    "Record",
+    "ResourceModel",
+    "converter",
+    "format_datetime",
+    "format_wall_clock",
+    "parse_datetime",
+    "parse_wall_clock",
+    "to_api",
+]
 
 #: Python field name -> the API's field name. The only place a rename is written.
 RENAMES: dict[str, str] = {
@@ -32,6 +49,11 @@ RENAMES: dict[str, str] = {
 }
 _NOT_DATA = frozenset({"extra", "resource"})
 _HAL_KEYS = frozenset({"_links", "_embedded"})
+_WALL_CLOCK = "actionnetwork_async.wall_clock"
+#: ``metadata=`` of an attrs field holding local wall-clock time (read naive, written as is).
+WALL_CLOCK: Mapping[str, bool] = {_WALL_CLOCK: True}
+#: The only subscription statuses the API lets a write set (the others are read-only).
+WRITABLE_STATUSES = frozenset({"subscribed", "unsubscribed"})
 
 R = TypeVar("R", bound="Record")
 M = TypeVar("M", bound="ResourceModel")
@@ -53,6 +75,21 @@ def format_datetime(value: datetime) -> str:
     return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_wall_clock(value: str | datetime) -> datetime:
+    """An API wall-clock time (``2014-03-22T17:45:00Z``, whose ``Z`` is no UTC) as naive time."""
+    when = value if isinstance(value, datetime) else datetime.fromisoformat(value.rstrip("Zz"))
+    return when.replace(tzinfo=None)
+
+
+def format_wall_clock(value: datetime) -> str:
+    """The wall time of ``value`` (aware or naive, never converted) in the API's format."""
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _own_identifiers_dropped(identifiers: list[str]) -> list[str]:
+    return [i for i in identifiers if not i.startswith("action_network:")]
+
+
 @attrs.define(kw_only=True)
 class Record:
     """Base of every model: whatever the API sends that the model does not know is kept."""
@@ -62,6 +99,8 @@ class Record:
     #: Other names a field arrives under (API name -> alternative); the alternative key stays
     #: in ``extra`` so it is sent back as it came.
     ALIASES: ClassVar[dict[str, str]] = {}
+    #: API field name -> what of its value a write may send (None: nothing, the field is left out).
+    WRITABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
 
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
@@ -84,6 +123,10 @@ class ResourceModel(Record):
     """A model of a whole API resource: identifiers, dates, and the HAL resource it came from."""
 
     READ_ONLY = frozenset({"created_date", "modified_date"})
+    #: The API assigns ``action_network:`` identifiers; a write never sends one back.
+    WRITABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "identifiers": _own_identifiers_dropped
+    }
 
     identifiers: list[str] = attrs.field(factory=list)
     created_date: datetime | None = None
@@ -129,14 +172,35 @@ def _unset(value: Any) -> bool:
     return value is None or (isinstance(value, (list, dict)) and not value)
 
 
+def _unstructure_wall_clock(value: datetime | None) -> str | None:
+    return None if value is None else format_wall_clock(value)
+
+
+def _override(field: attrs.Attribute[Any]) -> Any:
+    if field.name in _NOT_DATA:
+        return override(omit=True)
+    rename = RENAMES.get(field.name, field.name)
+    if field.metadata.get(_WALL_CLOCK):
+        return override(
+            rename=rename,
+            struct_hook=lambda value, _: parse_wall_clock(value),
+            unstruct_hook=_unstructure_wall_clock,
+        )
+    return override(rename=rename)
+
+
 def _overrides(cls: type[Record]) -> dict[str, Any]:
-    """cattrs overrides for a model: API names from ``RENAMES``; ``extra``/``resource`` skipped."""
-    return {
-        f.name: override(omit=True)
-        if f.name in _NOT_DATA
-        else override(rename=RENAMES.get(f.name, f.name))
-        for f in attrs.fields(cls)
-    }
+    """cattrs overrides for a model: API names from ``RENAMES``, wall-clock datetimes;
+    ``extra``/``resource`` skipped."""
+    return {f.name: _override(f) for f in attrs.fields(cls)}
+
+
+def to_api(cls: type[Record], name: str, value: Any) -> Any:
+    """The JSON a write sends for ``value`` of field ``name`` of ``cls`` (its own hooks applied)."""
+    field = attrs.fields_dict(cls)[name]
+    if field.metadata.get(_WALL_CLOCK) and isinstance(value, datetime):
+        return format_wall_clock(value)
+    return converter.unstructure(value)
 
 
 def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
@@ -164,9 +228,14 @@ def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
 def _unstructure_factory(cls: type[Record]) -> Callable[[Record], dict[str, Any]]:
     base = make_dict_unstructure_fn(cls, converter, **_overrides(cls))
     read_only = cls.READ_ONLY
+    writable = cls.WRITABLE
 
     def unstructure(record: Record) -> dict[str, Any]:
-        out = {k: v for k, v in base(record).items() if k not in read_only and not _unset(v)}
+        out = base(record)
+        for key, keep in writable.items():
+            if out.get(key) is not None:
+                out[key] = keep(out[key])
+        out = {k: v for k, v in out.items() if k not in read_only and not _unset(v)}
         for key, value in record.extra.items():
             out.setdefault(key, value)
         return out

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import attrs
 
-from .base import Record, ResourceModel
+from .base import WALL_CLOCK, Record, ResourceModel
 from .people import Address
 
 __all__ = ["Attendance", "Event", "EventLocation", "Reminder", "Sponsor"]
@@ -40,7 +40,13 @@ class Sponsor(Record):
 
 @attrs.define(kw_only=True)
 class Event(ResourceModel):
-    """An event. System fields are read but never sent back (``Event.READ_ONLY``)."""
+    """An event. System fields are read but never sent back (``Event.READ_ONLY``).
+
+    ``start_date`` and ``end_date`` are wall-clock times local to the event's place, as the
+    API defines them: read as naive datetimes; written with the wall time of the datetime
+    given (aware or naive), never converted to UTC. ``created_date`` and ``modified_date``
+    are UTC, like every other date.
+    """
 
     READ_ONLY = ResourceModel.READ_ONLY | {
         "total_accepted",
@@ -63,8 +69,8 @@ class Event(ResourceModel):
     instructions: str | None = None
     browser_url: str | None = None
     featured_image_url: str | None = None
-    start_date: datetime | None = None
-    end_date: datetime | None = None
+    start_date: datetime | None = attrs.field(default=None, metadata=WALL_CLOCK)
+    end_date: datetime | None = attrs.field(default=None, metadata=WALL_CLOCK)
     location: EventLocation | None = None
     total_accepted: int | None = None
     event_campaign_id: str | None = None

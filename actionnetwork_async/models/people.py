@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
+
 import attrs
 
-from .base import Record, ResourceModel
+from .base import WRITABLE_STATUSES, Record, ResourceModel
 
 __all__ = ["Address", "EmailAddress", "Location", "Person", "PhoneNumber", "PostalAddress"]
 
 
+def _writable_status(status: str | None) -> str | None:
+    """Read statuses (``bouncing``, ``spam complaint`` ...) cannot be set: writes leave them out."""
+    return status if status in WRITABLE_STATUSES else None
+
+
 @attrs.define(kw_only=True)
 class EmailAddress(Record):
-    """An email address; ``status`` is the subscription status (subscribed, unsubscribed ...)."""
+    """An email address; ``status`` is the email subscription status (subscribed, unsubscribed,
+    bouncing ...). Only ``subscribed`` and ``unsubscribed`` are ever written back."""
+
+    WRITABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"status": _writable_status}
 
     address: str | None = None
     primary: bool | None = None
@@ -20,7 +31,11 @@ class EmailAddress(Record):
 
 @attrs.define(kw_only=True)
 class PhoneNumber(Record):
-    """A mobile number, in international format without the plus sign."""
+    """A mobile number, in international format without the plus sign. ``status`` is its SMS
+    subscription status, separate from the email's; only ``subscribed`` and ``unsubscribed``
+    are ever written back."""
+
+    WRITABLE: ClassVar[Mapping[str, Callable[[Any], Any]]] = {"status": _writable_status}
 
     number: str | None = None
     primary: bool | None = None
