@@ -11,14 +11,23 @@ from urllib.parse import quote
 
 import attrs
 
-from ..errors import ConfigurationError
+from ..errors import AuthenticationError, ConfigurationError
 from ..filters import Filter, render_filter
 from ..hal import Resource
 from ..models import RENAMES, EmailAddress, Person, PhoneNumber, Record, converter
+from ..models.base import WRITABLE_STATUSES, to_api
 from ..pagination import Stream
 from ..walker import HalWalker
 
-__all__ = ["Facade", "check_id", "fields_to_json", "helper_body", "tag_list"]
+__all__ = [
+    "Facade",
+    "check_id",
+    "check_status",
+    "fields_to_json",
+    "helper_body",
+    "set_statuses",
+    "tag_list",
+]
 
 
 class Facade:
@@ -66,8 +75,26 @@ class Facade:
 
     async def collection_url(self, rel: str | None = None) -> str:
         """The URL of a collection, read from the entry point's links."""
+        return await self.entry_link(rel or self.REL)
+
+    async def entry_link(self, rel: str) -> str:
+        """The href of the entry point's link ``rel`` (a collection or a helper).
+
+        Action Network answers a wrong or missing key at the entry point with 200 and no
+        collection links, not 403: a missing link there is reported as the authentication
+        failure it almost certainly is.
+        """
         aep = await self.hal.entry_point()
-        return aep.link(rel or self.REL).href
+        if not aep.has_link(rel):
+            present = ", ".join(sorted(aep.links)) or "none"
+            raise AuthenticationError(
+                200,
+                f"the API entry point has no {rel!r} link (links present: {present}). Action "
+                "Network answers a wrong or missing API key this way, so the key is probably "
+                "wrong or revoked",
+                url=aep.url or self.hal.base_url,
+            )
+        return aep.link(rel, index=0).href
 
     async def item_url(self, item_id: str, rel: str | None = None) -> str:
         """The URL of one item: the collection URL and the id, as the reference documents."""
@@ -107,8 +134,9 @@ def fields_to_json(
 ) -> dict[str, Any]:
     """A request body from Python field names, refusing what the API would not take.
 
-    Read-only fields and unknown names raise ``ConfigurationError`` before any request; fields
-    this library does not know yet can be sent through ``extra`` (API names, sent as they are).
+    Read-only fields, values the API will not take (``action_network:`` identifiers) and
+    unknown names raise ``ConfigurationError`` before any request; fields this library does not
+    know yet can be sent through ``extra`` (API names, sent as they are).
     """
     names = {f.name for f in attrs.fields(model)} - {"extra", "resource"}
     unknown = sorted(set(fields) - names)
@@ -118,16 +146,47 @@ def fields_to_json(
             f"does not know through extra={{...}}"
         )
     # the one converter turns models, datetimes, lists and dicts into JSON
-    body = {RENAMES.get(name, name): converter.unstructure(v) for name, v in fields.items()}
+    body = {RENAMES.get(name, name): to_api(model, name, v) for name, v in fields.items()}
     refused = sorted(k for k in body if k in model.READ_ONLY)
     refused += sorted(k for k in (extra or {}) if k in model.READ_ONLY)
+    refused += sorted(
+        f"{k} {v!r}"
+        for k, v in body.items()
+        if k in model.WRITABLE and v is not None and model.WRITABLE[k](v) != v
+    )
     if refused:
         raise ConfigurationError(
-            f"not editable through the API: {', '.join(refused)} (system generated fields of "
-            f"{model.__name__})"
+            f"not editable through the API: {', '.join(refused)} (system generated fields or "
+            f"values of {model.__name__})"
         )
     body.update({k: converter.unstructure(v) for k, v in (extra or {}).items()})
     return body
+
+
+def check_status(status: str | None, what: str) -> str | None:
+    """A subscription status a write may set, checked (None: leave the status as it is)."""
+    if status is not None and status not in WRITABLE_STATUSES:
+        raise ConfigurationError(f"{what} must be 'subscribed' or 'unsubscribed', got {status!r}")
+    return status
+
+
+def set_statuses(
+    person: dict[str, Any], *, email_status: str | None, phone_status: str | None
+) -> dict[str, Any]:
+    """Put the email and the phone (SMS) subscription statuses into a person's JSON.
+
+    They are separate consents: each is set only when given. With a status but no address (or
+    number) in the body, a status-only entry is sent, which the API applies to the person's
+    primary one.
+    """
+    for key, status in (
+        ("email_addresses", check_status(email_status, "email_status")),
+        ("phone_numbers", check_status(phone_status, "phone_status")),
+    ):
+        if status is not None:
+            entries = person.get(key) or [{}]
+            person[key] = [{**entries[0], "status": status}, *entries[1:]]
+    return person
 
 
 def helper_body(
@@ -142,11 +201,13 @@ def helper_body(
     postal_code: str | None = None,
     country: str | None = None,
     custom_fields: Mapping[str, str] | None = None,
-    status: str | None = None,
+    email_status: str | None = None,
+    phone_status: str | None = None,
 ) -> dict[str, Any]:
     """The body of a helper POST (signup, record attendance): the person hash and tag changes.
 
     An email address or a phone number is required; the caller's ``person`` is not changed.
+    The email and phone statuses are set only when given, each on its own.
     """
     # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
     base = Person.from_json(person.to_json()) if person is not None else Person()
@@ -160,14 +221,7 @@ def helper_body(
         base.family_name = family_name
     if custom_fields:
         base.custom_fields = {**base.custom_fields, **custom_fields}
-    if status is not None:
-        if status not in ("subscribed", "unsubscribed"):
-            raise ConfigurationError("status must be 'subscribed' or 'unsubscribed'")
-        for email_address in base.email_addresses:
-            email_address.status = status
-        for phone_number in base.phone_numbers:
-            phone_number.status = status
-    body = base.to_json()
+    body = set_statuses(base.to_json(), email_status=email_status, phone_status=phone_status)
     if postal_code is not None or country is not None:
         address = {k: v for k, v in (("postal_code", postal_code), ("country", country)) if v}
         body["postal_addresses"] = [{**(body.get("postal_addresses") or [{}])[0], **address}]

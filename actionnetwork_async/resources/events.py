@@ -1,17 +1,15 @@
-"""``an.events``: list, get, create (safe to retry), update events; campaigns and attendances.
+"""``an.events``: list, get, create, update events; campaigns and attendances.
 
 There is no delete: the API does not allow deleting an event.
 """
 
 from __future__ import annotations
 
-import re
-import uuid
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import F, Filter, as_filter
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
@@ -21,12 +19,6 @@ __all__ = ["Events"]
 
 EventRef = Event | str
 CAMPAIGNS_REL = "action_network:event_campaigns"
-
-
-def default_identifier(origin_system: str) -> str:
-    """``<origin>:<uuid>``: an identifier this client makes so a retried POST is recognised."""
-    origin = re.sub(r"[^a-z0-9]+", "_", origin_system.lower()).strip("_") or "client"
-    return f"{origin}:{uuid.uuid4()}"
 
 
 class Events(Facade):
@@ -41,7 +33,11 @@ class Events(Facade):
         starts_after: datetime | None = None,
         starts_before: datetime | None = None,
     ) -> Stream[Event]:
-        """Stream every event (matching ``filter`` and the start date bounds)."""
+        """Stream every event (matching ``filter`` and the start date bounds).
+
+        The bounds are wall-clock times, like the events' own ``start_date``: the wall time of
+        the datetime given is compared, never converted to UTC.
+        """
         parts: list[Filter | str] = []
         if starts_after is not None:
             parts.append(F.start_date > starts_after)
@@ -70,9 +66,12 @@ class Events(Facade):
     ) -> Event:
         """POST a new event (``title`` and ``origin_system`` are required).
 
-        It carries an identifier made here (``<origin>:<uuid>``, or ``identifier``); the API
-        keeps identifiers unique, so a POST retried after a timeout returns the same event
-        instead of creating a second one. ``creator`` is a Person or a person's id or URL.
+        No identifier is added unless you pass ``identifier`` (``"my_crm:1234"``): the API
+        keeps one forever and deduplicates on it across every group, so only pass one that is
+        globally unique. With one, a POST whose answer was lost is retried (the API returns
+        the same event); without one it is not re-sent, and ``OutcomeUnknownError`` says how
+        to check whether the event was created. ``creator`` is a Person or a person's id or
+        URL. ``start_date``/``end_date`` are the event's local wall-clock time (see ``Event``).
         """
         body = self._new_event_body(title, origin_system, identifier, extra, fields)
         return await self._create(await self.collection_url(), body, creator=creator)
@@ -102,16 +101,24 @@ class Events(Facade):
         extra: Mapping[str, Any] | None,
         fields: dict[str, Any],
     ) -> dict[str, Any]:
-        """Check a new event before any request, and build its body with its identifier."""
+        """Check a new event before any request, and build its body (with ``identifier``)."""
         for name, value in (("title", title), ("origin_system", origin_system)):
             if not isinstance(value, str) or not value.strip():
                 raise ConfigurationError(f"an event needs a non-empty {name}")
         if "identifiers" in fields:
             raise ConfigurationError("pass identifier=, the client adds it to identifiers")
+        if identifier is not None:
+            system, _, key = identifier.partition(":")
+            if not system or not key or system == "action_network":
+                raise ConfigurationError(
+                    f"identifier must be '<your system>:<id>' (not action_network:), got "
+                    f"{identifier!r}"
+                )
         body = fields_to_json(
             Event, {**fields, "title": title, "origin_system": origin_system}, extra=extra
         )
-        body["identifiers"] = [identifier or default_identifier(origin_system)]
+        if identifier is not None:
+            body["identifiers"] = [identifier]
         return body
 
     async def _create(
@@ -121,9 +128,18 @@ class Events(Facade):
             href = creator if isinstance(creator, str) and "/" in creator else None
             href = href or await self.url_of(creator, rel="osdi:people")
             body["_links"] = {"osdi:creator": {"href": href}}
-        created = await self.hal.post(url, body, idempotent=True)
-        if created is None:
-            raise ConfigurationError("the API answered an event POST with an empty body")
+        # Only an identifier makes a re-sent POST safe: the API deduplicates on it.
+        retry_safe = bool(body.get("identifiers"))
+        try:
+            created = await self.hal.post(url, body, idempotent=retry_safe, expect="resource")
+        except OutcomeUnknownError as exc:
+            raise OutcomeUnknownError(
+                f"the event {body['title']!r} may have been created: the connection failed "
+                "after the POST was sent, and it was not re-sent so it cannot be created twice. "
+                f"Check before creating it again: an.events.list(F.title == {body['title']!r}); "
+                "pass identifier= to make creates safe to retry",
+                url=exc.url,
+            ) from exc
         return Event.from_resource(created)
 
     async def update(
@@ -135,9 +151,7 @@ class Events(Facade):
         if not fields and not extra:
             raise ConfigurationError("nothing to update: pass some fields")
         body = fields_to_json(Event, fields, extra=extra)
-        result = await self.hal.put(await self.url_of(event), body)
-        if result is None:
-            raise ConfigurationError("the API answered an event PUT with an empty body")
+        result = await self.hal.put(await self.url_of(event), body, expect="resource")
         return Event.from_resource(result)
 
     # -- campaigns and attendances ------------------------------------------------------------
@@ -168,7 +182,8 @@ class Events(Facade):
         remove_tags: Iterable[str] = (),
     ) -> Attendance:
         """RSVP a person (created or matched by email, then phone) through the event's
-        ``osdi:record_attendance_helper`` link.
+        ``osdi:record_attendance_helper`` link. A ``200 {}`` answer (the API accepted nothing)
+        raises ``NothingAcceptedError``.
         """
         body = helper_body(
             add_tags=add_tags,
@@ -181,7 +196,7 @@ class Events(Facade):
             postal_code=postal_code,
         )
         resource = await self.resource_of(event)
-        result = await self.hal.post(resource, body, rel="osdi:record_attendance_helper")
-        if result is None:
-            raise ConfigurationError("the API answered an attendance POST with an empty body")
+        result = await self.hal.post(
+            resource, body, rel="osdi:record_attendance_helper", expect="resource"
+        )
         return Attendance.from_resource(result)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, overload
 
+from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource
 from ..models import Attendance, Person, Tagging
 from ..pagination import Stream
-from .base import Facade, fields_to_json, helper_body
+from .base import Facade, fields_to_json, helper_body, set_statuses
 
 __all__ = ["People"]
 
@@ -54,32 +55,143 @@ class People(Facade):
                 return person
         return None
 
+    @overload
     async def update(
         self,
         person: PersonRef,
         changes: Person | None = None,
         *,
+        email_status: str | None = None,
+        phone_status: str | None = None,
+        background: Literal[False] = False,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Person: ...
+
+    @overload
+    async def update(
+        self,
+        person: PersonRef,
+        changes: Person | None = None,
+        *,
+        email_status: str | None = None,
+        phone_status: str | None = None,
+        background: Literal[True],
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> None: ...
+
+    @overload
+    async def update(
+        self,
+        person: PersonRef,
+        changes: Person | None = None,
+        *,
+        email_status: str | None = None,
+        phone_status: str | None = None,
+        background: bool,
+        extra: Mapping[str, Any] | None = None,
+        **fields: Any,
+    ) -> Person | None: ...
+
+    async def update(
+        self,
+        person: PersonRef,
+        changes: Person | None = None,
+        *,
+        email_status: str | None = None,
+        phone_status: str | None = None,
         background: bool = False,
         extra: Mapping[str, Any] | None = None,
         **fields: Any,
     ) -> Person | None:
-        """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged)
-        or some fields by name. ``background=True`` asks the API to apply it later and returns
-        None at once.
+        """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged),
+        some fields by name, or only a status. ``background=True`` asks the API to apply it
+        later and returns None at once.
+
+        ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) change
+        the email and the SMS subscription separately; each is left alone unless given. A
+        model's read statuses (``bouncing`` ...), system dates and ``action_network:``
+        identifiers are never sent.
         """
         if changes is not None:
             body = {**changes.to_json(), **fields_to_json(Person, fields, extra=extra)}
         elif fields or extra:
             body = fields_to_json(Person, fields, extra=extra)
-        elif isinstance(person, Person):
+        elif isinstance(person, Person) and email_status is None and phone_status is None:
             body = person.to_json()
         else:
-            raise ValueError("nothing to update: pass a Person or some fields")
+            body = {}  # a status change alone sends nothing else
+        set_statuses(body, email_status=email_status, phone_status=phone_status)
+        if not body:
+            raise ConfigurationError("nothing to update: pass a Person, some fields or a status")
         params = {"background_request": "true"} if background else None
-        result = await self.hal.put(await self.url_of(person), body, params=params)
+        result = await self.hal.put(
+            await self.url_of(person),
+            body,
+            params=params,
+            expect=None if background else "resource",
+        )
         if background or result is None:
             return None
         return Person.from_resource(result)
+
+    @overload
+    async def signup(
+        self,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        postal_code: str | None = None,
+        country: str | None = None,
+        person: Person | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        email_status: str | None = None,
+        phone_status: str | None = None,
+        background: Literal[False] = False,
+    ) -> Person: ...
+
+    @overload
+    async def signup(
+        self,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        postal_code: str | None = None,
+        country: str | None = None,
+        person: Person | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        email_status: str | None = None,
+        phone_status: str | None = None,
+        background: Literal[True],
+    ) -> None: ...
+
+    @overload
+    async def signup(
+        self,
+        *,
+        email: str | None = None,
+        phone: str | None = None,
+        given_name: str | None = None,
+        family_name: str | None = None,
+        postal_code: str | None = None,
+        country: str | None = None,
+        person: Person | None = None,
+        custom_fields: Mapping[str, str] | None = None,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        email_status: str | None = None,
+        phone_status: str | None = None,
+        background: bool,
+    ) -> Person | None: ...
 
     async def signup(
         self,
@@ -94,12 +206,20 @@ class People(Facade):
         custom_fields: Mapping[str, str] | None = None,
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
-        status: str | None = None,
+        email_status: str | None = None,
+        phone_status: str | None = None,
         background: bool = False,
     ) -> Person | None:
         """The person signup helper: create the person, or update the one with that email
-        (then phone). An email address or a phone number is required. ``status`` is
-        ``"subscribed"`` or ``"unsubscribed"``.
+        (then phone). An email address or a phone number is required.
+
+        ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) are
+        separate consents, each sent only when given: subscribing the email never opts the
+        phone number in to text messages. Without a status the API applies its own rule (a
+        new person's email is subscribed, an existing one's status is left unchanged).
+
+        Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
+        ``NothingAcceptedError``. ``background=True`` returns None at once.
         """
         body = helper_body(
             add_tags=add_tags,
@@ -112,14 +232,19 @@ class People(Facade):
             postal_code=postal_code,
             country=country,
             custom_fields=custom_fields,
-            status=status,
+            email_status=email_status,
+            phone_status=phone_status,
         )
-        aep = await self.hal.entry_point()
+        url = await self.entry_link("osdi:person_signup_helper")
         params = {"background_request": "true"} if background else None
         # The helper deduplicates on email, then phone: sending it twice updates the same
         # person, so a retry after a timeout is safe.
         result = await self.hal.post(
-            aep, body, rel="osdi:person_signup_helper", params=params, idempotent=True
+            url,
+            body,
+            params=params,
+            idempotent=True,
+            expect=None if background else "resource",
         )
         if background or result is None:
             return None

@@ -55,8 +55,9 @@ class UniqueIdLists(Facade):
         self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
     ) -> UniqueIdList:
         """Create a list from any iterable of people ids: the first chunk creates it, the
-        rest are appended in order. Raises ``IncompleteWriteError`` (with ``.sent``) if a
-        later chunk fails.
+        rest are appended in order. If a later chunk fails (a request, or an id found bad once
+        read), ``IncompleteWriteError`` says how many ids went in (``.sent``) and carries the
+        list made (``.result``).
         """
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("a unique ID list needs a non-empty name")
@@ -68,15 +69,12 @@ class UniqueIdLists(Facade):
             raise ConfigurationError("unique_ids is empty: a list needs at least one id")
         # Not idempotent: a POST re-sent after a timeout could create a second list.
         created = await self.hal.post(
-            await self.collection_url(), {"name": name, "unique_ids": first}
+            await self.collection_url(), {"name": name, "unique_ids": first}, expect="resource"
         )
-        if created is None:
-            raise ConfigurationError("the API answered a list POST with an empty body")
         result = UniqueIdList.from_resource(created)
-        if result.id is None:
-            raise ConfigurationError("the API answered a list POST without an id")
-        async with self.lock(result.id):
-            return await self._send(result, chunks, "append", sent=len(first)) or result
+        url = result.url or created.url or ""
+        async with self.lock(_list_id(result)):
+            return await self._send(url, chunks, result=result, sent=len(first))
 
     async def append(
         self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
@@ -113,34 +111,40 @@ class UniqueIdLists(Facade):
         list_id = _list_id(unique_list)
         url = await self.url_of(unique_list)
         async with self.lock(list_id):
-            return await self._send(url, itertools.chain([first], chunks), operation, sent=0)
+            # Nothing has landed before the first chunk: its failure is raised as it is.
+            result = await self._put(url, first, operation)
+            return await self._send(url, chunks, result=result, sent=len(first))
+
+    async def _put(self, url: str, chunk: builtins.list[str], operation: str) -> UniqueIdList:
+        # An append re-sent after a timeout would add the ids twice: only a replace is
+        # idempotent.
+        answer = await self.hal.put(
+            url,
+            {"operation": operation, "unique_ids": chunk},
+            idempotent=operation == "replace",
+            expect="resource",
+        )
+        return UniqueIdList.from_resource(answer)
 
     async def _send(
         self,
-        target: str | UniqueIdList,
+        url: str,
         chunks: Iterator[builtins.list[str]],
-        operation: str,
         *,
+        result: UniqueIdList,
         sent: int,
     ) -> UniqueIdList:
-        """PUT the chunks in order; the first with ``operation``, the rest as appends."""
-        url = target if isinstance(target, str) else (target.url or "")
-        result: UniqueIdList | None = target if isinstance(target, UniqueIdList) else None
-        for chunk in chunks:
-            body = {"operation": operation, "unique_ids": chunk}
+        """Append the remaining chunks in order, after ``sent`` ids landed; any failure (a
+        request, or a bad id read from the iterable) raises ``IncompleteWriteError``."""
+        while True:
             try:
-                # An append re-sent after a timeout would add the ids twice: only a replace
-                # is idempotent.
-                answer = await self.hal.put(url, body, idempotent=operation == "replace")
-            except Exception as exc:
-                raise IncompleteWriteError(url=url, sent=sent, cause=exc) from exc
+                chunk = next(chunks, None)
+                if chunk is None:
+                    return result
+                result = await self._put(url, chunk, "append")
+            except Exception as exc:  # whatever stopped it, the caller needs to know what landed
+                raise IncompleteWriteError(url=url, sent=sent, cause=exc, result=result) from exc
             sent += len(chunk)
-            operation = "append"
-            if answer is not None:
-                result = UniqueIdList.from_resource(answer)
-        if result is None:
-            raise ConfigurationError("the API answered a list PUT with an empty body")
-        return result
 
 
 def _check_chunk(size: int) -> int:
