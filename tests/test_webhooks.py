@@ -59,7 +59,7 @@ def test_a_mixed_delivery_with_an_unknown_type() -> None:
         ),
         element("osdi:submission", {"identifiers": ["action_network:s1"]}, "k4"),
         element("osdi:outreach", {"subject": "Vote", "targets": [{"title": "Senator"}]}, "k5"),
-        element("action_network:upload", {"rows": 3, "future": True}, "k6"),
+        element("action_network:future_thing", {"rows": 3, "future": True}, "k6"),
     ]
     events = webhooks.parse(delivery)
     assert [e.type for e in events] == [
@@ -68,7 +68,7 @@ def test_a_mixed_delivery_with_an_unknown_type() -> None:
         "osdi:donation",
         "osdi:submission",
         "osdi:outreach",
-        "action_network:upload",
+        "action_network:future_thing",
     ]
     signature, attendance, donation, submission, outreach, unknown = (e.payload for e in events)
     assert isinstance(signature, webhooks.SignaturePayload)

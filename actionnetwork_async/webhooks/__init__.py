@@ -2,8 +2,9 @@
 
 hooks = webhooks.receiver(secret="a-long-random-path-token")
 
-@hooks.on("action_network:action")
-async def new_signup(event: webhooks.WebhookEvent) -> None: ...
+@hooks.on("action_network:upload")  # people POSTed to the signup helper, or uploaded
+async def new_signup(event: webhooks.WebhookEvent) -> None:
+    person = await an.people.get(event.person_id)  # by id, through the client: never by URL
 
 web.run_app(hooks.app())  # or app.add_routes(hooks.routes())
 """
@@ -16,9 +17,11 @@ from .payloads import (
     DonationPayload,
     OutreachPayload,
     Payload,
+    ResponsePayload,
     SignaturePayload,
     SubmissionPayload,
     UnknownPayload,
+    UploadPayload,
     WebhookEvent,
     parse,
 )
@@ -40,9 +43,11 @@ __all__ = [
     "MemoryIdempotencyStore",
     "OutreachPayload",
     "Payload",
+    "ResponsePayload",
     "SignaturePayload",
     "SubmissionPayload",
     "UnknownPayload",
+    "UploadPayload",
     "WebhookDecodeError",
     "WebhookError",
     "WebhookEvent",

@@ -1,10 +1,15 @@
 """Webhook deliveries parsed into typed events, without I/O.
 
 A delivery is a JSON array; each element holds one key naming its type (``action_network:action``,
-``osdi:signature``, ``osdi:attendance`` ...) beside ``action_network:sponsor`` and
-``idempotency_key``. Known types become typed payloads; an unknown type becomes an
-``UnknownPayload`` that keeps its data. A bad body raises a ``WebhookError`` subclass and
-nothing partial is returned.
+``action_network:upload``, ``osdi:signature``, ``osdi:attendance`` ...) beside
+``action_network:sponsor`` and ``idempotency_key``. Known types become typed payloads; an unknown
+type becomes an ``UnknownPayload`` that keeps its data. A bad body raises a ``WebhookError``
+subclass and nothing partial is returned.
+
+A delivery is unauthenticated: anyone who learns the receiver's URL can post one. So a payload's
+links are never followed with the API key; ``WebhookEvent.person_id`` gives the person's id, to
+look up through the client (``an.people.get(event.person_id)``), whatever host the payload names.
+Types and their triggers: https://actionnetwork.org/docs/webhooks
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import attrs
 
@@ -34,9 +40,11 @@ __all__ = [
     "DonationPayload",
     "OutreachPayload",
     "Payload",
+    "ResponsePayload",
     "SignaturePayload",
     "SubmissionPayload",
     "UnknownPayload",
+    "UploadPayload",
     "WebhookEvent",
     "parse",
 ]
@@ -60,7 +68,20 @@ class Payload(Record):
 
 @attrs.define(kw_only=True)
 class ActionPayload(Payload):
-    """``action_network:action``: a catch-all action such as a manual addition."""
+    """``action_network:action``: a catch-all action such as a manual addition in the user
+    interface (https://actionnetwork.org/docs/webhooks/action)."""
+
+
+@attrs.define(kw_only=True)
+class UploadPayload(Payload):
+    """``action_network:upload``: a person added by a file upload or POSTed to the person
+    signup helper over the API (https://actionnetwork.org/docs/webhooks/upload)."""
+
+
+@attrs.define(kw_only=True)
+class ResponsePayload(Payload):
+    """``action_network:response``: a survey response
+    (https://actionnetwork.org/docs/webhooks/response)."""
 
 
 @attrs.define(kw_only=True)
@@ -110,6 +131,8 @@ class UnknownPayload:
 
 PAYLOAD_TYPES: dict[str, type[Payload]] = {
     "action_network:action": ActionPayload,
+    "action_network:upload": UploadPayload,
+    "action_network:response": ResponsePayload,
     "osdi:signature": SignaturePayload,
     "osdi:attendance": AttendancePayload,
     "osdi:submission": SubmissionPayload,
@@ -131,10 +154,22 @@ class WebhookEvent:
 
     @property
     def person_url(self) -> str | None:
-        """The ``osdi:person`` link: the person to look up through the client."""
+        """The ``osdi:person`` link as the payload wrote it. Anyone can post a payload, so do
+        not fetch it (the client refuses another host); use ``person_id``."""
         if self.hal.has_link("osdi:person"):
             return self.hal.link("osdi:person", index=0).href
         return None
+
+    @property
+    def person_id(self) -> str | None:
+        """The Action Network id of the payload's person, for ``an.people.get(event.person_id)``:
+        the last segment of the ``osdi:person`` link, else the person's own identifier."""
+        url = self.person_url
+        if url is not None:
+            last = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+            if last:
+                return last
+        return self.person.id if self.person is not None else None
 
     @property
     def person(self) -> Person | None:

@@ -18,7 +18,7 @@ from typing import Protocol, runtime_checkable
 
 from aiohttp import web
 
-from ..errors import WebhookError, WebhookTooLargeError
+from ..errors import ConfigurationError, WebhookError, WebhookTooLargeError
 from .payloads import MAX_BODY, WebhookEvent, parse
 
 __all__ = ["Handler", "IdempotencyStore", "MemoryIdempotencyStore", "WebhookReceiver", "receiver"]
@@ -90,7 +90,7 @@ class WebhookReceiver:
         log_personal_data: bool = False,
     ) -> None:
         if secret is not None and len(secret) < 16:
-            raise ValueError("a webhook secret should be at least 16 characters")
+            raise ConfigurationError("a webhook secret should be at least 16 characters")
         self.path = "/" + path.strip("/")
         self.secret = secret
         self.max_body = max_body
