@@ -342,6 +342,106 @@ async def test_filter_is_carried_by_next_links(make_client: ClientFactory) -> No
         assert all("filter=modified_date" in r.query for r in emu.log)
 
 
+async def test_only_documented_filter_fields_and_operators_unless_lenient(
+    make_client: ClientFactory,
+) -> None:
+    async with Emulator(people=30, events=5, tags=2, rate_limit=None) as emu:
+        an = make_client(emu)
+        person = emu.state["people"].values()[4]
+
+        async def count(path: str, text: str) -> int:
+            return len([p async for p in an.hal.iterate(path, params={"filter": text})])
+
+        # every field the reference lists for people, and eq, gt, lt
+        assert await count("people", f"given_name eq '{person['given_name']}'") >= 1
+        assert await count("people", f"family_name eq '{person['family_name']}'") >= 1
+        assert await count("people", f"identifier eq '{person['identifiers'][0]}'") == 1
+        assert await count("people", "region eq 'DC'") >= 1
+        assert await count("people", "postal_code gt '0'") == 30
+        assert await count("people", "created_date lt '2000-01-01'") == 0
+        title = emu.state["events"].values()[0]["title"]
+        assert await count("events", f"title eq '{title}'") >= 1
+        assert await count("events", "origin_system eq 'nowhere'") == 0
+        for path, text in (
+            ("people", "modified_date ge '2014-01-01'"),  # ge, le, ne are not documented
+            ("people", "email_address ne 'a@b.org'"),
+            ("people", "custom_fields eq 'x'"),  # not a filterable field
+            ("events", "email_address eq 'a@b.org'"),
+            ("tags", "created_date gt '2014-01-01'"),  # tags take no filter
+        ):
+            with pytest.raises(ValidationError, match="filter"):
+                await count(path, text)
+    async with Emulator(people=30, rate_limit=None, strict_filters=False) as lenient:
+        an = make_client(lenient)
+        got = [
+            p
+            async for p in an.hal.iterate(
+                "people",
+                params={"filter": "modified_date ge '2014-01-01' and languages_spoken ne 'x'"},
+            )
+        ]
+        assert len(got) == 30
+
+
+async def test_next_drops_filter_switch(make_client: ClientFactory) -> None:
+    async with Emulator(people=60, rate_limit=None, next_drops_filter=True) as emu:
+        an = make_client(emu)
+        page = await an.hal.get("people", params={"filter": "modified_date gt '2014-01-01'"})
+        for rel in ("self", "next"):
+            assert "filter" not in page.link(rel).href
+        assert "filter" in (page.url or "")
+
+
+async def test_empty_helper_answers_switch(make_client: ClientFactory) -> None:
+    async with Emulator(people=1, events=1, rate_limit=None, empty_helper_answers=True) as emu:
+        an = make_client(emu)
+        aep = await an.hal.get()
+        assert await an.hal.post(aep, SIGNUP, rel="osdi:person_signup_helper") is not None
+        assert emu.log[-1].status == 200
+        event = await an.hal.get(f"events/{emu.ids('events')[0]}")
+        answer = await an.hal.post(event, SIGNUP, rel="osdi:record_attendance_helper")
+        assert answer is not None
+        assert answer.data == {}
+        assert len(emu.state["people"]) == 1
+        assert len(emu.state["attendances"]) == 0
+
+
+async def test_lenient_entry_point_switch(make_client: ClientFactory) -> None:
+    async with Emulator(people=1, rate_limit=None, lenient_entry_point=True) as emu:
+        stranger = make_client(emu, api_key="not-the-key-0123456789")
+        aep = await stranger.hal.get()
+        assert sorted(aep.links) == ["self"]  # no collection links
+        with pytest.raises(StatusError) as info:
+            await stranger.hal.get("people")
+        assert info.value.status == 403  # every other path still refuses, as documented
+        keyless = make_client(emu, api_key="-")
+        assert sorted((await keyless.hal.get()).links) == ["self"]
+        assert "osdi:people" in (await make_client(emu).hal.get()).links
+
+
+async def test_status_only_puts_and_statuses_that_cannot_be_set(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    an = make_client(emu)
+    key = emu.ids("people")[2]
+    person = await an.hal.put(f"people/{key}", {"email_addresses": [{"status": "unsubscribed"}]})
+    assert person is not None
+    assert person["email_addresses"][0]["status"] == "unsubscribed"
+    assert person["phone_numbers"][0]["status"] == "subscribed"  # the other consent is untouched
+    await an.hal.put(f"people/{key}", {"phone_numbers": [{"status": "unsubscribed"}]})
+    assert emu.state["people"].get(key)["phone_numbers"][0]["status"] == "unsubscribed"
+    for body in (
+        {"email_addresses": [{"status": "bouncing"}]},
+        {"phone_numbers": [{"number": "12025550100", "status": "previous bounce"}]},
+    ):
+        with pytest.raises(ValidationError, match="cannot be set"):
+            await an.hal.put(f"people/{key}", body)
+    aep = await an.hal.get()
+    bad = {"person": {"email_addresses": [{"address": "z@x.org", "status": "spam complaint"}]}}
+    with pytest.raises(ValidationError, match="cannot be set"):
+        await an.hal.post(aep, bad, rel="osdi:person_signup_helper")
+
+
 async def test_per_page_is_capped_at_25(emu: Emulator, make_client: ClientFactory) -> None:
     an = make_client(emu)
     page = await an.hal.get("people", params={"per_page": 100})

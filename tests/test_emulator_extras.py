@@ -68,17 +68,20 @@ async def test_signup_webhook_is_retried_with_the_same_idempotency_key(
         assert len(keys) == 1
         assert len(keys.pop()) == 32
         (element,) = receiver.bodies[-1]  # a delivery is a JSON array
+        # a signup helper POST is sent as an upload (https://actionnetwork.org/docs/webhooks/upload)
         assert set(element) == {
-            "action_network:action",
+            "action_network:upload",
             "action_network:sponsor",
             "idempotency_key",
         }
-        action = element["action_network:action"]
-        assert action["person"]["email_addresses"][0]["address"] == "jsmith@mail.com"
-        assert "custom_fields" not in action["person"]
-        assert action["add_tags"] == ["volunteer"]
-        assert action["action_network:referrer_data"] == {}
-        assert action["_links"]["osdi:person"]["href"] == created.self_href
+        upload = element["action_network:upload"]
+        assert upload["person"]["email_addresses"][0]["address"] == "jsmith@mail.com"
+        # "upload payloads originating from the person signup helper will not include tags or
+        # custom fields POSTed on that helper"
+        assert "custom_fields" not in upload["person"]
+        assert "add_tags" not in upload
+        assert upload["action_network:referrer_data"] == {}
+        assert upload["_links"]["osdi:person"]["href"] == created.self_href
         assert element["action_network:sponsor"] == {
             "title": "Progressive Action Now",
             "url": "https://actionnetwork.org/groups/progressive-action-now",
@@ -105,6 +108,11 @@ async def test_attendance_webhook_and_a_new_key_per_message(
         assert attendance["status"] == "accepted"
         assert attendance["person"]["email_addresses"][0]["address"] == "a@x.org"
         assert attendance["_links"]["osdi:event"]["href"] == event.self_href
+        # webhooks write the sponsor's page as url (the API's resources say browser_url)
+        assert first["action_network:sponsor"] == {
+            "title": "Progressive Action Now",
+            "url": "https://actionnetwork.org/groups/progressive-action-now",
+        }
 
 
 @pytest.mark.asyncio

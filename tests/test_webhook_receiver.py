@@ -223,13 +223,14 @@ async def test_deliveries_from_the_emulator_reach_the_handler(
         assert emu.webhooks is not None
         assert len(emu.webhooks.delivered) == 2
         assert [d.status for d in emu.webhooks.deliveries] == [500, 200, 200]
-    # the failed action is retried after the attendance went through: order is not kept
+    # the failed upload is retried after the attendance went through: order is not kept
     by_type = {e.type: e for e in received}
-    assert sorted(by_type) == ["action_network:action", "osdi:attendance"]
-    action, rsvp = by_type["action_network:action"], by_type["osdi:attendance"]
-    assert person is not None
-    assert action.person_url == person.url
-    assert action.person is not None
-    assert action.person.email == "ann@example.org"
+    assert sorted(by_type) == ["action_network:upload", "osdi:attendance"]
+    upload, rsvp = by_type["action_network:upload"], by_type["osdi:attendance"]
+    assert isinstance(upload.payload, webhooks.UploadPayload)
+    assert upload.person_url == person.url
+    assert upload.person_id == person.id
+    assert upload.person is not None
+    assert upload.person.email == "ann@example.org"
     assert isinstance(rsvp.payload, webhooks.AttendancePayload)
     assert rsvp.payload.status == "accepted"

@@ -31,6 +31,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--page-latency", type=float, default=0.0, help="extra seconds per page")
     parser.add_argument("--webhook-url", default=None, help="POST webhooks here")
+    quirks = parser.add_argument_group("real-API behaviours (docs/emulator.md)")
+    quirks.add_argument(
+        "--lenient-filters", action="store_true", help="any field, ne/ge/le too (not documented)"
+    )
+    quirks.add_argument(
+        "--next-drops-filter", action="store_true", help="page links leave the filter out"
+    )
+    quirks.add_argument(
+        "--empty-helper-answers", action="store_true", help="helpers answer 200 {}, store nothing"
+    )
+    quirks.add_argument(
+        "--lenient-entry-point",
+        action="store_true",
+        help="a bad key gets 200 without links at the entry point",
+    )
     args = parser.parse_args(argv)
     if min(args.people, args.events, args.unique_id_lists, args.tags, args.event_campaigns) < 0:
         parser.error("counts must not be negative")
@@ -49,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             webhook_url=args.webhook_url,
             host=args.host,
             port=args.port,
+            strict_filters=not args.lenient_filters,
+            next_drops_filter=args.next_drops_filter,
+            empty_helper_answers=args.empty_helper_answers,
+            lenient_entry_point=args.lenient_entry_point,
         )
         async with emulator:
             print(f"Action Network emulator at {emulator.base_url}", flush=True)

@@ -1,16 +1,21 @@
 """An Action Network API v2 emulator: an aiohttp server on loopback for tests, demos and users.
 
-It follows ``shared/reference``: the entry point and curies; people (no totals, ``next`` on the
-last page, an empty page past the end; PUT as a merge, ``background_request``; the person signup
-helper; no DELETE), events (totals; POST with ``title`` and ``origin_system`` required and
-identifiers unique globally; PUT leaving system fields alone; event campaigns; attendances and the
-record attendance helper; no DELETE), unique ID lists (``unique_ids`` never shown; PUT with
-``append`` or ``replace``; a second change to a list while one is in progress fails), tags and
-taggings, the OData ``filter`` subset, ``per_page`` up to 25.
+It follows the API's documentation (https://actionnetwork.org/docs/v2/ and its people, events,
+unique_id_lists pages; https://actionnetwork.org/docs/webhooks): the entry point and curies;
+people (no totals, ``next`` on the last page, an empty page past the end; PUT as a merge, status
+-only entries included, ``background_request``; the person signup helper; no DELETE), events
+(totals; POST with ``title`` and ``origin_system`` required and identifiers unique globally; PUT
+leaving system fields alone; event campaigns; attendances and the record attendance helper; no
+DELETE), unique ID lists (``unique_ids`` never shown; PUT with ``append`` or ``replace``; a second
+change to a list while one is in progress fails), tags and taggings, the OData ``filter`` subset
+(the documented fields per collection and operators), ``per_page`` up to 25.
 
 Failures are faithful: 403 for a missing or wrong key, 429 past ``rate_limit`` requests in any
 sliding second, 404 for unknown ids, all with ``{"error": ...}`` bodies; and scriptable with
-``add_fault``. Every request is logged on the loop's clock, so measurements are server-side.
+``add_fault``. Real-world quirks the documentation does not promise are switches, off by
+default (``next_drops_filter``, ``empty_helper_answers``, ``lenient_entry_point``), so a test
+can prove the client copes. Every request is logged on the loop's clock, so measurements are
+server-side.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ MAX_PER_PAGE = 25
 #: requests exactly one second apart must not count as being in the same second.
 EPSILON = 1e-9
 PERSON_COLLECTIONS = ("attendances", "signatures", "submissions", "donations", "outreaches")
-FAULT_KINDS = frozenset({"status", "reset", "truncate", "latency"})
+FAULT_KINDS = frozenset({"status", "reset", "truncate", "latency", "empty"})
 #: Top-level collections: path -> (embedded rel, reports totals)
 TOP = {
     "people": ("osdi:people", False),
@@ -83,8 +88,9 @@ class Fault:
 
     ``kind``: ``"status"`` answers ``status`` (with ``Retry-After: retry_after`` if given),
     ``"reset"`` drops the connection unanswered, ``"truncate"`` cuts a 200's JSON body in half,
-    ``"latency"`` waits ``delay`` seconds first. ``path`` is relative to ``/api/v2/``, without
-    a query (``"people"``, ``"events/<id>"``); ``method`` narrows it to one HTTP method.
+    ``"latency"`` waits ``delay`` seconds first, ``"empty"`` answers ``200 {}`` and does nothing.
+    ``path`` is relative to ``/api/v2/``, without a query (``"people"``, ``"events/<id>"``);
+    ``method`` narrows it to one HTTP method.
     """
 
     kind: str = attrs.field(validator=attrs.validators.in_(FAULT_KINDS))
@@ -102,7 +108,18 @@ class Emulator:
     ``emu.base_url`` and ``emu.api_key`` are what a client needs. ``rate_limit`` (requests per
     sliding second, None for no limit), ``latency`` (seconds per request) and ``page_latency``
     (extra seconds per page number: deep pages are slower) shape its speed; ``webhook_url``
-    makes it POST webhooks on signups and attendances.
+    makes it POST webhooks on signups (``action_network:upload``) and attendances.
+
+    Switches for behaviours of the real API (docs/emulator.md has the list):
+
+    * ``strict_filters`` (on): only the fields the API documents for each collection and the
+      documented operators ``eq``, ``gt``, ``lt``; off: any field, ``ne``/``ge``/``le`` too.
+    * ``next_drops_filter``: a filtered collection's page links leave the ``filter`` out, as
+      a peer found on the real API: a client that follows them as given gets everything.
+    * ``empty_helper_answers``: the signup and record attendance helpers answer ``200 {}``
+      and store nothing, as the API does when it accepts nothing.
+    * ``lenient_entry_point``: the entry point answers a wrong or missing key with 200 and no
+      collection links (every other path still answers 403), as the Ruby gem found.
     """
 
     def __init__(
@@ -125,8 +142,16 @@ class Emulator:
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 1,
+        strict_filters: bool = True,
+        next_drops_filter: bool = False,
+        empty_helper_answers: bool = False,
+        lenient_entry_point: bool = False,
     ) -> None:
         self.api_key = api_key
+        self.strict_filters = strict_filters
+        self.next_drops_filter = next_drops_filter
+        self.empty_helper_answers = empty_helper_answers
+        self.lenient_entry_point = lenient_entry_point
         self.rate_limit = rate_limit
         self.latency = latency
         self.page_latency = page_latency
@@ -280,6 +305,8 @@ class Emulator:
     ) -> web.StreamResponse:
         token = request.headers.get("OSDI-API-Token")
         if token != self.api_key:
+            if self.lenient_entry_point and request.method == "GET" and request.path == API_PATH:
+                return self._bare_entry_point(request)
             return _error(403, "API Key invalid or not present")
         if self._over_limit(token, now):
             return _error(429, "You have exceeded the rate limit of 4 requests per second.")
@@ -292,6 +319,8 @@ class Emulator:
             elif fault.kind == "status":
                 headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
                 return _error(fault.status, "Injected failure", headers=headers)
+            elif fault.kind == "empty":
+                return _json({})
             elif fault.kind == "reset":
                 if request.transport is not None:
                     request.transport.abort()
@@ -409,7 +438,11 @@ class Emulator:
         path: str,
         totals: bool,
     ) -> web.Response:
-        """One page of a collection, with the people quirk when ``totals`` is False."""
+        """One page of a collection (filtered by the request's ``filter``), with the people
+        quirk when ``totals`` is False."""
+        records = self.state.select(
+            kind, records, request.query.get("filter"), strict=self.strict_filters
+        )
         try:
             page = max(1, int(request.query.get("page", "1")))
             per_page = min(MAX_PER_PAGE, max(1, int(request.query.get("per_page", MAX_PER_PAGE))))
@@ -420,7 +453,8 @@ class Emulator:
         chunk = records[(page - 1) * per_page : page * per_page]
         total_pages = max(1, -(-len(records) // per_page))
         base = self._url(request, path)
-        extra = [(k, v) for k, v in request.query.items() if k != "page"]
+        dropped = ("page", "filter") if self.next_drops_filter else ("page",)
+        extra = [(k, v) for k, v in request.query.items() if k not in dropped]
 
         def href(number: int) -> dict[str, str]:
             return {"href": f"{base}?{urlencode([('page', number), *extra])}"}
@@ -441,6 +475,11 @@ class Emulator:
         return _json(document)
 
     # -- handlers -----------------------------------------------------------------------------
+    def _bare_entry_point(self, request: web.Request) -> web.Response:
+        """The entry point as a wrong or missing key sees it (``lenient_entry_point``)."""
+        links = {"self": {"href": self._url(request, "")}, "curies": CURIES}
+        return _json({"motd": "Welcome to the Action Network API emulator", "_links": links})
+
     async def _entry_point(self, request: web.Request) -> web.Response:
         links: dict[str, Any] = {
             rel: {"href": self._url(request, p)} for p, (rel, _) in TOP.items()
@@ -456,7 +495,7 @@ class Emulator:
             raise ApiError(404, f"Unknown endpoint {name}")
         if request.method == "GET":
             rel, totals = TOP[name]
-            records = self.state.select(name, request.query.get("filter"))
+            records = self.state[name].values()
             return await self._page(request, records, kind=name, rel=rel, path=name, totals=totals)
         if request.method != "POST":
             raise ApiError(405, f"{request.method} is not allowed on the {name} collection")
@@ -480,9 +519,11 @@ class Emulator:
         def apply() -> dict[str, Any]:
             person, _ = self.state.signup(body)
             if self.webhooks is not None:
-                self.webhooks.send(self._action_payload(request, person, body))
+                self.webhooks.send(self._upload_payload(request, person, body))
             return person
 
+        if self.empty_helper_answers:
+            return _json({})
         if _background(request):
             self._later(self.background_delay, apply)
             return _json({})
@@ -574,6 +615,9 @@ class Emulator:
 
     async def _record_attendance(self, request: web.Request, event_key: str) -> web.Response:
         body = await _body(request)
+        if self.empty_helper_answers:
+            self.state.check_signup(body)
+            return _json({})
         attendance, person = self.state.record_attendance(event_key, body)
         if self.webhooks is not None:
             self.webhooks.send(self._attendance_payload(request, attendance, person, body))
@@ -594,19 +638,19 @@ class Emulator:
         """Core fields only: action payloads carry no custom fields or tags (reference)."""
         return {k: v for k, v in person.items() if k not in ("custom_fields", "identifiers")}
 
-    def _action_payload(
+    def _upload_payload(
         self, request: web.Request, person: Mapping[str, Any], body: Mapping[str, Any]
     ) -> dict[str, Any]:
-        action: dict[str, Any] = {
+        """A signup helper POST is sent as an upload (https://actionnetwork.org/docs/webhooks/upload),
+        without the tags or custom fields POSTed."""
+        upload: dict[str, Any] = {
             "created_date": self.state.now(),
             "modified_date": self.state.now(),
             "person": self._person_core(person),
-            "add_tags": list(body.get("add_tags") or ()),
             "action_network:referrer_data": {},
             "_links": {"osdi:person": {"href": self._url(request, f"people/{an_id(person)}")}},
         }
-        sponsor = {"title": SPONSOR["title"], "url": SPONSOR["browser_url"]}
-        return {"action_network:action": action, "action_network:sponsor": sponsor}
+        return {"action_network:upload": upload, "action_network:sponsor": _webhook_sponsor()}
 
     def _attendance_payload(
         self,
@@ -621,7 +665,12 @@ class Emulator:
             add_tags=list(body.get("add_tags") or ()),
             **{"action_network:referrer_data": {}},
         )
-        return {"osdi:attendance": rendered, "action_network:sponsor": dict(SPONSOR)}
+        return {"osdi:attendance": rendered, "action_network:sponsor": _webhook_sponsor()}
+
+
+def _webhook_sponsor() -> dict[str, str]:
+    """The sponsor as webhooks write it: ``url``, where the API's resources say ``browser_url``."""
+    return {"title": SPONSOR["title"], "url": SPONSOR["browser_url"]}
 
 
 def _background(request: web.Request) -> bool:

@@ -1,8 +1,11 @@
 """The OData ``filter`` subset Action Network accepts, parsed and evaluated without I/O.
 
 Grammar: ``comparison (("and" | "or") comparison)*`` with ``and`` binding tighter than ``or``
-and parentheses for grouping; a comparison is ``field op 'value'`` with ``op`` one of
-``eq ne gt ge lt le``. Inside a quoted value a doubled quote ``''`` stands for one quote.
+and parentheses for grouping; a comparison is ``field op 'value'`` with ``op`` one of the
+operators allowed (``DOCUMENTED_OPERATORS``, ``eq gt lt``, are the ones the API documents at
+https://actionnetwork.org/docs/v2/; ``OPS`` adds ``ne ge le``). Inside a quoted value a
+doubled quote ``''`` stands for one quote. The reference shows single comparisons only; how
+the API treats ``and``/``or`` it does not say, and the emulator accepts them.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["FilterError", "compile_filter"]
+__all__ = ["DOCUMENTED_OPERATORS", "OPS", "FilterError", "compile_filter"]
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": lambda a, b: a == b,
@@ -24,6 +27,7 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
     "lt": lambda a, b: a < b,
     "le": lambda a, b: a <= b,
 }
+DOCUMENTED_OPERATORS = frozenset({"eq", "gt", "lt"})
 DATE_FIELDS = frozenset({"modified_date", "created_date", "start_date", "end_date"})
 _TOKEN = re.compile(r"\s*(?:(\()|(\))|'((?:[^']|'')*)'|([A-Za-z_][A-Za-z0-9_]*))")
 
@@ -68,8 +72,13 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 
 
 class _Parser:
-    def __init__(self, tokens: list[tuple[str, str]], fields: frozenset[str]) -> None:
-        self.tokens, self.pos, self.fields = tokens, 0, fields
+    def __init__(
+        self,
+        tokens: list[tuple[str, str]],
+        fields: frozenset[str] | None,
+        operators: frozenset[str],
+    ) -> None:
+        self.tokens, self.pos, self.fields, self.operators = tokens, 0, fields, operators
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -98,13 +107,13 @@ class _Parser:
             if self.take()[0] != ")":
                 raise FilterError("missing ')' in filter")
             return node
-        if kind != "word" or value not in self.fields:
-            raise FilterError(
-                f"cannot filter on {value!r}; filterable fields: {', '.join(sorted(self.fields))}"
-            )
+        if kind != "word" or (self.fields is not None and value not in self.fields):
+            fields = ", ".join(sorted(self.fields or ())) or "none"
+            raise FilterError(f"cannot filter on {value!r}; filterable fields: {fields}")
         op_kind, op = self.take()
-        if op_kind != "word" or op not in OPS:
-            raise FilterError(f"unknown operator {op!r}; use one of {', '.join(OPS)}")
+        if op_kind != "word" or op not in self.operators:
+            allowed = ", ".join(o for o in OPS if o in self.operators)
+            raise FilterError(f"unknown operator {op!r}; use one of {allowed}")
         value_kind, literal = self.take()
         if value_kind != "str":
             raise FilterError(f"the value for {value} must be in single quotes")
@@ -122,13 +131,20 @@ def _parse_date(text: str) -> datetime:
 
 
 def compile_filter(
-    text: str, fields: Iterable[str], getter: Callable[[dict[str, Any], str], list[Any]]
+    text: str,
+    fields: Iterable[str] | None,
+    getter: Callable[[dict[str, Any], str], list[Any]],
+    *,
+    operators: Iterable[str] = OPS,
 ) -> Callable[[dict[str, Any]], bool]:
     """Parse ``text`` into a predicate over records; ``getter`` returns a field's values.
 
-    A multi-valued field (every email address of a person) matches when any value does.
+    Only ``fields`` (None: any name) and ``operators`` may appear. A multi-valued field (every
+    email address of a person) matches when any value does.
     """
-    parser = _Parser(_tokens(text), frozenset(fields))
+    parser = _Parser(
+        _tokens(text), None if fields is None else frozenset(fields), frozenset(operators)
+    )
     tree = parser.expr()
     if parser.peek() is not None:
         raise FilterError(f"unexpected {parser.peek()[1]!r} in filter")  # type: ignore[index]

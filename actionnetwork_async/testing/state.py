@@ -13,11 +13,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
-from .odata import compile_filter
+from .odata import DOCUMENTED_OPERATORS, OPS, FilterError, compile_filter
 
 __all__ = [
     "EVENT_READ_ONLY",
+    "FILTER_FIELDS",
     "PERSON_READ_ONLY",
+    "SETTABLE_STATUSES",
     "SPONSOR",
     "ApiError",
     "Collection",
@@ -52,9 +54,41 @@ EVENT_READ_ONLY = frozenset(
     }
 )
 LIST_READ_ONLY = frozenset({"created_date", "modified_date", "count", "origin_system"})
-FILTER_FIELDS = {
-    "people": ("modified_date", "created_date", "email_address", "phone_number"),
-    "events": ("modified_date", "created_date", "start_date", "end_date"),
+#: "The statuses of 'subscribed' or 'unsubscribed' are the only ones that can be set via PUT or
+#: POST" (https://actionnetwork.org/docs/v2/people).
+SETTABLE_STATUSES = frozenset({"subscribed", "unsubscribed"})
+_ACTION_FIELDS = ("identifier", "created_date", "modified_date", "origin_system", "title")
+_RECORD_FIELDS = ("identifier", "created_date", "modified_date")
+#: The fields each collection can be filtered on, from the table at
+#: https://actionnetwork.org/docs/v2/ ("Searching and filtering (OData)"). A collection the
+#: table does not list (tags, unique ID lists ...) takes no filter.
+FILTER_FIELDS: dict[str, tuple[str, ...]] = {
+    "people": (
+        *_RECORD_FIELDS,
+        "family_name",
+        "given_name",
+        "email_address",
+        "phone_number",
+        "region",
+        "postal_code",
+    ),
+    "events": (*_ACTION_FIELDS, "start_date", "end_date"),
+    **dict.fromkeys(
+        (
+            "petitions",
+            "forms",
+            "fundraising_pages",
+            "event_campaigns",
+            "campaigns",
+            "surveys",
+            "advocacy_campaigns",
+        ),
+        _ACTION_FIELDS,
+    ),
+    **dict.fromkeys(
+        ("signatures", "attendances", "submissions", "donations", "outreaches", "responses"),
+        _RECORD_FIELDS,
+    ),
 }
 
 
@@ -173,13 +207,27 @@ class State:
                 self._phones[_digits(phone["number"])] = key
 
     # -- reading ------------------------------------------------------------------------------
-    def select(self, name: str, filter_text: str | None = None) -> list[dict[str, Any]]:
-        """A collection's records in order, narrowed by an OData filter (FilterError if bad)."""
-        records = self.collections[name].values()
+    @staticmethod
+    def select(
+        kind: str,
+        records: list[dict[str, Any]],
+        filter_text: str | None = None,
+        *,
+        strict: bool = True,
+    ) -> list[dict[str, Any]]:
+        """``records`` of a collection of ``kind``, narrowed by an OData filter (FilterError if
+        bad). ``strict``: only the documented fields of ``kind`` and operators (``eq gt lt``);
+        otherwise any field and ``ne ge le`` too."""
         if not filter_text:
             return records
-        fields = FILTER_FIELDS.get(name, ("modified_date", "created_date"))
-        predicate = compile_filter(filter_text, fields, _field_values)
+        if strict and kind not in FILTER_FIELDS:
+            raise FilterError(f"the {kind} collection cannot be filtered")
+        predicate = compile_filter(
+            filter_text,
+            FILTER_FIELDS[kind] if strict else None,
+            _field_values,
+            operators=DOCUMENTED_OPERATORS if strict else OPS,
+        )
         return [r for r in records if predicate(r)]
 
     def related(self, name: str, field: str, key: str) -> list[dict[str, Any]]:
@@ -200,11 +248,27 @@ class State:
         return None
 
     @staticmethod
-    def check_signup(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    def check_statuses(person: Mapping[str, Any]) -> None:
+        """Refuse a status a write cannot set (``bouncing`` ...): only subscribed/unsubscribed.
+
+        The reference says only those two "can be set via PUT or POST"; what the API answers
+        to another is not documented, and the emulator's 400 is a choice.
+        """
+        for field in ("email_addresses", "phone_numbers"):
+            for entry in person.get(field) or ():
+                status = entry.get("status") if isinstance(entry, Mapping) else None
+                if status is not None and status not in SETTABLE_STATUSES:
+                    raise ApiError(
+                        400, f"Status {status!r} cannot be set; use subscribed or unsubscribed"
+                    )
+
+    @classmethod
+    def check_signup(cls, body: Mapping[str, Any]) -> Mapping[str, Any]:
         """Validate a signup helper body; returns its person hash."""
         person_in = body.get("person")
         if not isinstance(person_in, Mapping):
             raise ApiError(400, "A person hash is required")
+        cls.check_statuses(person_in)
         emails = [e for e in person_in.get("email_addresses") or () if e.get("address")]
         phones = [p for p in person_in.get("phone_numbers") or () if p.get("number")]
         if not emails and not phones:
@@ -248,8 +312,13 @@ class State:
                 person[field] = copy.deepcopy(value)
 
     def _merge_contacts(self, person: dict[str, Any], field: str, key: str, values: Any) -> None:
-        incoming = [dict(v) for v in values or () if v.get(key)]
+        entries = [dict(v) for v in values or () if isinstance(v, Mapping)]
+        incoming = [v for v in entries if v.get(key)]
         if not incoming:
+            # A status-only entry ({"status": "unsubscribed"}) changes the current one's status.
+            status = next((v["status"] for v in entries if v.get("status")), None)
+            if status is not None and person.get(field):
+                person[field][0]["status"] = status
             return
         first = incoming[0]
         if field == "email_addresses":
@@ -266,6 +335,7 @@ class State:
     def update_person(self, key: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """PUT on a person: a merge; system fields are left as they are."""
         person = self.collections["people"].get(key)
+        self.check_statuses(body)
         self._merge_person(person, body)
         person["modified_date"] = self.now()
         self._index_person(key, person)
@@ -448,8 +518,12 @@ def link_id(body: Mapping[str, Any], rel: str) -> str | None:
 
 
 def _field_values(record: Mapping[str, Any], field: str) -> list[Any]:
+    if field == "identifier":
+        return list(record.get("identifiers") or ())
     if field == "email_address":
         return [e.get("address") for e in record.get("email_addresses") or ()]
     if field == "phone_number":
         return [p.get("number") for p in record.get("phone_numbers") or ()]
+    if field in ("region", "postal_code"):
+        return [a.get(field) for a in record.get("postal_addresses") or ()]
     return [record.get(field)]
