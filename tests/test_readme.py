@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,8 @@ import pytest
 from actionnetwork_async import ActionNetwork
 from actionnetwork_async.testing import Emulator
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+ROOT = Path(__file__).parent.parent
+README = (ROOT / "README.md").read_text()
 BLOCKS = re.findall(r"```python\n(.*?)```", README, re.S)
 
 
@@ -75,3 +78,17 @@ async def test_the_webhook_example_runs(capsys: pytest.CaptureFixture[str]) -> N
         await namespace["an"].aclose()
         given = emu.state["people"].values()[0]["given_name"]
         assert f"welcome {given}" in capsys.readouterr().out
+
+
+def test_the_usage_example_passes_mypy_strict(tmp_path: Path) -> None:
+    """What a user copies must type-check: signup() and update() return Person, not None."""
+    source = tmp_path / "readme_use.py"
+    source.write_text(example("async def main()"))
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(source)],
+        cwd=ROOT,  # the project's mypy cache keeps this quick
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

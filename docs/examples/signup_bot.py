@@ -15,7 +15,7 @@ import secrets
 
 from aiohttp import web
 
-from actionnetwork_async import ActionNetwork, Person, webhooks
+from actionnetwork_async import ActionNetwork, webhooks
 from actionnetwork_async.testing import Emulator
 
 
@@ -26,13 +26,17 @@ class SignupBot:
         self.an: ActionNetwork | None = None  # set once the client exists
         self.greeted: list[str] = []
         self.hooks = webhooks.receiver(secret=secret)
+        # People POSTed to the signup helper arrive as uploads; manual additions as actions.
+        self.hooks.on("action_network:upload")(self.new_signup)
         self.hooks.on("action_network:action")(self.new_signup)
 
     async def new_signup(self, event: webhooks.WebhookEvent) -> None:
-        if self.an is None or event.person_url is None:
+        if self.an is None or event.person_id is None:
             return
         # The payload has core fields only; the API has the whole record (custom fields too).
-        person = Person.from_resource(await self.an.hal.get(event.person_url))
+        # Look the person up by id through the client: anyone can post a payload, and a link
+        # in it may point anywhere; the client only ever sends its key to the API.
+        person = await self.an.people.get(event.person_id)
         self.greeted.append(person.email or "")
         print(f"bot: welcome, {person.given_name or 'friend'} <{person.email}>!", flush=True)
 
