@@ -215,8 +215,9 @@ class People(Facade):
 
         ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) are
         separate consents, each sent only when given: subscribing the email never opts the
-        phone number in to text messages. Without a status the API applies its own rule (a
-        new person's email is subscribed, an existing one's status is left unchanged).
+        phone number in to text messages (a ``person`` model's own statuses go as they are,
+        read-only ones such as ``bouncing`` left out). Without a status the API applies its
+        own rule (a new person's email is subscribed, an existing one's is left unchanged).
 
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``. ``background=True`` returns None at once.

@@ -2,8 +2,8 @@
 
 It follows the API's documentation (https://actionnetwork.org/docs/v2/ and its people, events,
 unique_id_lists pages; https://actionnetwork.org/docs/webhooks): the entry point and curies;
-people (no totals, ``next`` on the last page, an empty page past the end; PUT as a merge, status
--only entries included, ``background_request``; the person signup helper; no DELETE), events
+people (no totals, ``next`` on the last page, an empty page past the end; PUT as a merge, with
+status-only entries; ``background_request``; the person signup helper; no DELETE), events
 (totals; POST with ``title`` and ``origin_system`` required and identifiers unique globally; PUT
 leaving system fields alone; event campaigns; attendances and the record attendance helper; no
 DELETE), unique ID lists (``unique_ids`` never shown; PUT with ``append`` or ``replace``; a second
