@@ -13,7 +13,7 @@ from urllib.parse import urljoin
 
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
-from .pagination import Fetch, Stream, iter_items, iter_pages
+from .pagination import Fetch, Stream, each_alone, iter_batches, iter_pages
 from .transport import Transport
 
 __all__ = ["HalWalker", "Target"]
@@ -125,7 +125,8 @@ class HalWalker:
     ) -> Stream[Resource]:
         """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_pages(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch or self.prefetch)
+        return Stream(each_alone(pages))
 
     def iterate(
         self,
@@ -143,7 +144,7 @@ class HalWalker:
         first request; ``next`` links carry them on. At most ``prefetch`` pages are held.
         """
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_items(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        return Stream(iter_batches(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
 
     def _start(
         self, target: Target | None, rel: str | None, params: Params | None
