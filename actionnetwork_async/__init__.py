@@ -5,7 +5,7 @@ session, the rate limiter shared by every request, retries and error mapping.
 """
 
 from . import webhooks
-from .client import API_KEY_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
+from .client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
 from .errors import (
     ActionNetworkError,
     AmbiguousRelError,
@@ -69,6 +69,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "API_KEY_ENV",
+    "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
     "DEFAULT_PREFETCH",
     "ActionNetwork",

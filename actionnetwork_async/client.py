@@ -16,10 +16,11 @@ from .sansio import REDACTED
 from .transport import USER_AGENT, Transport
 from .walker import HalWalker
 
-__all__ = ["API_KEY_ENV", "DEFAULT_BASE_URL", "DEFAULT_PREFETCH", "ActionNetwork"]
+__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_PREFETCH", "ActionNetwork"]
 
 DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
 API_KEY_ENV = "ACTION_NETWORK_API_KEY"
+BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
 #: Pages in flight at once: keeps 4 requests/s busy with up to ~1.25 s of latency per page.
 DEFAULT_PREFETCH = 5
 
@@ -29,14 +30,15 @@ class ActionNetwork:
 
     ``rate_limit`` (requests per second, default the API's 4) builds the one limiter every
     request of this client waits on; pass ``limiter=`` instead to share one between clients, or
-    ``rate_limit=None`` for none. The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted.
+    ``rate_limit=None`` for none. The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted,
+    the base URL from ``ACTION_NETWORK_BASE_URL`` (else the real API's).
     """
 
     def __init__(
         self,
         api_key: str | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         rate_limit: float | None = 4.0,
         limiter: RateLimiter | None = None,
         retry: RetryPolicy | None = None,
@@ -63,6 +65,7 @@ class ActionNetwork:
                 max_tries=max_tries if max_tries is not None else policy.max_tries,
                 max_time=max_time if max_time is not None else policy.max_time,
             )
+        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         if not base_url.endswith("/"):
             base_url += "/"
         self.base_url = base_url

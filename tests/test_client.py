@@ -7,6 +7,7 @@ import pytest
 
 from actionnetwork_async import (
     API_KEY_ENV,
+    BASE_URL_ENV,
     ActionNetwork,
     ConfigurationError,
     RetryPolicy,
@@ -19,9 +20,16 @@ from .conftest import ClientFactory
 
 def test_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(API_KEY_ENV, "env-key-abcdef0123456789")
+    monkeypatch.delenv(BASE_URL_ENV, raising=False)
     an = ActionNetwork()
     assert "env-key-abcdef0123456789" not in repr(an)
     assert an.base_url == "https://actionnetwork.org/api/v2/"
+
+
+def test_base_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(BASE_URL_ENV, "http://127.0.0.1:9/api/v2")
+    assert ActionNetwork("k").base_url == "http://127.0.0.1:9/api/v2/"
+    assert ActionNetwork("k", base_url="http://x.test/v2/").base_url == "http://x.test/v2/"
 
 
 def test_missing_key_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
