@@ -105,23 +105,25 @@ def test_a_large_collection_streams_as_fast_and_with_the_same_requests_as_async(
 
 # -- threads ----------------------------------------------------------------------------------
 def test_four_threads_share_one_limiter_as_the_server_sees_it() -> None:
-    with serve_in_thread(Emulator(people=100, events=100, rate_limit=10)) as emu:
-        with ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=10.0) as an:
-            an.hal.entry_point()
-            person = emu.ids("people")[0]
-            results: list[object] = []
+    with (
+        serve_in_thread(Emulator(people=100, events=100, rate_limit=10)) as emu,
+        ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=10.0) as an,
+    ):
+        an.hal.entry_point()
+        person = emu.ids("people")[0]
+        results: list[object] = []
 
-            def worker(n: int) -> None:
-                if n % 2:
-                    results.extend(an.people.get(person).id for _ in range(3))
-                else:
-                    results.append(sum(1 for _ in an.events.list()))
+        def worker(n: int) -> None:
+            if n % 2:
+                results.extend(an.people.get(person).id for _ in range(3))
+            else:
+                results.append(sum(1 for _ in an.events.list()))
 
-            threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     assert sorted(map(str, results)) == sorted(["100", "100"] + [person] * 6)
     assert len(emu.log) == 1 + 2 * 4 + 6  # entry point, 4 event pages twice, 6 GETs
     assert emu.count(status=429) == 0
@@ -195,10 +197,14 @@ def test_a_for_loop_abandoned_half_way_is_cleaned_up(slow: Emulator) -> None:
 
 
 def test_an_error_in_the_loop_body_closes_the_stream(slow: Emulator) -> None:
-    with client(slow) as an:
-        with pytest.raises(RuntimeError, match="boom"), an.people.list() as people:
+    def fail_on_the_first(people: Stream[Person]) -> None:
+        with people:
             for _ in people:
                 raise RuntimeError("boom")
+
+    with client(slow) as an:
+        with pytest.raises(RuntimeError, match="boom"):
+            fail_on_the_first(an.people.list())
         assert prefetching(an) == 0
         assert settle(an) == NOTHING_LEFT
 
