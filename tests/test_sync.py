@@ -170,7 +170,7 @@ async def test_works_inside_a_running_event_loop(emu: Emulator) -> None:
 # -- cleanup ----------------------------------------------------------------------------------
 @pytest.fixture
 def slow() -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=500, rate_limit=None, latency=0.2)) as e:
+    with serve_in_thread(Emulator(people=500, rate_limit=None, latency=0.1)) as e:
         yield e
 
 
