@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -109,26 +110,28 @@ def connect(
     api_key_file: Path | None, base_url: str | None, rate_limit: float | None, verbose: bool
 ) -> ActionNetwork:
     """A blocking client from the shared options."""
-    logging.basicConfig(
-        level=logging.WARNING if verbose else logging.ERROR,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose)
     api_key = None
     if api_key_file is not None:
         api_key = api_key_file.read_text(encoding="utf-8").strip()
         if not api_key:
             raise Failed(f"the key file {api_key_file} is empty", 2)
+    elif not os.environ.get(API_KEY_ENV):
+        raise Failed(f"no API key: set {API_KEY_ENV} or pass --api-key-file FILE", 2)
     options: dict[str, Any] = {}
     if base_url is not None:
         options["base_url"] = base_url
     if rate_limit is not None:
         options["rate_limit"] = rate_limit
-    try:
-        return ActionNetwork(api_key, **options)
-    except ConfigurationError as exc:
-        if api_key is None and "API key" in str(exc):
-            raise Failed(f"no API key: set {API_KEY_ENV} or pass --api-key-file FILE", 2) from None
-        raise
+    return ActionNetwork(api_key, **options)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Retries are logged (as warnings) with ``-v`` only."""
+    logging.basicConfig(
+        level=logging.WARNING if verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
 
 
 def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]:
@@ -210,8 +213,8 @@ def export(
     quiet: bool,
 ) -> int:
     """Stream a whole collection (people, events, unique-id-lists) to a file or stdout."""
-    if custom_fields is not None and fmt != "csv":
-        raise click.UsageError("--custom-fields applies to --format csv")
+    if custom_fields is not None and (fmt != "csv" or not KINDS[kind].custom_fields):
+        raise click.UsageError("--custom-fields applies to --format csv of people")
     fields = [n.strip() for n in custom_fields.split(",") if n.strip()] if custom_fields else None
     notes = export_collection(
         an,
@@ -253,7 +256,9 @@ def unique_id_lists() -> None:
     """Create or change unique ID lists from files of people ids, one per line."""
 
 
-def ids_option(command: F) -> F:
+def ids_options(command: F) -> F:
+    """``--from FILE`` and ``--quiet``, for the commands that send ids."""
+    command = click.option("-q", "--quiet", is_flag=True, help="No progress display.")(command)
     return click.option(
         "--from",
         "source",
@@ -265,7 +270,7 @@ def ids_option(command: F) -> F:
 
 def read_ids(source: IO[str], quiet: bool) -> Iterator[str]:
     """The ids of a file, streamed (blank lines skipped), counted on the progress display."""
-    with progress_bar("ids sent", quiet) as bar:
+    with progress_bar("ids read", quiet) as bar:
         for line in source:
             if stripped := line.strip():
                 yield stripped
@@ -274,8 +279,7 @@ def read_ids(source: IO[str], quiet: bool) -> Iterator[str]:
 
 @unique_id_lists.command("create")
 @click.argument("name")
-@ids_option
-@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@ids_options
 @api_options
 @with_client
 def create_list(an: ActionNetwork, name: str, source: IO[str], quiet: bool) -> int:
@@ -284,29 +288,26 @@ def create_list(an: ActionNetwork, name: str, source: IO[str], quiet: bool) -> i
     return 0
 
 
-def change_list(operation: str) -> Callable[..., int]:
-    def change(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
-        write = getattr(an.unique_id_lists, operation)
-        print_json(record_of(write(list_id, read_ids(source, quiet))))
-        return 0
-
-    change.__doc__ = {
-        "append": "Append the ids in a file to list ID (one change at a time); print it.",
-        "replace": "Replace the ids of list ID with those in a file; print it.",
-    }[operation]
-    return change
+@unique_id_lists.command("append")
+@click.argument("list_id", metavar="ID")
+@ids_options
+@api_options
+@with_client
+def append_to_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
+    """Append the ids in a file to list ID, a chunk at a time; print the list as JSON."""
+    print_json(record_of(an.unique_id_lists.append(list_id, read_ids(source, quiet))))
+    return 0
 
 
-for _operation in ("append", "replace"):
-    unique_id_lists.command(_operation)(
-        click.argument("list_id", metavar="ID")(
-            ids_option(
-                click.option("-q", "--quiet", is_flag=True, help="No progress display.")(
-                    api_options(with_client(change_list(_operation)))
-                )
-            )
-        )
-    )
+@unique_id_lists.command("replace")
+@click.argument("list_id", metavar="ID")
+@ids_options
+@api_options
+@with_client
+def replace_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
+    """Replace the ids of list ID with those in a file; print the list as JSON."""
+    print_json(record_of(an.unique_id_lists.replace(list_id, read_ids(source, quiet))))
+    return 0
 
 
 # -- demo -------------------------------------------------------------------------------------
@@ -333,10 +334,7 @@ def demo(
 
     from ..demo import run_demo
 
-    logging.basicConfig(
-        level=logging.WARNING if verbose else logging.ERROR,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(verbose)
     asyncio.run(
         run_demo(
             people=people, events=events, latency=latency, faults=not no_faults, prefetch=prefetch
