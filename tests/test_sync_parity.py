@@ -17,7 +17,8 @@ import pytest
 
 from actionnetwork_async import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async import Stream as AsyncStream
-from actionnetwork_async.sync import ActionNetwork, Stream, _codegen
+from actionnetwork_async import _sync_codegen as codegen
+from actionnetwork_async.sync import ActionNetwork, Stream
 
 #: Async client attributes with async methods that deliberately have no blocking twin.
 NOT_MIRRORED = {"transport": "the I/O layer stays on the loop; blocking users read an.stats"}
@@ -99,7 +100,7 @@ def test_the_client_takes_the_async_clients_arguments() -> None:
 
 
 def test_the_generated_module_is_up_to_date() -> None:
-    assert _codegen.render() == _codegen.TARGET.read_text(), (
+    assert codegen.render() == codegen.TARGET.read_text(), (
         "actionnetwork_async/sync/_generated.py is stale: run "
-        "python -m actionnetwork_async.sync._codegen"
+        "python -m actionnetwork_async._sync_codegen"
     )

@@ -22,7 +22,7 @@ How it works:
   ``close()`` every call raises ``ClientClosedError``, and so does a call or stream that
   ``close()`` cut short. Ctrl-C while waiting cancels the request.
 - **The surface is generated, so it cannot drift**: ``_generated.py`` is written by
-  ``python -m actionnetwork_async.sync._codegen`` from the async classes. It finds every
+  ``python -m actionnetwork_async._sync_codegen`` from the async classes. It finds every
   attribute of the async client that is the walker or a facade (a facade added later included)
   and gives each public coroutine method a blocking twin, and each method returning a
   ``Stream`` a twin returning the blocking ``Stream``. Signatures, overloads and docstrings are

@@ -99,7 +99,9 @@ class Portal:
         try:
             return future.result()
         except concurrent.futures.CancelledError:
-            raise ClientClosedError("the client was closed while this call was running") from None
+            if self._closed:
+                raise ClientClosedError("the client was closed during this call") from None
+            raise
         except BaseException:
             future.cancel()  # a no-op once done; stops the call when this thread was interrupted
             raise
