@@ -1,7 +1,8 @@
 """actionnetwork-async: an asyncio client for the Action Network API v2 (OSDI, HAL+JSON).
 
 The core is a generic HAL walker (``ActionNetwork.hal``) over one transport that owns the HTTP
-session, the rate limiter shared by every request, retries and error mapping.
+session, the rate limiter shared by every request, retries and error mapping. The same client
+without async is ``actionnetwork_async.sync.ActionNetwork``; the command line is ``actionnetwork``.
 """
 
 from . import webhooks

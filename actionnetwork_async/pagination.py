@@ -1,7 +1,8 @@
 """Streaming pagination over HAL collections, with pipelined page prefetch.
 
 Pages are fetched through a ``fetch(url)`` callable (the walker's GET, hence the client's one
-limiter); items are yielded as pages arrive and at most ``prefetch`` pages are held at once.
+limiter); items are yielded as pages arrive, a page's items together, and at most ``prefetch``
+pages are held at once.
 
 Stopping rules, from the API reference: stop at the first page with no embedded items (the
 people collection has no totals and keeps a ``next`` link on its last page), at a page with no
@@ -20,9 +21,17 @@ followed one at a time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Callable,
+    Coroutine,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from .hal import Resource
@@ -30,7 +39,8 @@ from .hal import Resource
 __all__ = [
     "Fetch",
     "Stream",
-    "iter_items",
+    "each_alone",
+    "iter_batches",
     "iter_pages",
     "page_number",
     "restore_query",
@@ -125,33 +135,49 @@ def _int_or_none(value: Any) -> int | None:
 
 
 # -- streams ---------------------------------------------------------------------------------
+_DONE: Any = object()
+
+
 class Stream(AsyncIterator[T], Generic[T]):
     """An async iterator over a collection that is also an async context manager.
 
-    ``async with`` (or ``aclose()``) cancels in-flight prefetches at once; a plain ``break``
-    leaves that to the generator's finaliser, which CPython runs as soon as the stream is dropped.
+    Items arrive a page at a time: the stream is built on an async generator of batches (one
+    per page) and ``batches()`` hands them on whole, which is how the blocking client moves a
+    page across threads in one step. ``async with`` (or ``aclose()``) cancels in-flight
+    prefetches at once; a plain ``break`` leaves that to the generator's finaliser, which
+    CPython runs as soon as the stream is dropped.
     """
 
-    def __init__(self, agen: AsyncGenerator[T, None]) -> None:
-        self._agen = agen
+    def __init__(self, batches: AsyncGenerator[Sequence[T], None]) -> None:
+        self._batches = batches
+        self._pending: Iterator[T] = iter(())
 
     def __aiter__(self) -> Stream[T]:
         return self
 
     async def __anext__(self) -> T:
-        return await self._agen.__anext__()
+        while (item := next(self._pending, _DONE)) is _DONE:
+            self._pending = iter(await self._batches.__anext__())
+        return cast(T, item)
+
+    async def batches(self) -> AsyncGenerator[Sequence[T], None]:
+        """The items in the groups they arrived in (one per page), from where the stream is."""
+        if rest := list(self._pending):
+            yield rest
+        async for batch in self._batches:
+            yield batch
 
     async def aclose(self) -> None:
         """Stop the stream and cancel every request it still has in flight."""
-        await self._agen.aclose()
+        await self._batches.aclose()
 
     def map(self, convert: Callable[[T], U]) -> Stream[U]:
-        """A stream of ``convert(item)``; closing it closes this one."""
+        """A stream of ``convert(item)``, a page at a time; closing it closes this one."""
 
-        async def mapped() -> AsyncGenerator[U, None]:
+        async def mapped() -> AsyncGenerator[Sequence[U], None]:
             try:
-                async for item in self:
-                    yield convert(item)
+                async for batch in self.batches():
+                    yield [convert(item) for item in batch]
             finally:
                 await self.aclose()
 
@@ -227,14 +253,23 @@ async def iter_pages(
         await _discard(ahead)
 
 
-async def iter_items(
+async def iter_batches(
     fetch: Fetch, first: Resource | str, *, rel: str | None = None, prefetch: int = 1
-) -> AsyncGenerator[Resource, None]:
-    """Yield every embedded item of every page, in order, holding at most ``prefetch`` pages."""
+) -> AsyncGenerator[Sequence[Resource], None]:
+    """Yield the embedded items of every page, a page at a time, holding at most ``prefetch``
+    pages."""
     pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch)
     try:
         async for page in pages:
-            for item in page.items(rel):
-                yield item
+            yield page.items(rel)
     finally:
         await pages.aclose()
+
+
+async def each_alone(items: AsyncGenerator[T, None]) -> AsyncGenerator[Sequence[T], None]:
+    """Yield every item as a batch of its own (a stream of whole pages)."""
+    try:
+        async for item in items:
+            yield (item,)
+    finally:
+        await items.aclose()

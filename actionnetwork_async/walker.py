@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
-from .pagination import Fetch, Stream, iter_items, iter_pages, with_query
+from .pagination import Fetch, Stream, each_alone, iter_batches, iter_pages, with_query
 from .sansio import Expect
 from .transport import Transport
 
@@ -138,7 +138,8 @@ class HalWalker:
     ) -> Stream[Resource]:
         """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_pages(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch or self.prefetch)
+        return Stream(each_alone(pages))
 
     def iterate(
         self,
@@ -157,7 +158,7 @@ class HalWalker:
         out gets it back. At most ``prefetch`` pages are held.
         """
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_items(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        return Stream(iter_batches(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
 
     def _start(
         self, target: Target | None, rel: str | None, params: Params | None
@@ -193,6 +194,19 @@ class HalWalker:
         params: Params | None = None,
         idempotent: bool = False,
         expect: None = None,
+        **template_vars: Any,
+    ) -> Resource | None: ...
+
+    @overload
+    async def post(
+        self,
+        target: Target | None,
+        json: Any = None,
+        *,
+        rel: str | None = None,
+        params: Params | None = None,
+        idempotent: bool = False,
+        expect: Expect = None,
         **template_vars: Any,
     ) -> Resource | None: ...
 
@@ -242,6 +256,19 @@ class HalWalker:
         params: Params | None = None,
         idempotent: bool = True,
         expect: None = None,
+        **template_vars: Any,
+    ) -> Resource | None: ...
+
+    @overload
+    async def put(
+        self,
+        target: Target | None,
+        json: Any = None,
+        *,
+        rel: str | None = None,
+        params: Params | None = None,
+        idempotent: bool = True,
+        expect: Expect = None,
         **template_vars: Any,
     ) -> Resource | None: ...
 

@@ -21,6 +21,7 @@ from .conftest import ClientFactory
 
 def test_key_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(API_KEY_ENV, "env-key-abcdef0123456789")
+    monkeypatch.delenv(BASE_URL_ENV, raising=False)
     an = ActionNetwork()
     assert "env-key-abcdef0123456789" not in repr(an)
     assert an.base_url == "https://actionnetwork.org/api/v2/"

@@ -143,3 +143,16 @@ async def test_post_put_delete(emu: Emulator, make_client: ClientFactory) -> Non
         await an.hal.get(created.self_href)
     assert info.value.status == 404
     assert "No unique_id_lists resource" in info.value.message
+
+
+async def test_streams_hand_on_whole_pages_as_batches(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    an = make_client(emu)
+    async with an.people.list() as people:
+        first = await anext(people)
+        sizes = [len(batch) async for batch in people.batches()]
+    assert first.id == emu.ids("people")[0]
+    assert sizes == [24, 25, 10]  # the rest of page 1, then pages 2 and 3 whole
+    pages = [len(batch) async for batch in an.hal.pages("people").batches()]
+    assert pages == [1, 1, 1]  # a stream of pages hands on one page at a time

@@ -5,7 +5,7 @@ Facades describe resources and call the HAL walker; they never build an HTTP req
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -43,12 +43,12 @@ class Facade:
         """Items of a collection whose first page ``first_page()`` fetches on first use; the
         walker pages on from there (prefetch and the shared limiter included)."""
 
-        async def items() -> AsyncGenerator[Resource, None]:
+        async def batches() -> AsyncGenerator[Sequence[Resource], None]:
             async with self.hal.iterate(await first_page()) as stream:
-                async for item in stream:
-                    yield item
+                async for batch in stream.batches():
+                    yield batch
 
-        return Stream(items())
+        return Stream(batches())
 
     def stream_collection(
         self,

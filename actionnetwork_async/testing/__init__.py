@@ -8,6 +8,7 @@ from .emulator import DEFAULT_API_KEY, Emulator, Fault, RequestRecord
 from .odata import FilterError, compile_filter
 from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, seed_unique_id_lists
 from .state import ApiError, State
+from .threaded import serve_in_thread
 from .webhook_sender import Delivery, WebhookSender
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "seed_people",
     "seed_tags",
     "seed_unique_id_lists",
+    "serve_in_thread",
 ]

@@ -1,0 +1,343 @@
+"""The command line: ``actionnetwork`` (also ``actionnetwork-async`` and
+``python -m actionnetwork_async``).
+
+    actionnetwork export people --modified-since 2026-01-01 --format csv --output people.csv
+    actionnetwork get events 1efc3644-af25-4253-90b8-a0baf12dbd1e
+    actionnetwork unique-id-lists create "Volunteers" --from ids.txt
+    actionnetwork demo
+
+It runs on the blocking client. The key comes from ``ACTION_NETWORK_API_KEY`` or
+``--api-key-file`` (never an option holding the key itself: it would stay in shell history);
+``--base-url`` or ``ACTION_NETWORK_BASE_URL`` point it elsewhere, such as the emulator. Expected
+failures end with one line on stderr and a non-zero status: 1 for an error from the API or the
+network, 2 for a usage or configuration mistake, 130 after Ctrl-C (143 after SIGTERM).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+
+from ..client import API_KEY_ENV, BASE_URL_ENV
+from ..errors import ActionNetworkError, ConfigurationError
+from ..models import ResourceModel
+from ..sync import ActionNetwork
+from .export import KINDS, Interrupted, export_collection, interrupts, parse_when, progress_bar
+
+__all__ = ["cli", "main"]
+
+PROG = "actionnetwork"
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Failed(Exception):
+    """A command failed in an expected way: one line for stderr, and the exit status."""
+
+    def __init__(self, message: str, status: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (errors are one line on stderr)."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None, prog_name=PROG, standalone_mode=False
+        )
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        return _fail("interrupted", 130)
+    except Failed as exc:
+        return _fail(str(exc), exc.status)
+    except ConfigurationError as exc:
+        return _fail(str(exc), 2)
+    except ActionNetworkError as exc:
+        return _fail(str(exc), 1)
+    except OSError as exc:
+        return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1)
+    return result if isinstance(result, int) else 0
+
+
+def _fail(message: str, status: int) -> int:
+    click.echo(f"{PROG}: error: {' '.join(message.split())}", err=True)
+    return status
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def cli() -> None:
+    """Action Network API v2 from the shell: export collections, get records, write unique ID
+    lists, all at the API's rate limit, with retries and progress."""
+
+
+# -- shared options ---------------------------------------------------------------------------
+def api_options(command: F) -> F:
+    """``--api-key-file``, ``--base-url``, ``--rate-limit`` and ``-v``, for every API command."""
+    options = [
+        click.option(
+            "--api-key-file",
+            type=click.Path(exists=True, dir_okay=False, path_type=Path),
+            help=f"File holding the API key (default: the {API_KEY_ENV} variable).",
+        ),
+        click.option(
+            "--base-url",
+            metavar="URL",
+            help=f"API base URL (default: {BASE_URL_ENV}, else the real API).",
+        ),
+        click.option(
+            "--rate-limit",
+            type=click.FloatRange(min=0, min_open=True),
+            help="Requests per second (default: the API's 4); lower it to leave room for "
+            "other jobs using the same key.",
+        ),
+        click.option("-v", "--verbose", is_flag=True, help="Log retries as they happen."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def connect(
+    api_key_file: Path | None, base_url: str | None, rate_limit: float | None, verbose: bool
+) -> ActionNetwork:
+    """A blocking client from the shared options."""
+    configure_logging(verbose)
+    api_key = None
+    if api_key_file is not None:
+        api_key = api_key_file.read_text(encoding="utf-8").strip()
+        if not api_key:
+            raise Failed(f"the key file {api_key_file} is empty", 2)
+    elif not os.environ.get(API_KEY_ENV):
+        raise Failed(f"no API key: set {API_KEY_ENV} or pass --api-key-file FILE", 2)
+    options: dict[str, Any] = {}
+    if base_url is not None:
+        options["base_url"] = base_url
+    if rate_limit is not None:
+        options["rate_limit"] = rate_limit
+    return ActionNetwork(api_key, **options)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Retries are logged (as warnings) with ``-v`` only."""
+    logging.basicConfig(
+        level=logging.WARNING if verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]:
+    """Give the command a connected client as ``an``; close it however the command ends."""
+
+    @functools.wraps(command)
+    def run(
+        api_key_file: Path | None,
+        base_url: str | None,
+        rate_limit: float | None,
+        verbose: bool,
+        **kwargs: Any,
+    ) -> int | None:
+        with interrupts() as signals:
+            an = connect(api_key_file, base_url, rate_limit, verbose)
+            try:
+                return command(an, **kwargs)
+            except KeyboardInterrupt:
+                raise Failed(signals.describe(), signals.status) from None
+            except Interrupted as stopped:
+                raise Failed(f"{signals.describe()}: {stopped}", signals.status) from None
+            finally:
+                an.close()
+
+    return run
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def record_of(model: ResourceModel) -> dict[str, Any]:
+    """Every field the API sent for a record."""
+    return dict(model.resource.data) if model.resource is not None else model.to_json()
+
+
+# -- export -----------------------------------------------------------------------------------
+@cli.command()
+@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.option("--filter", "odata", metavar="ODATA", help="OData filter, as the API takes it.")
+@click.option(
+    "--modified-since",
+    metavar="DATE",
+    callback=lambda ctx, param, value: None if value is None else parse_when(value),
+    help="Only records changed after DATE (2026-01-31 or 2026-01-31T12:00:00Z; UTC if no zone).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl keeps every field; csv flattens to columns.",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path, allow_dash=True),
+    default=Path("-"),
+    help="File to write (default: stdout). Written whole or not at all.",
+)
+@click.option(
+    "--custom-fields",
+    metavar="NAMES",
+    help="CSV: custom field columns, comma-separated (default: those of the first 100 "
+    "records; any other goes into custom_fields_other as JSON).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@api_options
+@with_client
+def export(
+    an: ActionNetwork,
+    kind: str,
+    odata: str | None,
+    modified_since: datetime | None,
+    fmt: str,
+    output: Path,
+    custom_fields: str | None,
+    quiet: bool,
+) -> int:
+    """Stream a whole collection (people, events, unique-id-lists) to a file or stdout."""
+    if custom_fields is not None and (fmt != "csv" or not KINDS[kind].custom_fields):
+        raise click.UsageError("--custom-fields applies to --format csv of people")
+    fields = [n.strip() for n in custom_fields.split(",") if n.strip()] if custom_fields else None
+    notes = export_collection(
+        an,
+        KINDS[kind],
+        odata=odata,
+        modified_since=modified_since,
+        fmt=fmt,
+        output=None if str(output) == "-" else output,
+        custom_fields=fields,
+        quiet=quiet,
+    )
+    for note in notes:
+        click.echo(f"{PROG}: note: {note}", err=True)
+    return 0
+
+
+# -- get --------------------------------------------------------------------------------------
+GETTERS: dict[str, Callable[[ActionNetwork, str], ResourceModel]] = {
+    "people": lambda an, item: an.people.get(item),
+    "events": lambda an, item: an.events.get(item),
+    "unique-id-lists": lambda an, item: an.unique_id_lists.get(item),
+}
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(sorted(GETTERS)))
+@click.argument("item_id", metavar="ID")
+@api_options
+@with_client
+def get(an: ActionNetwork, kind: str, item_id: str) -> int:
+    """Print one record (every field) as JSON."""
+    print_json(record_of(GETTERS[kind](an, item_id)))
+    return 0
+
+
+# -- unique ID lists --------------------------------------------------------------------------
+@cli.group("unique-id-lists")
+def unique_id_lists() -> None:
+    """Create or change unique ID lists from files of people ids, one per line."""
+
+
+def ids_options(command: F) -> F:
+    """``--from FILE`` and ``--quiet``, for the commands that send ids."""
+    command = click.option("-q", "--quiet", is_flag=True, help="No progress display.")(command)
+    return click.option(
+        "--from",
+        "source",
+        type=click.File("r", encoding="utf-8"),
+        required=True,
+        help="File of people ids, one per line ('-' for stdin); read as it is sent.",
+    )(command)
+
+
+def read_ids(source: IO[str], quiet: bool) -> Iterator[str]:
+    """The ids of a file, streamed (blank lines skipped), counted on the progress display."""
+    with progress_bar("ids read", quiet) as bar:
+        for line in source:
+            if stripped := line.strip():
+                yield stripped
+                bar.update()
+
+
+@unique_id_lists.command("create")
+@click.argument("name")
+@ids_options
+@api_options
+@with_client
+def create_list(an: ActionNetwork, name: str, source: IO[str], quiet: bool) -> int:
+    """Create a list named NAME from the ids in a file; print it as JSON."""
+    print_json(record_of(an.unique_id_lists.create(name, read_ids(source, quiet))))
+    return 0
+
+
+@unique_id_lists.command("append")
+@click.argument("list_id", metavar="ID")
+@ids_options
+@api_options
+@with_client
+def append_to_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
+    """Append the ids in a file to list ID, a chunk at a time; print the list as JSON."""
+    print_json(record_of(an.unique_id_lists.append(list_id, read_ids(source, quiet))))
+    return 0
+
+
+@unique_id_lists.command("replace")
+@click.argument("list_id", metavar="ID")
+@ids_options
+@api_options
+@with_client
+def replace_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
+    """Replace the ids of list ID with those in a file; print the list as JSON."""
+    print_json(record_of(an.unique_id_lists.replace(list_id, read_ids(source, quiet))))
+    return 0
+
+
+# -- demo -------------------------------------------------------------------------------------
+def _not_negative(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    if value is not None and value < 0:
+        raise click.BadParameter("must not be negative")
+    return value
+
+
+@cli.command()
+@click.option("--people", type=int, default=1000, callback=_not_negative, help="People to seed.")
+@click.option("--events", type=int, default=100, callback=_not_negative, help="Events to seed.")
+@click.option(
+    "--latency", type=float, default=0.2, callback=_not_negative, help="Server seconds/request."
+)
+@click.option("--prefetch", type=click.IntRange(min=1), help="Pages in flight per stream.")
+@click.option("--no-faults", is_flag=True, help="Inject no failures.")
+@click.option("-v", "--verbose", is_flag=True, help="Log retries as they happen.")
+def demo(
+    people: int, events: int, latency: float, prefetch: int | None, no_faults: bool, verbose: bool
+) -> int:
+    """Stream people and events from the built-in emulator, at its 4 requests/s limit."""
+    import asyncio
+
+    from ..demo import run_demo
+
+    configure_logging(verbose)
+    asyncio.run(
+        run_demo(
+            people=people, events=events, latency=latency, faults=not no_faults, prefetch=prefetch
+        )
+    )
+    return 0

@@ -1,0 +1,432 @@
+"""``actionnetwork export``: a collection streamed to JSONL or CSV, with progress, and output that
+is either complete or absent.
+
+- **JSONL** writes every field of each record as the API sent it, one object per line.
+- **CSV** has fixed columns per collection (the primary email, phone and postal address of a
+  person flattened) and one ``custom_fields.<name>`` column per custom field. Custom fields
+  are not known before the records arrive, and the collection is never held whole: the
+  columns are those named by ``--custom-fields``, or else those seen in the first
+  ``CUSTOM_FIELD_SAMPLE`` records (held back until then). A later record's other custom
+  fields go, as a JSON object, into the last column, ``custom_fields_other``, and a note on
+  stderr names them: nothing is dropped.
+- **Output**: a file is written under a temporary name beside it and renamed into place only
+  when the export is complete, so an interrupted or failed export leaves the previous file
+  untouched and no partial one (the file is created readable by its owner only: it holds
+  personal data). On stdout, Ctrl-C never cuts a record in half: the signal is held while a
+  record is written, so the output ends with the last complete record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from types import FrameType
+from typing import Any, TextIO
+
+import attrs
+import click
+from tqdm import tqdm
+
+from ..filters import F, Filter, as_filter, render_filter
+from ..sync import ActionNetwork, Stream
+
+__all__ = [
+    "CUSTOM_FIELD_SAMPLE",
+    "KINDS",
+    "Interrupted",
+    "Kind",
+    "export_collection",
+    "interrupts",
+    "parse_when",
+    "progress_bar",
+]
+
+#: Records held back to learn the custom field columns when ``--custom-fields`` is not given.
+CUSTOM_FIELD_SAMPLE = 100
+
+Data = Mapping[str, Any]
+Column = tuple[str, Callable[[Data], Any]]
+
+
+# -- columns ----------------------------------------------------------------------------------
+def _id(data: Data) -> str | None:
+    for ident in data.get("identifiers") or ():
+        if isinstance(ident, str) and ident.startswith("action_network:"):
+            return ident.removeprefix("action_network:")
+    return None
+
+
+def _primary(key: str) -> Callable[[Data], Data]:
+    """The primary element of a list of objects (or the first one), or an empty one."""
+
+    def pick(data: Data) -> Data:
+        items = [x for x in data.get(key) or () if isinstance(x, Mapping)]
+        return next((x for x in items if x.get("primary")), items[0] if items else {})
+
+    return pick
+
+
+def _field(name: str, of: Callable[[Data], Data] = lambda d: d) -> Column:
+    return name, lambda data: of(data).get(name)
+
+
+def _joined(name: str, separator: str, of: Callable[[Data], Data] = lambda d: d) -> Column:
+    return name, lambda data: separator.join(str(x) for x in of(data).get(name) or ())
+
+
+_email, _phone, _address = (
+    _primary("email_addresses"),
+    _primary("phone_numbers"),
+    _primary("postal_addresses"),
+)
+
+
+def _location(data: Data) -> Data:
+    location = data.get("location")
+    return location if isinstance(location, Mapping) else {}
+
+
+_DATES_AND_IDS: tuple[Column, ...] = (
+    _field("created_date"),
+    _field("modified_date"),
+    _joined("identifiers", " "),
+)
+PEOPLE: tuple[Column, ...] = (
+    ("id", _id),
+    _field("given_name"),
+    _field("family_name"),
+    ("email", lambda d: _email(d).get("address")),
+    ("email_status", lambda d: _email(d).get("status")),
+    ("phone", lambda d: _phone(d).get("number")),
+    ("phone_type", lambda d: _phone(d).get("number_type")),
+    ("phone_status", lambda d: _phone(d).get("status")),
+    _joined("address_lines", "\n", _address),
+    _field("locality", _address),
+    _field("region", _address),
+    _field("postal_code", _address),
+    _field("country", _address),
+    _joined("languages_spoken", " "),
+    *_DATES_AND_IDS,
+)
+EVENTS: tuple[Column, ...] = (
+    ("id", _id),
+    _field("title"),
+    _field("name"),
+    _field("status"),
+    _field("start_date"),
+    _field("end_date"),
+    _field("venue", _location),
+    _joined("address_lines", "\n", _location),
+    _field("locality", _location),
+    _field("region", _location),
+    _field("postal_code", _location),
+    _field("country", _location),
+    _field("capacity"),
+    _field("total_accepted"),
+    _field("visibility"),
+    _field("browser_url"),
+    _field("origin_system"),
+    *_DATES_AND_IDS,
+)
+LISTS: tuple[Column, ...] = (
+    ("id", _id),
+    _field("name"),
+    _field("count"),
+    _field("origin_system"),
+    *_DATES_AND_IDS,
+)
+
+
+@attrs.frozen
+class Kind:
+    """An exportable collection: the entry point's rel, and its CSV columns."""
+
+    rel: str
+    columns: tuple[Column, ...]
+    custom_fields: bool = False
+
+
+KINDS = {
+    "people": Kind("osdi:people", PEOPLE, custom_fields=True),
+    "events": Kind("osdi:events", EVENTS),
+    "unique-id-lists": Kind("action_network:unique_id_lists", LISTS),
+}
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+# -- writers ----------------------------------------------------------------------------------
+class JsonLines:
+    """One JSON object per record, every field kept."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, data: Data) -> None:
+        self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
+
+    def finish(self) -> list[str]:
+        return []
+
+
+class CsvRows:
+    """Fixed columns, then one column per custom field, then ``custom_fields_other``."""
+
+    def __init__(self, out: TextIO, kind: Kind, custom_fields: Sequence[str] | None) -> None:
+        self.writer = csv.writer(out)
+        self.kind = kind
+        self.custom: list[str] | None = list(custom_fields) if custom_fields is not None else None
+        self.held: list[Data] = []
+        self.other_records = 0
+        self.other_names: set[str] = set()
+        if self.custom is not None or not kind.custom_fields:
+            self._header()
+
+    def _header(self) -> None:
+        if self.custom is None:
+            seen = {k for d in self.held for k in _custom(d)}
+            self.custom = sorted(seen)
+        names = [name for name, _ in self.kind.columns]
+        if self.kind.custom_fields:
+            names += [f"custom_fields.{n}" for n in self.custom] + ["custom_fields_other"]
+        self.writer.writerow(names)
+        held, self.held = self.held, []
+        for data in held:
+            self._row(data)
+
+    def write(self, data: Data) -> None:
+        if self.custom is None:
+            self.held.append(data)
+            if len(self.held) >= CUSTOM_FIELD_SAMPLE:
+                self._header()
+        else:
+            self._row(data)
+
+    def _row(self, data: Data) -> None:
+        row = [_cell(value(data)) for _, value in self.kind.columns]
+        if self.kind.custom_fields:
+            fields = _custom(data)
+            known = self.custom or []
+            other = {k: v for k, v in fields.items() if k not in known}
+            if other:
+                self.other_records += 1
+                self.other_names.update(other)
+            row += [_cell(fields.get(n)) for n in known] + [_cell(other) if other else ""]
+        self.writer.writerow(row)
+
+    def finish(self) -> list[str]:
+        if self.custom is None:
+            self._header()
+        if not self.other_records:
+            return []
+        return [
+            f"{self.other_records} records had custom fields without a column, kept as JSON in "
+            f"custom_fields_other: {', '.join(sorted(self.other_names))} (name the columns "
+            "with --custom-fields)"
+        ]
+
+
+def _custom(data: Data) -> dict[str, Any]:
+    fields = data.get("custom_fields")
+    return dict(fields) if isinstance(fields, Mapping) else {}
+
+
+# -- output -----------------------------------------------------------------------------------
+@contextlib.contextmanager
+def open_output(path: Path | None, *, newline: str | None) -> Iterator[TextIO]:
+    """stdout (UTF-8), or a temporary file renamed to ``path`` only if the block completes."""
+    if path is None:
+        stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline=newline)
+        try:
+            yield stdout
+        finally:
+            with _current.atomic(), contextlib.suppress(BrokenPipeError):
+                stdout.flush()
+            stdout.detach()
+        return
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    try:
+        with open(fd, "w", encoding="utf-8", newline=newline) as out:
+            yield out
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+
+
+class Interrupted(Exception):
+    """An export stopped by Ctrl-C or SIGTERM, after cleaning up; says what was written."""
+
+
+class Interrupts:
+    """SIGINT and SIGTERM raise ``KeyboardInterrupt``, but not inside ``atomic()``: a signal
+    arriving while a record is written (or the output flushed) takes effect right after. A
+    second signal meanwhile (a reader that never reads) raises at once."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self._held = 0
+        self._pending = False
+
+    @property
+    def status(self) -> int:
+        """The exit status for the signal received: 128 + its number."""
+        return 128 + (self.signal or signal.SIGINT)
+
+    def describe(self) -> str:
+        return "terminated" if self.signal == signal.SIGTERM else "interrupted"
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.signal = signum
+        if self._held and not self._pending:
+            self._pending = True
+        else:
+            raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+        if self._pending and not self._held:
+            self._pending = False
+            raise KeyboardInterrupt
+
+
+_current = Interrupts()
+
+
+@contextlib.contextmanager
+def interrupts() -> Iterator[Interrupts]:
+    """Install the handlers (from the main thread only) for the duration of a command."""
+    global _current
+    _current = Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield _current
+        return
+    previous = {s: signal.signal(s, _current.handle) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield _current
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+# -- progress ---------------------------------------------------------------------------------
+@contextlib.contextmanager
+def progress_bar(unit: str, quiet: bool, description: str | None = None) -> Iterator[tqdm[Any]]:
+    """A progress display on stderr, shown only when stderr is a terminal."""
+    columns, rows = _terminal_size()
+    bar: tqdm[Any] = tqdm(
+        desc=description,
+        unit=f" {unit}",
+        file=sys.stderr,
+        disable=True if quiet else None,  # None: off when stderr is not a terminal
+        ncols=columns,
+        nrows=rows,
+    )
+    try:
+        yield bar
+    finally:
+        bar.close()
+
+
+def _terminal_size() -> tuple[int, int]:
+    """stderr's terminal size; 100 x 24 when it reports none (a pseudo-terminal without a
+    size), where tqdm would otherwise hide the display."""
+    try:
+        size = os.get_terminal_size(sys.stderr.fileno())
+    except (OSError, ValueError):
+        return 100, 24
+    return size.columns or 100, size.lines or 24
+
+
+def _show(bar: tqdm[Any], an: ActionNetwork, stream: Stream[Any], started: float) -> None:
+    stats = an.stats
+    rate = max(stats.attempts - 1, 0) / max(time.monotonic() - started, 1e-9)
+    bar.set_postfix_str(
+        f"pages {stream.pages}, {rate:.2f} requests/s, retries {stats.retries}", refresh=False
+    )
+
+
+# -- the export -------------------------------------------------------------------------------
+def parse_when(text: str) -> datetime:
+    """A date or date-time (``2026-01-31``, ``2026-01-31T12:00:00Z``); no zone means UTC."""
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(f"not a date or date-time: {text!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def export_collection(
+    an: ActionNetwork,
+    kind: Kind,
+    *,
+    odata: str | None,
+    modified_since: datetime | None,
+    fmt: str,
+    output: Path | None,
+    custom_fields: Sequence[str] | None,
+    quiet: bool,
+) -> list[str]:
+    """Stream ``kind`` into ``output`` (stdout if None); returns notes for stderr."""
+    parts: list[Filter | str] = []
+    if modified_since is not None:
+        parts.append(F.modified_date > modified_since)
+    if odata:
+        parts.append(as_filter(odata))
+    combined: Filter | None = None
+    for part in parts:
+        combined = as_filter(part) if combined is None else combined & part
+    text = render_filter(combined)
+    params = {"filter": text} if text else None
+    entry_point = an.hal.entry_point()
+    written = 0
+    try:
+        with (
+            open_output(output, newline="" if fmt == "csv" else None) as out,
+            progress_bar("records", quiet, kind.rel.split(":")[-1]) as bar,
+            an.hal.iterate(entry_point, kind.rel, params=params) as stream,
+        ):
+            writer = JsonLines(out) if fmt == "jsonl" else CsvRows(out, kind, custom_fields)
+            started, pages = time.monotonic(), 0
+            for record in stream:
+                with _current.atomic():
+                    writer.write(record.data)
+                written += 1
+                bar.update()
+                if stream.pages != pages:
+                    pages = stream.pages
+                    _show(bar, an, stream, started)
+                    with _current.atomic():
+                        out.flush()
+            with _current.atomic():
+                notes = writer.finish()
+            _show(bar, an, stream, started)
+    except KeyboardInterrupt:
+        where = f"{output} was not written" if output else f"{written} records written"
+        raise Interrupted(where) from None
+    return notes

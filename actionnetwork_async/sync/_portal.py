@@ -1,0 +1,365 @@
+"""The machinery under the blocking client: a private event loop in a thread, blocking calls
+into it, page streams out of it, and the bases of the generated twins (``_generated.py``)."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import queue
+import threading
+import weakref
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from types import TracebackType
+from typing import Any, Generic, TypeVar, cast
+
+from ..client import ActionNetwork as AsyncActionNetwork
+from ..errors import ClientClosedError, ClientStateError
+from ..pagination import Stream as AsyncStream
+from ..transport import TransportStats
+
+__all__ = ["QUEUE_PAGES", "BlockingClient", "Portal", "Stream", "Twin"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+C = TypeVar("C", bound="BlockingClient")
+
+#: Pages a blocking stream holds ready for its consumer, on top of the async stream's prefetch.
+QUEUE_PAGES = 2
+
+_OWN_LOOP = (
+    "a blocking call was made on the client's own event loop thread (for example from a "
+    "generator passed to a write, or from a callback): it would wait forever. Read the values "
+    "into a list first, or use the async client"
+)
+_CLOSED = "this client is closed; create a new one"
+
+
+class Portal:
+    """One event loop, run by a daemon thread for the life of a blocking client.
+
+    Coroutines are created and run on that loop while the calling thread waits for their
+    result, so the aiohttp session, the rate limiter and the prefetch tasks all live on one loop
+    whichever thread calls. Any number of threads may call at once; a thread that already runs
+    an event loop (Jupyter) can call too, since nothing runs on its loop.
+    """
+
+    def __init__(self, name: str = "actionnetwork-sync") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._stopped = threading.Event()
+        self._tasks: set[asyncio.Future[Any]] = set()  # touched on the loop thread only
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+            self._stopped.set()
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` has begun: no new call is accepted."""
+        return self._closed
+
+    def in_loop_thread(self) -> bool:
+        """Whether the current thread is the one running the loop (where blocking deadlocks)."""
+        return threading.get_ident() == self._thread.ident
+
+    def submit(self, make: Callable[[], Awaitable[R]]) -> concurrent.futures.Future[R]:
+        """Start ``make()`` on the loop (the coroutine is created there) and return its future."""
+        if self.in_loop_thread():
+            raise ClientStateError(_OWN_LOOP)
+        with self._lock:
+            if self._closed:
+                raise ClientClosedError(_CLOSED)
+            return asyncio.run_coroutine_threadsafe(self._tracked(make), self.loop)
+
+    async def _tracked(self, make: Callable[[], Awaitable[R]]) -> R:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            return await make()
+        finally:
+            self._tasks.discard(task)
+
+    def call(self, make: Callable[[], Awaitable[R]]) -> R:
+        """Run ``make()`` on the loop and wait for its result; its exception is raised here.
+
+        An interrupt (Ctrl-C) while waiting cancels the call; a call cut short by ``close()``
+        raises ``ClientClosedError``.
+        """
+        future = self.submit(make)
+        try:
+            return future.result()
+        except concurrent.futures.CancelledError:
+            if self._closed:
+                raise ClientClosedError("the client was closed during this call") from None
+            raise
+        except BaseException:
+            future.cancel()  # a no-op once done; stops the call when this thread was interrupted
+            raise
+
+    def spawn(
+        self,
+        make: Callable[[], Awaitable[None]],
+        on_done: Callable[[asyncio.Task[None]], object],
+    ) -> asyncio.Task[None]:
+        """Start ``make()`` as a task on the loop, cancelled by ``close()``; returns at once.
+
+        ``on_done(task)`` runs on the loop when the task ends, even if it never started.
+        """
+
+        async def start() -> asyncio.Task[None]:
+            task = asyncio.get_running_loop().create_task(_run(make))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(on_done)
+            return task
+
+        return self.call(start)
+
+    def call_soon(self, callback: Callable[[], object]) -> None:
+        """Run ``callback`` on the loop soon, without waiting; nothing happens once it stopped."""
+        with contextlib.suppress(RuntimeError):  # the loop is already closed
+            self.loop.call_soon_threadsafe(callback)
+
+    def close(self, cleanup: Callable[[], Awaitable[None]] | None = None) -> None:
+        """Cancel every call and task still running, await ``cleanup()``, stop the loop.
+
+        Idempotent and thread-safe. From the loop's own thread (a finaliser run there) it only
+        schedules the shutdown.
+        """
+        with self._lock:
+            first, self._closed = not self._closed, True
+        if not first:
+            if not self.in_loop_thread():
+                self._stopped.wait()
+            return
+        shutdown = asyncio.run_coroutine_threadsafe(self._shutdown(cleanup), self.loop)
+        shutdown.add_done_callback(lambda _: self.call_soon(self.loop.stop))
+        if self.in_loop_thread():
+            return
+        try:
+            shutdown.result()
+        finally:
+            self._thread.join()
+
+    async def _shutdown(self, cleanup: Callable[[], Awaitable[None]] | None) -> None:
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if cleanup is not None:
+            await cleanup()
+
+
+async def _run(make: Callable[[], Awaitable[R]]) -> R:
+    return await make()
+
+
+_PAGE, _END, _ERROR, _STOPPED = "page", "end", "error", "stopped"
+
+
+class _Pump(Generic[T]):
+    """On the loop: moves an async stream's pages into a queue, at most ``QUEUE_PAGES`` ahead.
+
+    Kept apart from the ``Stream`` the user holds, so that a running pump does not keep a
+    dropped stream alive: the stream's finaliser is what cancels the pump.
+    """
+
+    def __init__(self, source: AsyncStream[T]) -> None:
+        self.source = source
+        self.queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        self.slots: asyncio.Semaphore | None = None
+
+    async def run(self) -> None:
+        self.slots = slots = asyncio.Semaphore(QUEUE_PAGES)
+        async with self.source as source:
+            async for batch in source.batches():
+                await slots.acquire()
+                self.queue.put((_PAGE, batch))
+
+    def finish(self, task: asyncio.Task[None]) -> None:
+        """Runs when the pump's task ends, however it ends: the queue's last message."""
+        if task.cancelled():
+            self.queue.put((_STOPPED, None))
+        elif (error := task.exception()) is not None:
+            self.queue.put((_ERROR, error))
+        else:
+            self.queue.put((_END, None))
+
+
+class Stream(Generic[T]):
+    """A blocking iterator over a collection, and a context manager that closes it.
+
+    A task on the client's loop drives the async stream (its page prefetch included) and puts
+    whole pages into a bounded queue (``QUEUE_PAGES``), so the prefetch speed carries over and
+    memory stays flat. Leaving a ``with`` block or ``close()`` cancels the requests in flight
+    and waits for them; a stream dropped half-way is cancelled without waiting. One thread at
+    a time should consume a stream.
+    """
+
+    def __init__(self, portal: Portal, source: AsyncStream[T]) -> None:
+        self._portal = portal
+        self._pump = _Pump(source)
+        self._items: Iterator[T] = iter(())
+        self._task: asyncio.Task[None] | None = None
+        self._finished = False
+        #: Pages received so far (for progress displays).
+        self.pages = 0
+
+    def __iter__(self) -> Stream[T]:
+        return self
+
+    def __next__(self) -> T:
+        while True:
+            for item in self._items:
+                return item
+            if self._finished:
+                raise StopIteration
+            self._items = iter(self._receive())
+
+    def batches(self) -> Iterator[Sequence[T]]:
+        """The items in the groups they arrived in (one per page), from where the stream is."""
+        if rest := list(self._items):
+            yield rest
+        while not self._finished:
+            if batch := self._receive():
+                yield batch
+
+    def _receive(self) -> Sequence[T]:
+        """The next page (empty at the end); blocks until the pump delivers it."""
+        if self._portal.in_loop_thread():
+            raise ClientStateError(_OWN_LOOP)
+        pump = self._pump
+        if self._task is None:
+            self._task = self._portal.spawn(pump.run, pump.finish)
+        kind, value = pump.queue.get()
+        if kind == _PAGE:
+            self.pages += 1
+            if pump.slots is not None:
+                self._portal.call_soon(pump.slots.release)
+            return cast(Sequence[T], value)
+        self._finished = True
+        if kind == _ERROR:
+            raise value
+        if kind == _STOPPED and self._portal.closed:
+            raise ClientClosedError("the client was closed while this stream was open")
+        return ()
+
+    def close(self) -> None:
+        """Stop the stream: cancel its requests in flight and wait until they are gone."""
+        self._finished = True
+        self._items = iter(())
+        task, self._task = self._task, None
+        if task is None or self._portal.closed:
+            return  # never started, or already cancelled by the client's close()
+
+        async def stop() -> None:
+            task.cancel()
+            await asyncio.wait([task])
+
+        with contextlib.suppress(ClientClosedError):
+            self._portal.call(stop)
+
+    def __enter__(self) -> Stream[T]:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        task = getattr(self, "_task", None)
+        if task is not None:
+            self._portal.call_soon(task.cancel)
+
+
+class Twin:
+    """Base of the generated blocking facades: runs the async twin's methods on the loop."""
+
+    _aio: Any
+
+    def __init__(self, portal: Portal, aio: Any) -> None:
+        self._portal = portal
+        self._aio = aio
+
+    def _call(self, make: Callable[[], Awaitable[R]]) -> R:
+        return self._portal.call(make)
+
+    def _stream(self, stream: AsyncStream[T]) -> Stream[T]:
+        return Stream(self._portal, stream)
+
+
+class BlockingClient:
+    """Base of the generated blocking ``ActionNetwork``: its loop thread and life cycle."""
+
+    def __init__(self, make: Callable[[], AsyncActionNetwork]) -> None:
+        self._portal = Portal()
+
+        async def build() -> AsyncActionNetwork:
+            return make()
+
+        try:
+            self._aio = self._portal.call(build)
+        except BaseException:
+            self._portal.close()
+            raise
+        # A client dropped without close() still closes its session and stops its thread.
+        self._finalizer = weakref.finalize(self, self._portal.close, self._aio.aclose)
+
+    def __repr__(self) -> str:
+        return f"<blocking {self._aio!r}>"
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._aio.base_url
+
+    @property
+    def stats(self) -> TransportStats:
+        """The transport's counters (requests, retries, statuses), for progress displays."""
+        return self._aio.transport.stats
+
+    @property
+    def closed(self) -> bool:
+        """Whether the client was closed."""
+        return self._portal.closed
+
+    def run(self, work: Callable[[AsyncActionNetwork], Awaitable[R]]) -> R:
+        """Run async code on the client's loop with the async client, and wait for its result.
+
+        For what has no blocking twin, or to run several calls concurrently, all under the
+        same limiter: ``an.run(lambda aio: aio.people.get(person_id))``.
+        """
+        return self._portal.call(lambda: work(self._aio))
+
+    def close(self) -> None:
+        """Cancel what is still running, close the HTTP session and stop the loop thread.
+
+        Later calls raise ``ClientClosedError``. Safe to call twice and from any thread.
+        """
+        self._finalizer()
+        self._portal.close()  # when another thread is closing it: wait until it is done
+
+    def __enter__(self: C) -> C:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,290 @@
+"""The command line end to end on the emulator: exports, get, unique ID lists, failures, Ctrl-C.
+
+Most runs call ``main()`` in-process; the signal tests run the installed ``actionnetwork``
+script (and ``python -m actionnetwork_async``) as subprocesses against the emulator on loopback.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
+from actionnetwork_async.cli import main
+from actionnetwork_async.testing import Emulator, serve_in_thread
+
+KEY = "cli-test-key-5f0c2a9e8d7b6a41"
+FAST = ["--rate-limit", "1000"]
+
+
+@pytest.fixture
+def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    server = Emulator(people=130, events=30, unique_id_lists=2, rate_limit=None, api_key=KEY)
+    with serve_in_thread(server) as running:
+        monkeypatch.setenv(API_KEY_ENV, KEY)
+        monkeypatch.setenv(BASE_URL_ENV, running.base_url)
+        yield running
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main([*args])
+    out, err = capsys.readouterr()
+    assert KEY not in out + err
+    assert "Traceback" not in err
+    return status, out, err
+
+
+def one_line(err: str) -> str:
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+# -- export -----------------------------------------------------------------------------------
+def test_export_jsonl_streams_every_record_with_every_field(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(capsys, "export", "people", *FAST)
+    assert status == 0
+    assert err == ""  # stderr is not a terminal: no progress display
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 130
+    assert [r["identifiers"][0].split(":")[1] for r in records] == emu.ids("people")
+    first = emu.state["people"].values()[0]
+    assert {k: v for k, v in first.items() if not k.startswith("_")} == records[0]
+
+
+def test_export_csv_flattens_people_into_columns(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    late = emu.state["people"].values()[120]  # past the records that set the columns
+    late["custom_fields"]["shirt_size"] = "L"
+    target = tmp_path / "people.csv"
+    status, out, err = run(capsys, "export", "people", "--format", "csv", "-o", str(target), *FAST)
+    assert status == 0
+    assert out == ""
+    rows = list(csv.DictReader(target.open(newline="", encoding="utf-8")))
+    assert len(rows) == 130
+    person = emu.state["people"].values()[7]
+    row = rows[7]
+    assert row["id"] == emu.ids("people")[7]
+    assert row["email"] == person["email_addresses"][0]["address"]
+    assert row["phone"] == person["phone_numbers"][0]["number"]
+    assert row["postal_code"] == person["postal_addresses"][0]["postal_code"]
+    assert row["custom_fields.volunteer"] == person["custom_fields"]["volunteer"]
+    assert json.loads(rows[120]["custom_fields_other"]) == {"shirt_size": "L"}
+    assert "shirt_size" in one_line(err)  # a note: nothing was dropped, and how to get a column
+    assert [p.name for p in tmp_path.iterdir()] == ["people.csv"]  # no temporary file left
+
+    status, out, err = run(
+        capsys, "export", "people", "--format", "csv", "--custom-fields", "shirt_size", *FAST
+    )
+    assert status == 0
+    assert "seq, volunteer" in one_line(err)  # not asked for: still kept, as JSON
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert rows[120]["custom_fields.shirt_size"] == "L"
+    assert json.loads(rows[120]["custom_fields_other"]) == {"volunteer": "yes", "seq": "120"}
+
+
+def test_export_events_and_lists_as_csv(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "export", "events", "--format", "csv", *FAST)
+    assert status == 0
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert len(rows) == 30
+    assert rows[0]["title"] == emu.state["events"].values()[0]["title"]
+    status, out, _ = run(capsys, "export", "unique-id-lists", "--format", "csv", *FAST)
+    assert [r["name"] for r in csv.DictReader(io.StringIO(out, newline=""))] == [
+        x["name"] for x in emu.state["unique_id_lists"].values()
+    ]
+
+
+def test_export_with_a_filter_and_modified_since(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    email = emu.state["people"].values()[42]["email_addresses"][0]["address"]
+    status, out, _ = run(
+        capsys, "export", "people", "--filter", f"email_address eq '{email}'", *FAST
+    )
+    assert status == 0
+    assert [json.loads(line)["email_addresses"][0]["address"] for line in out.splitlines()] == [
+        email
+    ]
+    assert "filter=email_address" in emu.log[-1].query
+
+    status, out, _ = run(capsys, "export", "people", "--modified-since", "2014-09-01", *FAST)
+    expected = [p for p in emu.state["people"].values() if p["modified_date"] > "2014-09-01"]
+    assert status == 0
+    assert 0 < len(out.splitlines()) == len(expected) < 130
+
+
+def test_a_bad_filter_is_one_line_and_a_failure(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    target = tmp_path / "people.jsonl"
+    status, _out, err = run(
+        capsys, "export", "people", "--filter", "email_address eq", "-o", str(target)
+    )
+    assert status == 1
+    assert "HTTP 400" in one_line(err)
+    assert "Invalid filter" in err
+    assert not list(tmp_path.iterdir())  # no output file, complete or partial
+
+
+def test_a_missing_key_is_one_line_and_a_failure(
+    emu: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.delenv(API_KEY_ENV)
+    status, out, err = run(capsys, "export", "people")
+    assert status == 2
+    assert API_KEY_ENV in one_line(err)
+    assert "--api-key-file" in err
+    assert out == ""
+    assert len(emu.log) == 0
+
+    key_file = tmp_path / "key"
+    key_file.write_text(KEY + "\n")
+    status, out, _ = run(capsys, "export", "events", "--api-key-file", str(key_file), *FAST)
+    assert status == 0
+    assert len(out.splitlines()) == 30
+
+
+def test_the_key_is_never_printed(
+    emu: Emulator,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    # run() checks every output for KEY; here a wrong key, and retries logged with -v
+    wrong = tmp_path / "wrong"
+    wrong.write_text("wrong-key-0123456789abcdef0123")
+    status, _, err = run(capsys, "get", "people", "x", "--api-key-file", str(wrong))
+    assert status == 1
+    assert "HTTP 403" in one_line(err)
+    assert "wrong-key-0123456789abcdef0123" not in err
+    emu.add_fault("status", path="events", status=503)
+    status, _out, err = run(capsys, "export", "events", "-v", *FAST)
+    assert status == 0
+    assert "HTTP 503" in caplog.text  # the retry was logged (pytest holds the log lines)
+    assert KEY not in caplog.text
+
+
+def test_get_prints_one_record_and_a_404_is_one_line(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event_id = emu.ids("events")[3]
+    status, out, _ = run(capsys, "get", "events", event_id, *FAST)
+    assert status == 0
+    assert json.loads(out)["identifiers"][0] == f"action_network:{event_id}"
+    status, out, err = run(capsys, "get", "people", "no-such-person", *FAST)
+    assert status == 1
+    assert "HTTP 404" in one_line(err)
+
+
+def test_unique_id_lists_create_append_replace_from_files(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_text("\n".join(emu.ids("people")[:50]) + "\n\n")
+    status, out, _ = run(capsys, "unique-id-lists", "create", "Volunteers", "--from", str(ids))
+    assert status == 0
+    created = json.loads(out)
+    assert created["count"] == 50
+    list_id = created["identifiers"][0].split(":")[1]
+    status, out, _ = run(capsys, "unique-id-lists", "append", list_id, "--from", str(ids), *FAST)
+    assert json.loads(out)["count"] == 100
+    status, out, _ = run(capsys, "unique-id-lists", "replace", list_id, "--from", str(ids), *FAST)
+    assert json.loads(out)["count"] == 50
+    ids.write_text("not-a-person-id\n")
+    status, _, err = run(capsys, "unique-id-lists", "append", list_id, "--from", str(ids), *FAST)
+    assert status == 2
+    assert "not a person unique id" in one_line(err)
+
+
+# -- Ctrl-C -----------------------------------------------------------------------------------
+@pytest.fixture
+def big(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
+    with serve_in_thread(Emulator(people=2000, rate_limit=None, api_key=KEY)) as running:
+        yield running
+
+
+def environment(emu: Emulator) -> dict[str, str]:
+    return {**os.environ, API_KEY_ENV: KEY, BASE_URL_ENV: emu.base_url}
+
+
+def test_ctrl_c_on_stdout_ends_with_the_last_complete_record(big: Emulator) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "actionnetwork_async", "export", "people", "--rate-limit", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment(big),
+    )
+    assert process.stdout is not None
+    head = [process.stdout.readline() for _ in range(30)]  # the export is under way
+    process.send_signal(signal.SIGINT)
+    rest = process.stdout.read()  # through the same buffer readline() read ahead into
+    assert process.stderr is not None
+    err = process.stderr.read()
+    lines = [*head, *rest.splitlines(keepends=True)]
+    assert process.wait(timeout=30) == 130
+    assert 30 <= len(lines) < 2000
+    assert all(line.endswith(b"\n") for line in lines)
+    assert [json.loads(line)["identifiers"][0].split(":")[1] for line in lines] == big.ids(
+        "people"
+    )[: len(lines)]
+    message = err.decode()
+    assert message.startswith("actionnetwork: error: interrupted: ")
+    assert len(message.splitlines()) == 1
+    assert KEY not in message
+
+
+def test_ctrl_c_on_a_file_export_leaves_the_old_file_and_no_partial_one(
+    big: Emulator, tmp_path: Path
+) -> None:
+    target = tmp_path / "people.jsonl"
+    target.write_text("yesterday's export\n")
+    script = Path(sys.executable).with_name("actionnetwork")
+    controller, terminal = pty.openpty()  # stderr on a terminal: the progress display shows
+    process = subprocess.Popen(
+        [str(script), "export", "people", "-o", str(target), "--rate-limit", "20"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+        env=environment(big),
+    )
+    os.close(terminal)
+    seen = b""
+    while b"requests/s" not in seen:  # the progress display: the export is under way
+        seen += os.read(controller, 4096)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=30) == 130
+    while True:
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(controller)
+    text = seen.decode(errors="replace")
+    assert "records" in text
+    assert "pages" in text
+    assert "retries" in text
+    assert f"interrupted: {target} was not written" in text
+    assert KEY not in text
+    assert target.read_text() == "yesterday's export\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["people.jsonl"]

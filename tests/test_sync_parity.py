@@ -1,0 +1,106 @@
+"""The blocking surface cannot drift from the async one.
+
+The async side is read by introspection, independently of the code generator: every attribute
+of an async client that has public coroutine methods or methods returning a ``Stream`` must have
+a blocking twin on the blocking client, method for method, with the same parameters and types.
+A facade added to the async client later is covered without touching this file.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from actionnetwork_async import ActionNetwork as AsyncActionNetwork
+from actionnetwork_async import Stream as AsyncStream
+from actionnetwork_async import _sync_codegen as codegen
+from actionnetwork_async.sync import ActionNetwork, Stream
+
+#: Async client attributes with async methods that deliberately have no blocking twin.
+NOT_MIRRORED = {"transport": "the I/O layer stays on the loop; blocking users read an.stats"}
+#: The async client's own methods and their blocking names.
+CLIENT_METHODS = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
+
+
+def is_async_surface(function: Callable[..., Any]) -> bool:
+    """A coroutine method, or a method whose return annotation is a ``Stream``."""
+    if inspect.iscoroutinefunction(function):
+        return True
+    returns = typing.get_type_hints(function).get("return")
+    return returns is AsyncStream or typing.get_origin(returns) is AsyncStream
+
+
+def public_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
+    for name, member in inspect.getmembers(cls, inspect.isfunction):
+        if not name.startswith("_") and is_async_surface(member):
+            yield name, member
+
+
+def async_surface() -> list[tuple[str, str, Callable[..., Any]]]:
+    an = AsyncActionNetwork("parity-key", base_url="http://127.0.0.1:9/api/v2/")
+    found = []
+    for attribute, value in vars(an).items():
+        if attribute.startswith("_") or attribute in NOT_MIRRORED:
+            continue
+        for name, method in public_methods(type(value)):
+            found.append((attribute, name, method))
+    return found
+
+
+SURFACE = async_surface()
+
+
+def test_the_surface_is_found() -> None:
+    """Control: introspection sees the facades and walker, and enough of them."""
+    attributes = {attribute for attribute, _, _ in SURFACE}
+    assert {"hal", "people", "events", "unique_id_lists"} <= attributes
+    assert len(SURFACE) > 40
+
+
+@pytest.mark.parametrize(
+    ("attribute", "name", "method"), SURFACE, ids=[f"{a}.{n}" for a, n, _ in SURFACE]
+)
+def test_every_async_method_has_a_blocking_twin(
+    attribute: str, name: str, method: Callable[..., Any]
+) -> None:
+    twin_class = typing.get_type_hints(ActionNetwork)[attribute]
+    twin = getattr(twin_class, name, None)
+    assert twin is not None, f"an.{attribute}.{name} has no blocking twin: run the codegen"
+    assert not inspect.iscoroutinefunction(twin)
+    expected = inspect.signature(method).parameters
+    got = inspect.signature(twin).parameters
+    assert [(p.name, p.kind, p.default) for p in got.values()] == [
+        (p.name, p.kind, p.default) for p in expected.values()
+    ]
+    async_hints, hints = typing.get_type_hints(method), typing.get_type_hints(twin)
+    async_return, blocking_return = async_hints.pop("return"), hints.pop("return")
+    assert hints == async_hints
+    if typing.get_origin(async_return) is AsyncStream:
+        assert typing.get_origin(blocking_return) is Stream
+        assert typing.get_args(blocking_return) == typing.get_args(async_return)
+    else:
+        assert blocking_return == async_return
+    assert twin.__doc__ == method.__doc__
+
+
+def test_the_client_takes_the_async_clients_arguments() -> None:
+    expected = dict(inspect.signature(AsyncActionNetwork).parameters)
+    del expected["session"]  # an aiohttp session belongs to another loop
+    got = inspect.signature(ActionNetwork).parameters
+    assert [(p.name, p.kind, p.default) for p in got.values()] == [
+        (p.name, p.kind, p.default) for p in expected.values()
+    ]
+    for async_name, name in CLIENT_METHODS.items():
+        assert callable(getattr(AsyncActionNetwork, async_name))
+        assert callable(getattr(ActionNetwork, name))
+
+
+def test_the_generated_module_is_up_to_date() -> None:
+    assert codegen.render() == codegen.TARGET.read_text(), (
+        "actionnetwork_async/sync/_generated.py is stale: run "
+        "python -m actionnetwork_async._sync_codegen"
+    )
