@@ -378,7 +378,7 @@ class Emulator:
         if token != self.api_key:
             if self.lenient_entry_point and request.method == "GET" and request.path == API_PATH:
                 return self._bare_entry_point(request)
-            if not _helper_post(request):  # helpers take POSTs without a key (changelog)
+            if token is not None or not _helper_post(request):  # helpers need no key
                 return _error(403, "API Key invalid or not present")
         if self._over_limit(token or "", now):
             return _error(429, "You have exceeded the rate limit of 4 requests per second.")
@@ -935,7 +935,7 @@ def _not_allowed(name: str, method: str) -> str:
 
 def _helper_post(request: web.Request) -> bool:
     """A POST to a record helper, which "can be POSTed to without an API key" (changelog,
-    March 26, 2016, https://actionnetwork.org/docs/)."""
+    March 26, 2016, https://actionnetwork.org/docs/); a wrong key is still refused."""
     parts = request.path.removeprefix(API_PATH).strip("/").split("/")
     if request.method != "POST" or len(parts) != 3:
         return False

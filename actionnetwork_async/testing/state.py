@@ -510,6 +510,9 @@ class State:
             target = link_id(body, link.rel)
             if target is not None:
                 self.collections[link.kind].get(target)
+        check = _CHECKS.get(name)
+        if check is not None:
+            check(self, body)
         for ident in body.get("identifiers") or ():
             if not str(ident).startswith("action_network:") and ident not in record["identifiers"]:
                 record["identifiers"].append(ident)
