@@ -441,7 +441,7 @@ class State:
         if kind.owner("people") is not None and kind.home is not None and not helper:
             person = person or link_id(body, "osdi:person")
             if person is None:
-                raise ApiError(400, f"A new {name} needs an osdi:person link")
+                raise ApiError(400, f"Adding {name} needs an osdi:person link")
             self.collections["people"].get(person)
         for link in kind.link_fields:
             target = link_id(body, link.rel)
