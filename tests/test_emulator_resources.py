@@ -112,10 +112,12 @@ class Hooks:
 
     def __init__(self) -> None:
         self.elements: list[dict[str, Any]] = []
+        self.arrivals: list[float] = []  # on the loop's clock
         self.url = ""
 
     async def handle(self, request: web.Request) -> web.Response:
         self.elements.extend(json.loads(await request.read()))
+        self.arrivals.append(asyncio.get_running_loop().time())
         return web.Response(status=200)
 
     def of(self, kind: str) -> list[dict[str, Any]]:
@@ -812,6 +814,21 @@ async def test_strict_filters_follow_the_documented_table_per_collection(
         ("petitions", "name eq 'x'"),  # not a listed field
     ):
         assert (await api.error("GET", path, filter=text))[0] == 400, path
+
+
+@pytest.mark.looptime
+async def test_webhooks_arrive_late_and_only_of_the_types_the_trigger_selects(
+    started: Started, hooks: Hooks
+) -> None:
+    emu, api = await started(
+        petitions=1, webhook_url=hooks.url, webhook_delay=120, webhook_types=["osdi:signature"]
+    )
+    posted = asyncio.get_running_loop().time()
+    await api.ok("POST", "people", {"person": JANE})  # an upload: not selected
+    await api.ok("POST", f"petitions/{emu.ids('petitions')[0]}/signatures", {"person": JANE})
+    await emu.idle()
+    assert [next(iter(e)) for e in hooks.elements] == ["osdi:signature"]
+    assert hooks.arrivals[0] - posted >= 120
 
 
 async def test_manual_additions_send_the_action_webhook(started: Started, hooks: Hooks) -> None:

@@ -66,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--page-latency", type=float, default=0.0, help="extra seconds per page")
     parser.add_argument("--webhook-url", default=None, help="POST webhooks here")
+    parser.add_argument(
+        "--webhook-delay", type=float, default=0.0, help="seconds before a webhook goes out"
+    )
     quirks = parser.add_argument_group("real-API behaviours (docs/emulator.md)")
     quirks.add_argument(
         "--lenient-filters", action="store_true", help="any field, ne/ge/le too (not documented)"
@@ -94,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             latency=args.latency,
             page_latency=args.page_latency,
             webhook_url=args.webhook_url,
+            webhook_delay=args.webhook_delay,
             host=args.host,
             port=args.port,
             strict_filters=not args.lenient_filters,

@@ -111,7 +111,9 @@ class Emulator:
     ``rate_limit`` (requests per sliding second, None for no limit), ``latency`` (seconds per
     request) and ``page_latency`` (extra seconds per page number: deep pages are slower) shape
     its speed; ``background_delay`` is how long background requests, message targeting and
-    sending take; ``webhook_url`` makes it POST a webhook for every action recorded.
+    sending take. ``webhook_url`` makes it POST a webhook for every action recorded (after
+    ``webhook_delay`` seconds; only the payload types in ``webhook_types``, the webhook's
+    trigger, if given).
 
     Switches for behaviours of the real API (docs/emulator.md has the list):
 
@@ -160,6 +162,8 @@ class Emulator:
         background_delay: float = 0.05,
         webhook_url: str | None = None,
         webhook_retry_delays: Iterable[float] = (0.5, 2.0, 10.0),
+        webhook_delay: float = 0.0,
+        webhook_types: Iterable[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 1,
@@ -194,10 +198,14 @@ class Emulator:
         #: ``triggers.autoresponse.enabled`` on actions made in the user interface.
         self.autoresponses: list[tuple[str, str, str]] = []
         self.webhooks = (
-            WebhookSender(webhook_url, retry_delays=tuple(webhook_retry_delays))
+            WebhookSender(
+                webhook_url, retry_delays=tuple(webhook_retry_delays), delay=webhook_delay
+            )
             if webhook_url
             else None
         )
+        #: The payload types the webhook's trigger selects (None: every type).
+        self.webhook_types = None if webhook_types is None else frozenset(webhook_types)
         self._recent: dict[str, deque[float]] = {}
         self._changing_lists: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
@@ -329,7 +337,7 @@ class Emulator:
         tags = list(add_tags)
         stored, _ = self.state.signup({"person": person, "add_tags": tags})
         key = an_id(stored)
-        if self.webhooks is not None:
+        if self._hooked("action_network:action"):
             core = self._person_core(stored)
             for field in ("email_addresses", "phone_numbers"):
                 core[field] = [
@@ -343,9 +351,7 @@ class Emulator:
                 "action_network:referrer_data": {},
                 "_links": {"osdi:person": {"href": f"{self.base_url}people/{key}"}},
             }
-            self.webhooks.send(
-                {"action_network:action": action, "action_network:sponsor": _webhook_sponsor()}
-            )
+            self._hook("action_network:action", action)
         return key
 
     # -- the request pipeline -----------------------------------------------------------------
@@ -741,8 +747,8 @@ class Emulator:
 
         def apply() -> dict[str, Any]:
             person, _ = self.state.signup(body)
-            if self.webhooks is not None:
-                self.webhooks.send(self._upload_payload(request, person, body))
+            if self._hooked("action_network:upload"):
+                self._hook("action_network:upload", self._upload_payload(request, person))
             return person
 
         if self.empty_helper_answers:
@@ -884,19 +890,16 @@ class Emulator:
         """Core fields only: action payloads carry no custom fields or tags (reference)."""
         return {k: copy.deepcopy(v) for k, v in person.items() if k not in _NOT_CORE}
 
-    def _upload_payload(
-        self, request: web.Request, person: Mapping[str, Any], body: Mapping[str, Any]
-    ) -> dict[str, Any]:
+    def _upload_payload(self, request: web.Request, person: Mapping[str, Any]) -> dict[str, Any]:
         """A signup helper POST is sent as an upload (https://actionnetwork.org/docs/webhooks/upload),
         without the tags or custom fields POSTed."""
-        upload: dict[str, Any] = {
+        return {
             "created_date": self.state.now(),
             "modified_date": self.state.now(),
             "person": self._person_core(person),
             "action_network:referrer_data": {},
             "_links": {"osdi:person": {"href": self._url(request, f"people/{an_id(person)}")}},
         }
-        return {"action_network:upload": upload, "action_network:sponsor": _webhook_sponsor()}
 
     def _send_action(
         self,
@@ -910,7 +913,7 @@ class Emulator:
         and the other action pages): the resource with its links, the ``person`` as entered
         (a helper's person hash; the stored core fields for a POST with a person link), the
         tags it tried to add and the referrer data; the sponsor beside it."""
-        if self.webhooks is None or kind.webhook is None:
+        if kind.webhook is None or not self._hooked(kind.webhook):
             return
         rendered = self._render(request, kind.name, record)
         rendered.update(
@@ -918,7 +921,18 @@ class Emulator:
             add_tags=list(body.get("add_tags") or ()),
             **{"action_network:referrer_data": record.get("action_network:referrer_data") or {}},
         )
-        self.webhooks.send({kind.webhook: rendered, "action_network:sponsor": _webhook_sponsor()})
+        self._hook(kind.webhook, rendered)
+
+    def _hooked(self, kind: str) -> bool:
+        """Whether a payload of ``kind`` goes out: a webhook URL whose trigger selects it."""
+        return self.webhooks is not None and (
+            self.webhook_types is None or kind in self.webhook_types
+        )
+
+    def _hook(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """Queue one webhook element: the payload under its type, the sponsor beside it."""
+        if self.webhooks is not None and self._hooked(kind):
+            self.webhooks.send({kind: payload, "action_network:sponsor": _webhook_sponsor()})
 
 
 def _creates_under(kind: Kind) -> str:
