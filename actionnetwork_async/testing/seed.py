@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from .registry import KINDS
+from .state import no_statistics
 
 if TYPE_CHECKING:
     from .state import State
@@ -310,7 +311,7 @@ def seed_messages(count: int, *, seed: int = 15) -> Iterator[dict[str, Any]]:
                 },
             )
         else:
-            record.update(status="calculating", total_targeted=0)
+            record.update(status="calculating", total_targeted=0, statistics=no_statistics())
         yield record
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "State",
     "an_id",
     "link_id",
+    "no_statistics",
 ]
 
 SPONSOR = {
@@ -819,14 +820,19 @@ def _prepare_message(state: State, record: dict[str, Any], body: Mapping[str, An
     """A new message, or one whose targets change, is "calculating" its targeting until the
     emulator calls ``finish_targeting`` (the POST answer shows "calculating":
     https://actionnetwork.org/docs/v2/email)."""
-    if "targets" in body or "statistics" not in record:
+    if "targets" in body or "status" not in record:  # new, or new targets
         record["_target_ids"] = [
             t["href"].rstrip("/").rsplit("/", 1)[-1] for t in record.get("targets") or ()
         ]
         record.update(status="calculating", total_targeted=0)
-    record.setdefault("statistics", dict.fromkeys(_STATISTICS, 0) | {"total_amount": "0.00"})
+    record.setdefault("statistics", no_statistics())
     slug = re.sub(r"[^a-z0-9]+", "-", str(record.get("subject", "")).lower()).strip("-")
     record.setdefault("administrative_url", f"https://actionnetwork.org/emails/{slug}/manage")
+
+
+def no_statistics() -> dict[str, Any]:
+    """A message's statistics before it is sent."""
+    return {**dict.fromkeys(_STATISTICS, 0), "total_amount": "0.00"}
 
 
 _CHECKS: dict[str, Callable[[State, Mapping[str, Any]], None]] = {
