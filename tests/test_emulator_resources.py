@@ -771,6 +771,12 @@ async def test_record_helpers_queue_in_the_background(emu: Emulator, api: Api) -
     assert len(emu.state["submissions"]) == before
     await emu.idle()
     assert len(emu.state["submissions"]) == before + 1
+    # a queued write the API refuses fails later, unseen by the client
+    person = emu.ids("people")[0]
+    bad = {"email_addresses": [{"status": "bouncing"}]}
+    assert await api.ok("PUT", f"people/{person}", bad, background_request="true") == {}
+    await emu.idle()
+    assert [e.status for e in emu.background_errors] == [400]
     # what the API does not queue answers at once
     petition = await api.ok(
         "POST", "petitions", {"title": "t", "origin_system": "o"}, background_request="true"
