@@ -294,8 +294,7 @@ _KINDS: tuple[Kind, ...] = (
             webhook="osdi:donation",
             background=frozenset({"POST"}),
         ),
-        top=True,
-        required=(),
+        top=True,  # GET only at the top: "you may only post donations to fundraising pages"
     ),
     # https://actionnetwork.org/docs/v2/advocacy_campaigns, .../outreaches,
     # .../record_outreach_helper: outreaches are not deduplicated and may only be added to
