@@ -150,6 +150,11 @@ async def test_standalone_command_serves_until_stopped() -> None:
         key = (await proc.stdout.readline()).decode().split()[2]
         async with ActionNetwork(key, base_url=base_url) as an:
             assert len([p async for p in an.hal.iterate("people")]) == 40
+            # every resource is seeded; signatures no more than one per person and petition
+            petitions = [p async for p in an.hal.iterate("petitions")]
+            assert len(petitions) == 5
+            assert sum(p["total_signatures"] for p in petitions) == 5 * 40
+            assert (await an.hal.get("donations"))["total_records"] == 200
     finally:
         proc.terminate()
         await proc.wait()

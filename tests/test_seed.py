@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import time
 
-from actionnetwork_async.testing import State, seed_people
+import pytest
+
+from actionnetwork_async.testing import Emulator, State, seed_people
+from actionnetwork_async.testing.seed import seed_records, seed_state
+
+from .test_emulator_resources import SEEDS
 
 
 def test_seed_data_is_deterministic() -> None:
@@ -21,3 +26,24 @@ def test_a_hundred_thousand_people_seed_in_seconds() -> None:
     state.load("people", seed_people(100_000))
     assert len(state["people"]) == 100_000
     assert time.perf_counter() - started < 15  # about 3 s here; generous for slow CI machines
+
+
+def test_every_resource_seeds_deterministically() -> None:
+    first, second = State(), State()
+    seed_state(first, SEEDS, seed=3)
+    seed_state(second, SEEDS, seed=3)
+    for name in SEEDS:
+        assert len(first[name]) == SEEDS[name], name
+        assert first[name].values() == second[name].values(), name
+    petition = first["petitions"].values()[0]
+    assert petition["total_signatures"] == len(
+        first.owned("signatures", "petitions", petition["identifiers"][0].split(":")[1])
+    )
+
+
+def test_seeding_more_records_than_people_and_actions_allow_is_refused() -> None:
+    with pytest.raises(ValueError, match="one per person"):
+        list(seed_records("signatures", 7, ["p1", "p2"], ["a", "b", "c"]))
+    with pytest.raises(ValueError, match="needs at least one"):
+        Emulator(signatures=1)
+    assert len(list(seed_records("donations", 7, ["f1"], ["a"]))) == 7  # donations repeat

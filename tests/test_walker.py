@@ -22,8 +22,9 @@ async def test_entry_point_and_follow_by_compact_or_expanded_rel(
     events = await an.hal.follow(aep, "https://actionnetwork.org/docs/v2/events")
     assert len(people.items()) == 25
     assert events["total_records"] == 30
-    with pytest.raises(LinkNotFoundError, match="osdi:petitions"):
-        await an.hal.follow(aep, "osdi:petitions")
+    # questions were removed in API v2 (https://actionnetwork.org/docs/): no such link
+    with pytest.raises(LinkNotFoundError, match="osdi:questions"):
+        await an.hal.follow(aep, "osdi:questions")
 
 
 async def test_people_style_collection_streams_every_item_once_in_order(

@@ -7,8 +7,39 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from .emulator import DEFAULT_API_KEY, Emulator
+from .registry import KINDS
+from .seed import SEEDED
+
+#: How many of each resource the command seeds unless told. Records of actions taken (``home``
+#: kinds) are capped at one per person and action where the API allows only one.
+DEFAULT_COUNTS = {
+    "people": 1000,
+    "events": 100,
+    "unique_id_lists": 5,
+    "tags": 7,
+    "event_campaigns": 2,
+    "petitions": 5,
+    "forms": 5,
+    "fundraising_pages": 3,
+    "advocacy_campaigns": 3,
+    "surveys": 3,
+    "campaigns": 2,
+    "queries": 3,
+    "wrappers": 2,
+    "lists": 4,
+    "messages": 4,
+    "attendances": 300,
+    "signatures": 500,
+    "submissions": 200,
+    "donations": 200,
+    "outreaches": 100,
+    "responses": 100,
+    "taggings": 1000,
+    "items": 500,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -19,11 +50,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
-    parser.add_argument("--people", type=int, default=1000)
-    parser.add_argument("--events", type=int, default=100)
-    parser.add_argument("--unique-id-lists", type=int, default=5)
-    parser.add_argument("--tags", type=int, default=7)
-    parser.add_argument("--event-campaigns", type=int, default=2)
+    seeds = parser.add_argument_group("seed data (how many of each resource)")
+    for kind in SEEDED:
+        seeds.add_argument(
+            f"--{kind.replace('_', '-')}",
+            type=int,
+            default=None,
+            metavar="N",
+            help=f"default {DEFAULT_COUNTS[kind]}",
+        )
     parser.add_argument("--api-key", default=DEFAULT_API_KEY)
     parser.add_argument(
         "--rate-limit", type=float, default=4.0, help="requests per second; 0 turns it off"
@@ -31,6 +66,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--page-latency", type=float, default=0.0, help="extra seconds per page")
     parser.add_argument("--webhook-url", default=None, help="POST webhooks here")
+    parser.add_argument(
+        "--webhook-delay", type=float, default=0.0, help="seconds before a webhook goes out"
+    )
     quirks = parser.add_argument_group("real-API behaviours (docs/emulator.md)")
     quirks.add_argument(
         "--lenient-filters", action="store_true", help="any field, ne/ge/le too (not documented)"
@@ -47,21 +85,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="a bad key gets 200 without links at the entry point",
     )
     args = parser.parse_args(argv)
-    if min(args.people, args.events, args.unique_id_lists, args.tags, args.event_campaigns) < 0:
+    counts: dict[str, Any] = _counts({kind: getattr(args, kind) for kind in SEEDED})
+    if min(counts.values()) < 0:
         parser.error("counts must not be negative")
 
     async def serve() -> None:
         emulator = Emulator(
-            people=args.people,
-            events=args.events,
-            unique_id_lists=args.unique_id_lists,
-            tags=args.tags,
-            event_campaigns=args.event_campaigns,
+            **counts,
             api_key=args.api_key,
             rate_limit=args.rate_limit or None,
             latency=args.latency,
             page_latency=args.page_latency,
             webhook_url=args.webhook_url,
+            webhook_delay=args.webhook_delay,
             host=args.host,
             port=args.port,
             strict_filters=not args.lenient_filters,
@@ -78,6 +114,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve())
     return 0
+
+
+def _counts(given: dict[str, int | None]) -> dict[str, int]:
+    """The counts asked for, defaults for the others. A default count of records of actions
+    taken never asks for more than the seeded people and actions allow (none without them,
+    at most one per person and action where the API deduplicates)."""
+    counts = {kind: DEFAULT_COUNTS[kind] if n is None else n for kind, n in given.items()}
+    for kind, n in given.items():
+        home = KINDS[kind].home
+        if n is None and home is not None:
+            room = counts[home] * counts["people"]
+            if KINDS[kind].dedupe_person or room == 0:
+                counts[kind] = min(counts[kind], room)
+    return counts
 
 
 if __name__ == "__main__":

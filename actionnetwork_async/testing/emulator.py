@@ -1,30 +1,34 @@
 """An Action Network API v2 emulator: an aiohttp server on loopback for tests, demos and users.
 
-It follows the API's documentation (https://actionnetwork.org/docs/v2/ and its people, events,
-unique_id_lists pages; https://actionnetwork.org/docs/webhooks): the entry point and curies;
-people (no totals, ``next`` on the last page, an empty page past the end; PUT as a merge, with
-status-only entries; ``background_request``; the person signup helper; no DELETE), events
-(totals; POST with ``title`` and ``origin_system`` required and identifiers unique globally; PUT
-leaving system fields alone; event campaigns; attendances and the record attendance helper; no
-DELETE), unique ID lists (``unique_ids`` never shown; PUT with ``append`` or ``replace``; a second
-change to a list while one is in progress fails), tags and taggings, the OData ``filter`` subset
-(the documented fields per collection and operators), ``per_page`` up to 25.
+It follows the API's documentation (https://actionnetwork.org/docs/v2/ and the page of every
+resource; https://actionnetwork.org/docs/webhooks): the entry point and curies; every resource
+declared in ``registry.py`` (people, events, event campaigns, campaigns, petitions, forms,
+fundraising pages, advocacy campaigns, surveys, their signatures, submissions, donations,
+outreaches, responses and attendances with the record helpers, tags and taggings, messages
+with the send and schedule helpers, lists and items, queries, wrappers, unique ID lists,
+metadata and custom fields, embed codes) with the methods, read-only fields, links and
+sub-collections its page documents; the people quirks (no totals, ``next`` on the last page,
+an empty page past the end); ``background_request``; the OData ``filter`` subset (the
+documented fields per collection and operators); ``per_page`` up to 25; webhooks for every
+action type.
 
 Failures are faithful: 403 for a missing or wrong key, 429 past ``rate_limit`` requests in any
-sliding second, 404 for unknown ids, all with ``{"error": ...}`` bodies; and scriptable with
-``add_fault``. Real-world quirks the documentation does not promise are switches, off by
-default (``next_drops_filter``, ``empty_helper_answers``, ``lenient_entry_point``), so a test
-can prove the client copes. Every request is logged on the loop's clock, so measurements are
-server-side.
+sliding second, 404 for unknown ids, 405 for methods a resource does not allow, all with
+``{"error": ...}`` bodies; and scriptable with ``add_fault``. Real-world quirks the
+documentation does not promise are switches, off by default (``next_drops_filter``,
+``empty_helper_answers``, ``lenient_entry_point``), so a test can prove the client copes.
+Every request is logged on the loop's clock, so measurements are server-side.
 """
 
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
@@ -33,8 +37,9 @@ import attrs
 from aiohttp import web
 
 from .odata import FilterError
-from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, seed_unique_id_lists
-from .state import SPONSOR, ApiError, State, an_id, link_id
+from .registry import KINDS, Kind, children, top_kinds
+from .seed import SEEDED, seed_state
+from .state import SPONSOR, ApiError, State, an_id
 from .webhook_sender import WebhookSender
 
 __all__ = ["DEFAULT_API_KEY", "Emulator", "Fault", "RequestRecord"]
@@ -50,18 +55,13 @@ MAX_PER_PAGE = 25
 #: Float guard for window arithmetic: on the loop clock 4.1 - 3.1 is 0.9999999999999996, and two
 #: requests exactly one second apart must not count as being in the same second.
 EPSILON = 1e-9
-PERSON_COLLECTIONS = ("attendances", "signatures", "submissions", "donations", "outreaches")
 FAULT_KINDS = frozenset({"status", "reset", "truncate", "latency", "empty"})
-#: Top-level collections: path -> (embedded rel, reports totals)
-TOP = {
-    "people": ("osdi:people", False),
-    "events": ("osdi:events", True),
-    "unique_id_lists": ("action_network:unique_id_lists", True),
-    "tags": ("osdi:tags", True),
-    "event_campaigns": ("action_network:event_campaigns", True),
-}
+#: Core person fields, as action payloads carry them (no custom fields, tags or identifiers:
+#: https://actionnetwork.org/docs/webhooks/action).
+_NOT_CORE = ("custom_fields", "identifiers")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Special = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
 
 @attrs.define
@@ -105,10 +105,15 @@ class Fault:
 class Emulator:
     """The API on a free loopback port: ``async with Emulator(people=100) as emu:``.
 
-    ``emu.base_url`` and ``emu.api_key`` are what a client needs. ``rate_limit`` (requests per
-    sliding second, None for no limit), ``latency`` (seconds per request) and ``page_latency``
-    (extra seconds per page number: deep pages are slower) shape its speed; ``webhook_url``
-    makes it POST webhooks on signups (``action_network:upload``) and attendances.
+    ``emu.base_url`` and ``emu.api_key`` are what a client needs. Every resource is seeded by a
+    keyword of its name (``people=100, petitions=5, signatures=40``: records of actions taken
+    pair seeded people with seeded actions; the same ``seed`` gives the same data).
+    ``rate_limit`` (requests per sliding second, None for no limit), ``latency`` (seconds per
+    request) and ``page_latency`` (extra seconds per page number: deep pages are slower) shape
+    its speed; ``background_delay`` is how long background requests, message targeting and
+    sending take. ``webhook_url`` makes it POST a webhook for every action recorded (after
+    ``webhook_delay`` seconds; only the payload types in ``webhook_types``, the webhook's
+    trigger, if given).
 
     Switches for behaviours of the real API (docs/emulator.md has the list):
 
@@ -116,8 +121,8 @@ class Emulator:
       documented operators ``eq``, ``gt``, ``lt``; off: any field, ``ne``/``ge``/``le`` too.
     * ``next_drops_filter``: a filtered collection's page links leave the ``filter`` out, as
       a peer found on the real API: a client that follows them as given gets everything.
-    * ``empty_helper_answers``: the signup and record attendance helpers answer ``200 {}``
-      and store nothing, as the API does when it accepts nothing.
+    * ``empty_helper_answers``: every helper (signup, the record helpers, send and schedule)
+      answers ``200 {}`` and does nothing, as the API does when it accepts nothing.
     * ``lenient_entry_point``: the entry point answers a wrong or missing key with 200 and no
       collection links (every other path still answers 403), as the Ruby gem found.
     """
@@ -130,6 +135,24 @@ class Emulator:
         unique_id_lists: int = 0,
         tags: int = 0,
         event_campaigns: int = 0,
+        petitions: int = 0,
+        forms: int = 0,
+        fundraising_pages: int = 0,
+        advocacy_campaigns: int = 0,
+        surveys: int = 0,
+        campaigns: int = 0,
+        queries: int = 0,
+        wrappers: int = 0,
+        lists: int = 0,
+        messages: int = 0,
+        attendances: int = 0,
+        signatures: int = 0,
+        submissions: int = 0,
+        donations: int = 0,
+        outreaches: int = 0,
+        responses: int = 0,
+        taggings: int = 0,
+        items: int = 0,
         api_key: str = DEFAULT_API_KEY,
         rate_limit: float | None = 4.0,
         latency: float = 0.0,
@@ -139,6 +162,8 @@ class Emulator:
         background_delay: float = 0.05,
         webhook_url: str | None = None,
         webhook_retry_delays: Iterable[float] = (0.5, 2.0, 10.0),
+        webhook_delay: float = 0.0,
+        webhook_types: Iterable[str] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
         seed: int = 1,
@@ -161,28 +186,51 @@ class Emulator:
         self.host = host
         self.port = port
         self.state = State()
-        self.state.load("people", seed_people(people, seed=seed))
-        self.state.load("events", seed_events(events, seed=seed + 1))
-        self.state.load("unique_id_lists", seed_unique_id_lists(unique_id_lists, seed=seed + 2))
-        self.state.load("tags", seed_tags(tags, seed=seed + 3))
-        self.state.load("event_campaigns", seed_event_campaigns(event_campaigns, seed=seed + 4))
+        counts = {kind: count for kind, count in locals().items() if kind in SEEDED}
+        seed_state(self.state, counts, seed=seed)
         self.log: list[RequestRecord] = []
         self.faults: list[Fault] = []
         self.in_flight = 0
         self.max_in_flight = 0
         self.list_conflicts = 0
         self.max_list_changes_at_once = 0
+        #: Autoresponse emails the API would send: (resource, id, email) of helper POSTs with
+        #: ``triggers.autoresponse.enabled`` on actions made in the user interface.
+        self.autoresponses: list[tuple[str, str, str]] = []
+        #: Background writes that failed after their request was answered ``{}``.
+        self.background_errors: list[ApiError] = []
         self.webhooks = (
-            WebhookSender(webhook_url, retry_delays=tuple(webhook_retry_delays))
+            WebhookSender(
+                webhook_url, retry_delays=tuple(webhook_retry_delays), delay=webhook_delay
+            )
             if webhook_url
             else None
         )
+        #: The payload types the webhook's trigger selects (None: every type).
+        self.webhook_types = None if webhook_types is None else frozenset(webhook_types)
         self._recent: dict[str, deque[float]] = {}
         self._changing_lists: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
+        self._timers: dict[str, asyncio.TimerHandle] = {}  # scheduled message sends
         self._quiet = asyncio.Event()  # set whenever no request is being handled
         self._quiet.set()
         self._runner: web.AppRunner | None = None
+        #: Writes with rules of their own; every other one is the registry's generic create,
+        #: update or delete.
+        self._special: dict[tuple[str, str], Special] = {
+            ("people", "POST"): self._signup,
+            ("people", "PUT"): self._put_person,
+            ("unique_id_lists", "POST"): self._post_list,
+            ("unique_id_lists", "PUT"): self._put_list,
+            ("unique_id_lists", "DELETE"): self._delete_list,
+            ("messages", "PUT"): self._put_message,
+        }
+        #: Sub-paths that are helpers or documents rather than collections.
+        self._endpoints: dict[str, Callable[[web.Request, Kind, str], Awaitable[web.Response]]] = {
+            "embed": self._embed,
+            "send": self._send_helper,
+            "schedule": self._schedule_helper,
+        }
 
     # -- life cycle ---------------------------------------------------------------------------
     @property
@@ -198,7 +246,7 @@ class Emulator:
         add("*", API_PATH + "{collection}", self._top_collection)
         add("*", API_PATH + "{collection}/{id}", self._top_item)
         add("*", API_PATH + "{collection}/{id}/{sub}", self._sub_collection)
-        add("GET", API_PATH + "{collection}/{id}/{sub}/{sub_id}", self._sub_item)
+        add("*", API_PATH + "{collection}/{id}/{sub}/{sub_id}", self._sub_item)
         return app
 
     async def start(self) -> Emulator:
@@ -213,7 +261,11 @@ class Emulator:
         return self
 
     async def stop(self) -> None:
-        """Stop serving, cancel background work and pending webhooks, close connections."""
+        """Stop serving, cancel background work, scheduled sends and pending webhooks, close
+        connections."""
+        for timer in self._timers.values():
+            timer.cancel()
+        self._timers.clear()
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
@@ -235,8 +287,9 @@ class Emulator:
         await self.stop()
 
     async def idle(self) -> None:
-        """Wait until no request is in progress, background requests have been applied and
-        webhooks delivered."""
+        """Wait until no request is in progress, background requests have been applied
+        (messages targeted and sent included; a send scheduled for later is not waited for)
+        and webhooks delivered."""
         await self._quiet.wait()
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
@@ -277,6 +330,32 @@ class Emulator:
         """The ids of a collection, in page order."""
         return list(self.state[collection])
 
+    def add_manually(self, person: Mapping[str, Any], *, add_tags: Iterable[str] = ()) -> str:
+        """Add or update a person as an organizer does by hand in the user interface (there is
+        no API for it); with ``webhook_url`` this sends the ``action_network:action`` webhook
+        such additions fire, with full core fields and no subscription statuses
+        (https://actionnetwork.org/docs/webhooks/action). Returns the person's id. Call it
+        with the loop running."""
+        tags = list(add_tags)
+        stored, _ = self.state.signup({"person": person, "add_tags": tags})
+        key = an_id(stored)
+        if self._hooked("action_network:action"):
+            core = self._person_core(stored)
+            for field in ("email_addresses", "phone_numbers"):
+                core[field] = [
+                    {k: v for k, v in entry.items() if k != "status"} for entry in core[field]
+                ]
+            action = {
+                "created_date": self.state.now(),
+                "modified_date": self.state.now(),
+                "person": core,
+                "add_tags": tags,
+                "action_network:referrer_data": {},
+                "_links": {"osdi:person": {"href": f"{self.base_url}people/{key}"}},
+            }
+            self._hook("action_network:action", action)
+        return key
+
     # -- the request pipeline -----------------------------------------------------------------
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -307,8 +386,9 @@ class Emulator:
         if token != self.api_key:
             if self.lenient_entry_point and request.method == "GET" and request.path == API_PATH:
                 return self._bare_entry_point(request)
-            return _error(403, "API Key invalid or not present")
-        if self._over_limit(token, now):
+            if token is not None or not _helper_post(request):  # helpers need no key
+                return _error(403, "API Key invalid or not present")
+        if self._over_limit(token or "", now):
             return _error(429, "You have exceeded the rate limit of 4 requests per second.")
         fault = self._take_fault(request)
         if self.latency:
@@ -364,11 +444,16 @@ class Emulator:
         return None
 
     def _later(self, delay: float, action: Callable[[], object]) -> None:
-        """Run ``action`` after ``delay`` seconds (background requests)."""
+        """Run ``action`` after ``delay`` seconds (background requests). A write the API would
+        refuse fails there unseen by the client, as a queued request does; it is kept in
+        ``background_errors``."""
 
         async def run() -> None:
             await asyncio.sleep(delay)
-            action()
+            try:
+                action()
+            except ApiError as exc:
+                self.background_errors.append(exc)
 
         task = asyncio.get_running_loop().create_task(run())
         self._background.add(task)
@@ -378,47 +463,41 @@ class Emulator:
     def _url(self, request: web.Request, path: str) -> str:
         return f"{request.url.origin()}{API_PATH}{path}"
 
-    def _render(self, request: web.Request, kind: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        """A record as the API shows it: public fields plus ``_links``."""
+    @staticmethod
+    def _path(kind: Kind, record: Mapping[str, Any]) -> str:
+        """A record's canonical path: under its home owner, else at the top level."""
+        key = an_id(record)
+        if kind.home is None:
+            return f"{kind.name}/{key}"
+        return f"{kind.home}/{record[kind.owners[0].field]}/{kind.name}/{key}"
+
+    def _render(self, request: web.Request, name: str, record: Mapping[str, Any]) -> dict[str, Any]:
+        """A record as the API shows it: public fields plus the ``_links`` its declaration
+        gives (self, owners, linked records, sub-collections, helpers, embed)."""
+        kind = KINDS[name]
         key = an_id(record)
 
-        def url(path: str) -> str:
-            return self._url(request, path)
+        def href(path: str) -> dict[str, str]:
+            return {"href": self._url(request, path)}
 
-        links: dict[str, Any] = {}
-        if kind == "people":
-            links["self"] = {"href": url(f"people/{key}")}
-            for name in (*PERSON_COLLECTIONS, "taggings"):
-                links[f"osdi:{name}"] = {"href": url(f"people/{key}/{name}")}
-        elif kind == "events":
-            links["self"] = {"href": url(f"events/{key}")}
-            links["osdi:attendances"] = {"href": url(f"events/{key}/attendances")}
-            links["osdi:record_attendance_helper"] = {"href": url(f"events/{key}/attendances")}
-            if record.get("_creator_id"):
-                person = {"href": url(f"people/{record['_creator_id']}")}
-                links["osdi:creator"] = links["osdi:organizer"] = person
-            if record.get("action_network:event_campaign_id"):
-                campaign = record["action_network:event_campaign_id"]
-                links["action_network:event_campaign"] = {
-                    "href": url(f"event_campaigns/{campaign}")
-                }
-        elif kind == "tags":
-            links["self"] = {"href": url(f"tags/{key}")}
-            links["osdi:taggings"] = {"href": url(f"tags/{key}/taggings")}
-        elif kind == "taggings":
-            links["self"] = {"href": url(f"tags/{record['_tag_id']}/taggings/{key}")}
-            links["osdi:tag"] = {"href": url(f"tags/{record['_tag_id']}")}
-            links["osdi:person"] = {"href": url(f"people/{record['_person_id']}")}
-        elif kind == "attendances":
-            event, person = record["action_network:event_id"], record["action_network:person_id"]
-            links["self"] = {"href": url(f"events/{event}/attendances/{key}")}
-            links["osdi:event"] = {"href": url(f"events/{event}")}
-            links["osdi:person"] = {"href": url(f"people/{person}")}
-        elif kind == "event_campaigns":
-            links["self"] = {"href": url(f"event_campaigns/{key}")}
-            links["osdi:events"] = {"href": url(f"event_campaigns/{key}/events")}
-        else:
-            links["self"] = {"href": url(f"{kind}/{key}")}
+        links: dict[str, Any] = {"self": href(self._path(kind, record))}
+        for owner in kind.owners:
+            if record.get(owner.field):
+                for rel in (owner.rel, *owner.aliases):
+                    links[rel] = href(f"{owner.kind}/{record[owner.field]}")
+        for field in kind.link_fields:
+            if record.get(field.field):
+                links[field.rel] = href(f"{field.kind}/{record[field.field]}")
+        if kind.top:
+            for child in children(name).values():
+                links[child.rel] = href(f"{name}/{key}/{child.name}")
+                if _creates_under(child) == name:
+                    for rel in child.helpers:
+                        links[rel] = href(f"{name}/{key}/{child.name}")
+            for sub, rel in kind.endpoints.items():
+                links[rel] = href(f"{name}/{key}/{sub}")
+            if kind.embed:
+                links["action_network:embed"] = href(f"{name}/{key}/embed")
         shown = {k: v for k, v in record.items() if not k.startswith("_")}
         return {**shown, "_links": links}
 
@@ -436,10 +515,10 @@ class Emulator:
         kind: str,
         rel: str,
         path: str,
-        totals: bool,
     ) -> web.Response:
-        """One page of a collection (filtered by the request's ``filter``), with the people
-        quirk when ``totals`` is False."""
+        """One page of a collection of ``kind`` (filtered by the request's ``filter``), with
+        the people quirk where the collection has no totals."""
+        totals = KINDS[kind].totals
         records = self.state.select(
             kind, records, request.query.get("filter"), strict=self.strict_filters
         )
@@ -481,82 +560,237 @@ class Emulator:
         return _json({"motd": "Welcome to the Action Network API emulator", "_links": links})
 
     async def _entry_point(self, request: web.Request) -> web.Response:
-        links: dict[str, Any] = {
-            rel: {"href": self._url(request, p)} for p, (rel, _) in TOP.items()
-        }
+        """The AEP (https://actionnetwork.org/docs/v2/aep): a link to every collection."""
+        links: dict[str, Any] = {k.rel: {"href": self._url(request, k.name)} for k in top_kinds()}
         links["osdi:person_signup_helper"] = {"href": self._url(request, "people")}
+        links["action_network:metadata"] = {"href": self._url(request, "metadata")}
         links["self"] = {"href": self._url(request, "")}
         links["curies"] = CURIES
-        return _json({"motd": "Welcome to the Action Network API emulator", "_links": links})
+        return _json(
+            {
+                "motd": "Welcome to the Action Network API emulator",
+                "vendor_name": "Action Network",
+                "product_name": "Action Network",
+                "osdi_version": "1.1.1",
+                "namespace": "action_network",
+                "max_page_size": MAX_PER_PAGE,
+                "_links": links,
+            }
+        )
+
+    @staticmethod
+    def _top_kind(name: str) -> Kind:
+        kind = KINDS.get(name)
+        if kind is None or not kind.top:
+            raise ApiError(404, f"Unknown endpoint {name}")
+        return kind
 
     async def _top_collection(self, request: web.Request) -> web.StreamResponse:
-        name = request.match_info["collection"]
-        if name not in TOP:
-            raise ApiError(404, f"Unknown endpoint {name}")
-        if request.method == "GET":
-            rel, totals = TOP[name]
+        name, method = request.match_info["collection"], request.method
+        if name == "metadata":
+            return self._metadata(request)
+        kind = self._top_kind(name)
+        if method == "GET":
             records = self.state[name].values()
-            return await self._page(request, records, kind=name, rel=rel, path=name, totals=totals)
-        if request.method != "POST":
-            raise ApiError(405, f"{request.method} is not allowed on the {name} collection")
-        body = await _body(request)
-        if name == "people":
-            return self._signup(request, body)
-        if name == "events":
-            event, _ = self.state.create_event(body)
-            return self._document(request, "events", event)
-        if name == "unique_id_lists":
-            ids = self.state.check_new_list(body)
-            await asyncio.sleep(self._list_delay(len(ids)))
-            return self._document(request, name, self.state.create_list(body))
-        if name == "tags":
-            return self._document(request, name, self.state.create_tag(body))
-        raise ApiError(405, f"POST is not allowed on the {name} collection")
+            return await self._page(request, records, kind=name, rel=kind.rel, path=name)
+        special = self._special.get((name, method))
+        if special is not None:
+            return await special(request, "")
+        if method != "POST" or not kind.create or kind.home is not None:
+            raise ApiError(405, f"{method} is not allowed on the {name} collection")
+        return self._create(request, kind, await _body(request))
 
-    def _signup(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+    async def _top_item(self, request: web.Request) -> web.StreamResponse:
+        name, key, method = (
+            request.match_info["collection"],
+            request.match_info["id"],
+            request.method,
+        )
+        if name == "metadata" and key == "custom_fields":
+            return self._custom_fields(request)
+        kind = self._top_kind(name)
+        record = self.state[name].get(key)
+        if method == "GET":
+            return self._document(request, name, record)
+        special = self._special.get((name, method))
+        if special is not None:
+            return await special(request, key)
+        if method == "PUT" and kind.update:
+            body = await _body(request)
+            return self._apply(request, kind, "PUT", lambda: self.state.update(name, key, body))
+        if method == "DELETE" and kind.delete:
+            return self._delete(request, kind, key)
+        raise ApiError(405, _not_allowed(name, method))
+
+    async def _sub_collection(self, request: web.Request) -> web.StreamResponse:
+        name, key, sub = (request.match_info[k] for k in ("collection", "id", "sub"))
+        kind = self._top_kind(name)
+        self.state[name].get(key)
+        endpoint = self._endpoints.get(sub)
+        if endpoint is not None and ((sub == "embed" and kind.embed) or sub in kind.endpoints):
+            return await endpoint(request, kind, key)
+        child = children(name).get(sub)
+        if child is None:
+            raise ApiError(
+                404 if request.method == "GET" else 405, f"Unknown endpoint {name}/{key}/{sub}"
+            )
+        if request.method == "GET":
+            records = self.state.owned(sub, name, key)
+            path = f"{name}/{key}/{sub}"
+            return await self._page(request, records, kind=sub, rel=child.rel, path=path)
+        if request.method != "POST" or not child.create or _creates_under(child) != name:
+            raise ApiError(405, f"{request.method} is not allowed on {name}/{key}/{sub}")
+        body = await _body(request)
+        if child.helpers and "person" in body:
+            return self._record_helper(request, child, key, body)
+        if not _has_key(request, self.api_key):
+            raise ApiError(403, "API Key invalid or not present")
+        return self._create(request, child, body, under=(name, key))
+
+    async def _sub_item(self, request: web.Request) -> web.StreamResponse:
+        name, key, sub, sub_key = (
+            request.match_info[k] for k in ("collection", "id", "sub", "sub_id")
+        )
+        self._top_kind(name)
+        self.state[name].get(key)
+        child = children(name).get(sub)
+        if child is None:
+            raise ApiError(404, f"Unknown endpoint {name}/{key}/{sub}")
+        record = self.state.child(sub, name, key, sub_key)
+        method = request.method
+        if method == "GET":
+            return self._document(request, sub, record)
+        if method == "PUT" and child.update:
+            body = await _body(request)
+            return self._apply(request, child, "PUT", lambda: self.state.update(sub, sub_key, body))
+        if method == "DELETE" and child.delete:
+            return self._delete(request, child, sub_key)
+        raise ApiError(405, _not_allowed(sub, method))
+
+    def _delete(self, request: web.Request, kind: Kind, key: str) -> web.Response:
+        """DELETE where the API allows it, answered with a notice (docs/v2/taggings)."""
+        notice = f"This {kind.name.removesuffix('s')} was successfully deleted."
+        return self._apply(
+            request, kind, "DELETE", lambda: self.state.delete(kind.name, key), notice=notice
+        )
+
+    def _apply(
+        self,
+        request: web.Request,
+        kind: Kind,
+        method: str,
+        write: Callable[[], Mapping[str, Any] | None],
+        *,
+        notice: str = "",
+    ) -> web.Response:
+        """Do a write now and answer with the resource it returns (or with ``notice``), or,
+        with ``background_request=true`` on a write the API queues
+        (https://actionnetwork.org/docs/v2/, "Background Processing"), answer ``{}`` at once
+        and do it ``background_delay`` later."""
+        if method in kind.background and _background(request):
+            self._later(self.background_delay, write)
+            return _json({})
+        result = write()
+        if result is None:
+            return _json({"notice": notice})
+        return self._document(request, kind.name, result)
+
+    # -- creating -----------------------------------------------------------------------------
+    def _create(
+        self,
+        request: web.Request,
+        kind: Kind,
+        body: dict[str, Any],
+        *,
+        under: tuple[str, str] | None = None,
+    ) -> web.Response:
+        """A POST creating ``kind`` (under an owner): the registry's rules, then what follows
+        a creation (a message's targeting, a webhook for a recorded action)."""
+
+        def create() -> dict[str, Any]:
+            record, created = self.state.create(kind.name, body, under=under)
+            if kind.name == "messages":
+                self._target(an_id(record))
+            if created and kind.webhook is not None:
+                person = self.state["people"].get(record["action_network:person_id"])
+                self._send_action(request, kind, record, self._person_core(person), body)
+            return record
+
+        if "POST" in kind.background and _background(request):
+            self.state.check_create(kind.name, body, under=under)
+        return self._apply(request, kind, "POST", create)
+
+    def _record_helper(
+        self, request: web.Request, kind: Kind, key: str, body: dict[str, Any]
+    ) -> web.Response:
+        """A record helper (signature, submission, donation, outreach, response, attendance):
+        the person is matched or created like the signup helper's, tagged, and the action
+        recorded. Without a key the answer carries no data ("returning success or failure but
+        no other data", docs/v2 changelog, March 26, 2016)."""
+        self.state.check_record(kind.name, key, body)
+        if self.empty_helper_answers:
+            return _json({})
+
+        def record() -> dict[str, Any]:
+            done, person = self.state.record_action(kind.name, key, body)
+            self._autoresponse(kind, key, body, person)
+            self._send_action(request, kind, done, copy.deepcopy(body["person"]), body)
+            return done
+
+        answer = self._apply(request, kind, "POST", record)
+        return answer if _has_key(request, self.api_key) else _json({})
+
+    def _autoresponse(
+        self, kind: Kind, key: str, body: Mapping[str, Any], person: Mapping[str, Any]
+    ) -> None:
+        """An autoresponse trigger sends the page's thank-you email, but only from actions made
+        in the user interface (API-made ones "will not send autoresponses")."""
+        triggers = body.get("triggers") or {}
+        enabled = (triggers.get("autoresponse") or {}).get("enabled") is True
+        home = self.state[kind.home or ""].get(key)
+        emails = [e["address"] for e in person.get("email_addresses") or () if e.get("address")]
+        if enabled and home.get("_ui") and emails:
+            self.autoresponses.append((kind.home or "", key, emails[0]))
+
+    # -- people -------------------------------------------------------------------------------
+    async def _signup(self, request: web.Request, key: str) -> web.Response:
+        """The person signup helper (https://actionnetwork.org/docs/v2/person_signup_helper)."""
+        body = await _body(request)
         self.state.check_signup(body)
 
         def apply() -> dict[str, Any]:
             person, _ = self.state.signup(body)
-            if self.webhooks is not None:
-                self.webhooks.send(self._upload_payload(request, person, body))
+            if self._hooked("action_network:upload"):
+                self._hook("action_network:upload", self._upload_payload(request, person))
             return person
 
         if self.empty_helper_answers:
             return _json({})
-        if _background(request):
-            self._later(self.background_delay, apply)
-            return _json({})
-        return self._document(request, "people", apply())
+        return self._apply(request, KINDS["people"], "POST", apply)
 
-    async def _top_item(self, request: web.Request) -> web.StreamResponse:
-        name, key = request.match_info["collection"], request.match_info["id"]
-        if name not in TOP:
-            raise ApiError(404, f"Unknown endpoint {name}")
-        record = self.state[name].get(key)
-        if request.method == "GET":
-            return self._document(request, name, record)
-        if request.method == "DELETE":
-            if name != "unique_id_lists":
-                raise ApiError(405, f"Deleting {name} is not allowed via the API.")
-            self.state.delete_list(key)
-            return _json({"notice": "This unique id list was successfully deleted."})
-        if request.method != "PUT":
-            raise ApiError(405, f"{request.method} is not allowed here")
+    async def _put_person(self, request: web.Request, key: str) -> web.Response:
         body = await _body(request)
-        if name == "people":
-            if _background(request):
-                self._later(self.background_delay, lambda: self.state.update_person(key, body))
-                return _json({})
-            return self._document(request, name, self.state.update_person(key, body))
-        if name == "events":
-            return self._document(request, name, self.state.update_event(key, body))
-        if name == "unique_id_lists":
-            return self._document(request, name, await self._change_list(key, body))
-        raise ApiError(405, f"PUT is not allowed on {name}")
+        return self._apply(
+            request, KINDS["people"], "PUT", lambda: self.state.update_person(key, body)
+        )
 
+    # -- unique ID lists ----------------------------------------------------------------------
     def _list_delay(self, n: int) -> float:
         return self.list_latency + self.list_latency_per_id * n
+
+    async def _post_list(self, request: web.Request, key: str) -> web.Response:
+        body = await _body(request)
+        ids = self.state.check_new_list(body)
+        await asyncio.sleep(self._list_delay(len(ids)))
+        return self._document(request, "unique_id_lists", self.state.create_list(body))
+
+    async def _put_list(self, request: web.Request, key: str) -> web.Response:
+        body = await _body(request)
+        return self._document(request, "unique_id_lists", await self._change_list(key, body))
+
+    async def _delete_list(self, request: web.Request, key: str) -> web.Response:
+        self.state.delete_list(key)
+        return _json({"notice": "This unique id list was successfully deleted."})
 
     async def _change_list(self, key: str, body: dict[str, Any]) -> dict[str, Any]:
         """Apply a list PUT; one still in progress on the same list makes this one fail."""
@@ -573,99 +807,171 @@ class Emulator:
         finally:
             self._changing_lists.discard(key)
 
-    async def _sub_collection(self, request: web.Request) -> web.StreamResponse:
-        name, key, sub = (request.match_info[k] for k in ("collection", "id", "sub"))
-        if name not in TOP:
-            raise ApiError(404, f"Unknown endpoint {name}")
-        self.state[name].get(key)
-        path, method = f"{name}/{key}/{sub}", request.method
+    # -- messages -----------------------------------------------------------------------------
+    def _target(self, key: str) -> None:
+        """Targeting a message takes ``background_delay``; then it is a draft."""
+        self._later(self.background_delay, lambda: self.state.finish_targeting(key))
 
-        async def page(records: list[dict[str, Any]], kind: str, rel: str) -> web.Response:
-            return await self._page(request, records, kind=kind, rel=rel, path=path, totals=True)
-
-        if name == "people" and method == "GET":
-            if sub == "taggings":
-                return await page(
-                    self.state.related("taggings", "_person_id", key), sub, "osdi:taggings"
-                )
-            if sub == "attendances":
-                records = self.state.related("attendances", "action_network:person_id", key)
-                return await page(records, sub, "osdi:attendances")
-            if sub in PERSON_COLLECTIONS:  # signatures, donations ...: not modelled, empty
-                return await page([], sub, f"osdi:{sub}")
-        if (name, sub) == ("events", "attendances"):
-            if method == "POST":
-                return await self._record_attendance(request, key)
-            records = self.state.related("attendances", "action_network:event_id", key)
-            return await page(records, sub, "osdi:attendances")
-        if (name, sub) == ("tags", "taggings"):
-            if method == "POST":
-                person = link_id(await _body(request), "osdi:person")
-                if person is None:
-                    raise ApiError(400, "A tagging needs an osdi:person link")
-                return self._document(request, sub, self.state.create_tagging(key, person))
-            return await page(self.state.related("taggings", "_tag_id", key), sub, "osdi:taggings")
-        if (name, sub) == ("event_campaigns", "events"):
-            if method == "POST":
-                event, _ = self.state.create_event(await _body(request), campaign=key)
-                return self._document(request, "events", event)
-            records = self.state.related("events", "action_network:event_campaign_id", key)
-            return await page(records, "events", "osdi:events")
-        raise ApiError(404 if method == "GET" else 405, f"Unknown endpoint {path}")
-
-    async def _record_attendance(self, request: web.Request, event_key: str) -> web.Response:
+    async def _put_message(self, request: web.Request, key: str) -> web.Response:
+        """Only a draft (or a message still being targeted) may change; new targets are
+        calculated again."""
         body = await _body(request)
-        if self.empty_helper_answers:
-            self.state.check_signup(body)
-            return _json({})
-        attendance, person = self.state.record_attendance(event_key, body)
-        if self.webhooks is not None:
-            self.webhooks.send(self._attendance_payload(request, attendance, person, body))
-        return self._document(request, "attendances", attendance)
+        self.state.check_editable(key)
+        message = self.state.update("messages", key, body)
+        if message.get("status") == "calculating":
+            self._target(key)
+        return self._document(request, "messages", message)
 
-    async def _sub_item(self, request: web.Request) -> web.StreamResponse:
-        name, key, sub, sub_key = (
-            request.match_info[k] for k in ("collection", "id", "sub", "sub_id")
+    async def _send_helper(self, request: web.Request, kind: Kind, key: str) -> web.Response:
+        """POST sends a draft, DELETE stops one mid-send
+        (https://actionnetwork.org/docs/v2/send_helper). Sending takes ``background_delay``."""
+        if request.method == "POST":
+            if self.empty_helper_answers:
+                return _json({})
+            self.state.start_send(key)
+            self._later(self.background_delay, lambda: self.state.finish_send(key))
+            return _json({"message": "Your email has been sent."})
+        if request.method == "DELETE":
+            self.state.stop_send(key)
+            return _json({"message": "Your email has been stopped."})
+        raise ApiError(405, f"{request.method} is not allowed on the send helper")
+
+    async def _schedule_helper(self, request: web.Request, kind: Kind, key: str) -> web.Response:
+        """POST schedules a draft for a future ``scheduled_start_date``, DELETE cancels it
+        (https://actionnetwork.org/docs/v2/schedule_helper). At that time it is sent."""
+        if request.method == "POST":
+            body = await _body(request)
+            if self.empty_helper_answers:
+                return _json({})
+            when = self.state.schedule(key, body)
+            self._send_at(key, when)
+            return _json({"message": "Your message has been scheduled"})
+        if request.method == "DELETE":
+            self.state.unschedule(key)
+            timer = self._timers.pop(key, None)
+            if timer is not None:
+                timer.cancel()
+            return _json({"message": "Your message has been unscheduled"})
+        raise ApiError(405, f"{request.method} is not allowed on the schedule helper")
+
+    def _send_at(self, key: str, when: datetime) -> None:
+        def send() -> None:
+            self._timers.pop(key, None)
+            self.state.start_send(key, scheduled=True)
+            self._later(self.background_delay, lambda: self.state.finish_send(key))
+
+        delay = max(0.0, (when - self.state.clock()).total_seconds())
+        self._timers[key] = asyncio.get_running_loop().call_later(delay, send)
+
+    # -- documents ----------------------------------------------------------------------------
+    async def _embed(self, request: web.Request, kind: Kind, key: str) -> web.Response:
+        """An action's embed code (https://actionnetwork.org/docs/v2/embed): GET only."""
+        if request.method != "GET":
+            raise ApiError(405, "Embed codes are read only")
+        codes = self.state.embed(kind.name, key)
+        links = {"self": {"href": self._url(request, f"{kind.name}/{key}/embed")}, "curies": CURIES}
+        return _json({**codes, "_links": links})
+
+    def _metadata(self, request: web.Request) -> web.Response:
+        """https://actionnetwork.org/docs/v2/metadata: "Metadata is read only"."""
+        if request.method != "GET":
+            raise ApiError(405, "Posting, putting, and deleting metadata is not allowed.")
+        links = {
+            "self": {"href": self._url(request, "metadata")},
+            "action_network:custom_fields": {"href": self._url(request, "metadata/custom_fields")},
+            "curies": CURIES,
+        }
+        return _json({"name": "Action Network", "_links": links})
+
+    def _custom_fields(self, request: web.Request) -> web.Response:
+        """https://actionnetwork.org/docs/v2/custom_fields: the custom field names in use."""
+        if request.method != "GET":
+            raise ApiError(405, "Custom fields are read only.")
+        links = {"self": {"href": self._url(request, "metadata/custom_fields")}, "curies": CURIES}
+        return _json(
+            {
+                "origin_system": "Action Network",
+                "name": "Custom Fields",
+                "description": "The custom fields used by this group's activists",
+                "action_network:custom_fields": list(self.state.custom_fields.values()),
+                "_links": links,
+            }
         )
-        kinds = {("events", "attendances"): "attendances", ("tags", "taggings"): "taggings"}
-        kind = kinds.get((name, sub))
-        if kind is None:
-            raise ApiError(404, f"Unknown endpoint {name}/{key}/{sub}")
-        return self._document(request, kind, self.state[kind].get(sub_key))
 
     # -- webhook payloads ---------------------------------------------------------------------
     def _person_core(self, person: Mapping[str, Any]) -> dict[str, Any]:
         """Core fields only: action payloads carry no custom fields or tags (reference)."""
-        return {k: v for k, v in person.items() if k not in ("custom_fields", "identifiers")}
+        return {k: copy.deepcopy(v) for k, v in person.items() if k not in _NOT_CORE}
 
-    def _upload_payload(
-        self, request: web.Request, person: Mapping[str, Any], body: Mapping[str, Any]
-    ) -> dict[str, Any]:
+    def _upload_payload(self, request: web.Request, person: Mapping[str, Any]) -> dict[str, Any]:
         """A signup helper POST is sent as an upload (https://actionnetwork.org/docs/webhooks/upload),
         without the tags or custom fields POSTed."""
-        upload: dict[str, Any] = {
+        return {
             "created_date": self.state.now(),
             "modified_date": self.state.now(),
             "person": self._person_core(person),
             "action_network:referrer_data": {},
             "_links": {"osdi:person": {"href": self._url(request, f"people/{an_id(person)}")}},
         }
-        return {"action_network:upload": upload, "action_network:sponsor": _webhook_sponsor()}
 
-    def _attendance_payload(
+    def _send_action(
         self,
         request: web.Request,
-        attendance: Mapping[str, Any],
+        kind: Kind,
+        record: Mapping[str, Any],
         person: Mapping[str, Any],
         body: Mapping[str, Any],
-    ) -> dict[str, Any]:
-        rendered = self._render(request, "attendances", attendance)
+    ) -> None:
+        """The webhook of a recorded action (https://actionnetwork.org/docs/webhooks/signature
+        and the other action pages): the resource with its links, the ``person`` as entered
+        (a helper's person hash; the stored core fields for a POST with a person link), the
+        tags it tried to add and the referrer data; the sponsor beside it."""
+        if kind.webhook is None or not self._hooked(kind.webhook):
+            return
+        rendered = self._render(request, kind.name, record)
         rendered.update(
-            person=self._person_core(person),
+            person=person,
             add_tags=list(body.get("add_tags") or ()),
-            **{"action_network:referrer_data": {}},
+            **{"action_network:referrer_data": record.get("action_network:referrer_data") or {}},
         )
-        return {"osdi:attendance": rendered, "action_network:sponsor": _webhook_sponsor()}
+        self._hook(kind.webhook, rendered)
+
+    def _hooked(self, kind: str) -> bool:
+        """Whether a payload of ``kind`` goes out: a webhook URL whose trigger selects it."""
+        return self.webhooks is not None and (
+            self.webhook_types is None or kind in self.webhook_types
+        )
+
+    def _hook(self, kind: str, payload: Mapping[str, Any]) -> None:
+        """Queue one webhook element: the payload under its type, the sponsor beside it."""
+        if self.webhooks is not None and self._hooked(kind):
+            self.webhooks.send({kind: payload, "action_network:sponsor": _webhook_sponsor()})
+
+
+def _creates_under(kind: Kind) -> str:
+    """The owner under which ``kind`` is POSTed (records: their home; events: an event
+    campaign)."""
+    return kind.home or (kind.owners[0].kind if kind.owners else "")
+
+
+def _not_allowed(name: str, method: str) -> str:
+    if method == "DELETE":
+        return f"Deleting {name} is not allowed via the API."
+    return f"{method} is not allowed on {name}"
+
+
+def _helper_post(request: web.Request) -> bool:
+    """A POST to a record helper, which "can be POSTed to without an API key" (changelog,
+    March 26, 2016, https://actionnetwork.org/docs/); a wrong key is still refused."""
+    parts = request.path.removeprefix(API_PATH).strip("/").split("/")
+    if request.method != "POST" or len(parts) != 3:
+        return False
+    kind = KINDS.get(parts[2])
+    return kind is not None and bool(kind.helpers) and _creates_under(kind) == parts[0]
+
+
+def _has_key(request: web.Request, api_key: str) -> bool:
+    return request.headers.get("OSDI-API-Token") == api_key
 
 
 def _webhook_sponsor() -> dict[str, str]:

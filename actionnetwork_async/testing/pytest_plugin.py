@@ -20,7 +20,26 @@ import pytest
 from ..client import ActionNetwork
 from .emulator import Emulator
 
-DEFAULTS: dict[str, Any] = {"people": 50, "events": 10, "unique_id_lists": 3, "tags": 5}
+#: What ``an_emulator`` seeds unless the marker says otherwise: a little of every top-level
+#: resource (records of actions taken, such as signatures, only when asked for: they need the
+#: people and actions a marker may leave out).
+DEFAULTS: dict[str, Any] = {
+    "people": 50,
+    "events": 10,
+    "unique_id_lists": 3,
+    "tags": 5,
+    "event_campaigns": 2,
+    "petitions": 3,
+    "forms": 3,
+    "fundraising_pages": 2,
+    "advocacy_campaigns": 2,
+    "surveys": 2,
+    "campaigns": 2,
+    "queries": 2,
+    "wrappers": 2,
+    "lists": 2,
+    "messages": 2,
+}
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -31,12 +31,20 @@ class Delivery:
 
 
 class WebhookSender:
-    """Sends each message until a 2xx answer, waiting ``retry_delays`` between attempts."""
+    """Sends each message ``delay`` seconds after it is queued (the API delivers "typically
+    with a delay of up to 5 minutes", https://actionnetwork.org/docs/), until a 2xx answer,
+    waiting ``retry_delays`` between attempts."""
 
     def __init__(
-        self, url: str, *, retry_delays: Sequence[float] = (0.5, 2.0, 10.0), timeout: float = 10.0
+        self,
+        url: str,
+        *,
+        retry_delays: Sequence[float] = (0.5, 2.0, 10.0),
+        timeout: float = 10.0,
+        delay: float = 0.0,
     ) -> None:
         self.url = url
+        self.delay = delay
         self.retry_delays = tuple(retry_delays)
         self.timeout = aiohttp.ClientTimeout(total=timeout)
         self.deliveries: list[Delivery] = []
@@ -55,6 +63,8 @@ class WebhookSender:
         return key
 
     async def _deliver(self, key: str, body: bytes) -> None:
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self._session is None:
             self._session = aiohttp.ClientSession(timeout=self.timeout)
         for attempt, delay in enumerate((*self.retry_delays, None), start=1):
