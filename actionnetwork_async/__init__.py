@@ -41,7 +41,15 @@ from .errors import (
 )
 from .filters import F, Field, Filter
 from .hal import Embedded, Link, Links, Resource, parse_resource
-from .limiter import AioRateLimiter, RateLimiter, SpacedRateLimiter, Unlimited
+from .limiter import (
+    DEFAULT_MARGIN,
+    AioRateLimiter,
+    RateLimiter,
+    RateLimitFeedback,
+    SlidingWindowLimiter,
+    SlotSchedule,
+    Unlimited,
+)
 from .models import (
     Attendance,
     EmailAddress,
@@ -70,6 +78,7 @@ __version__ = "0.1.0"
 __all__ = [
     "API_KEY_ENV",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MARGIN",
     "DEFAULT_PREFETCH",
     "ActionNetwork",
     "ActionNetworkError",
@@ -110,6 +119,7 @@ __all__ = [
     "PhoneNumber",
     "PostalAddress",
     "RateLimitError",
+    "RateLimitFeedback",
     "RateLimiter",
     "Record",
     "Reminder",
@@ -119,7 +129,8 @@ __all__ = [
     "RetryDecision",
     "RetryPolicy",
     "ServerError",
-    "SpacedRateLimiter",
+    "SlidingWindowLimiter",
+    "SlotSchedule",
     "Sponsor",
     "StatusError",
     "Stream",

@@ -9,7 +9,7 @@ import aiohttp
 import attrs
 
 from .errors import ConfigurationError
-from .limiter import RateLimiter, SpacedRateLimiter, Unlimited
+from .limiter import RateLimiter, SlidingWindowLimiter, Unlimited
 from .resources import DEFAULT_CHUNK_SIZE, Events, People, UniqueIdLists
 from .retry import RetryPolicy
 from .sansio import REDACTED
@@ -28,8 +28,11 @@ class ActionNetwork:
     """An Action Network API v2 client; safe to share between many tasks.
 
     ``rate_limit`` (requests per second, default the API's 4) builds the one limiter every
-    request of this client waits on; pass ``limiter=`` instead to share one between clients, or
-    ``rate_limit=None`` for none. The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted.
+    request of this client waits on, a ``SlidingWindowLimiter``; pass ``limiter=`` instead to
+    share one between clients, or ``rate_limit=None`` for none. ``max_wait`` (seconds) bounds
+    how long a request may wait for its slot: past it, ``LimiterTimeoutError`` is raised at
+    once (for web handlers that should fail fast; off by default, as batch jobs want to
+    queue). The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted.
     """
 
     def __init__(
@@ -39,6 +42,7 @@ class ActionNetwork:
         base_url: str = DEFAULT_BASE_URL,
         rate_limit: float | None = 4.0,
         limiter: RateLimiter | None = None,
+        max_wait: float | None = None,
         retry: RetryPolicy | None = None,
         max_tries: int | None = None,
         max_time: float | None = None,
@@ -55,7 +59,13 @@ class ActionNetwork:
                 f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable"
             )
         if limiter is None:
-            limiter = Unlimited() if rate_limit is None else SpacedRateLimiter(rate_limit)
+            limiter = (
+                Unlimited()
+                if rate_limit is None
+                else SlidingWindowLimiter(rate_limit, max_wait=max_wait)
+            )
+        elif max_wait is not None:
+            raise ConfigurationError("max_wait= configures the built-in limiter; give it to yours")
         policy = retry or RetryPolicy()
         if max_tries is not None or max_time is not None:
             policy = attrs.evolve(

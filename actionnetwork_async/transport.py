@@ -18,10 +18,11 @@ from .errors import (
     ActionNetworkError,
     ConfigurationError,
     ConnectError,
+    RateLimitError,
     RequestTimeoutError,
     TransportError,
 )
-from .limiter import RateLimiter
+from .limiter import RateLimiter, RateLimitFeedback
 from .retry import RetryPolicy
 
 __all__ = ["Transport", "TransportStats"]
@@ -161,6 +162,7 @@ class Transport:
     async def _attempt(self, method: str, url: str, body: bytes | None) -> Any:
         """One attempt: wait for the limiter, send, map failures, decode."""
         await self.limiter.acquire()
+        sent_at = asyncio.get_running_loop().time()
         headers = sansio.build_headers(
             self._api_key, user_agent=self._user_agent, has_body=body is not None
         )
@@ -188,6 +190,12 @@ class Transport:
             self.in_flight -= 1
         self.stats.statuses[status] += 1
         log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
-        return sansio.decode_response(
-            status, resp_headers, payload, url=url, secret=self._api_key, reason=reason
-        )
+        try:
+            return sansio.decode_response(
+                status, resp_headers, payload, url=url, secret=self._api_key, reason=reason
+            )
+        except RateLimitError as error:
+            # The limiter hears of it, if it wants to (third-party ones only have acquire()).
+            if isinstance(self.limiter, RateLimitFeedback):
+                self.limiter.on_rate_limited(error.retry_after, sent_at=sent_at)
+            raise
