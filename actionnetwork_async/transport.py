@@ -189,7 +189,8 @@ class Transport:
         finally:
             self.in_flight -= 1
         self.stats.statuses[status] += 1
-        log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
+        if log.isEnabledFor(logging.DEBUG):  # _for_log parses the URL: not for every page
+            log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
         try:
             return sansio.decode_response(
                 status, resp_headers, payload, url=url, secret=self._api_key, reason=reason

@@ -228,7 +228,7 @@ def parse_resource(
         raise HALError(f"a HAL resource must be a JSON object, got {type(document).__name__}")
     raw_links = document.get("_links")
     if raw_links:
-        if not isinstance(raw_links, Mapping):
+        if type(raw_links) is not dict and not isinstance(raw_links, Mapping):
             raise HALError("_links must be a JSON object")
         own_curies = raw_links.get("curies")
         if own_curies is not None:
@@ -236,7 +236,7 @@ def parse_resource(
             parsed = [parse_link(c, rel="curies", base_url=url) for c in curie_list]
             curies = {c.name: c for c in parsed if c.name}
     raw_embedded = document.get("_embedded")
-    if raw_embedded and not isinstance(raw_embedded, Mapping):
+    if raw_embedded and type(raw_embedded) is not dict and not isinstance(raw_embedded, Mapping):
         raise HALError("_embedded must be a JSON object")
     # one curies mapping is shared by a page and all its items: nobody mutates it
     return Resource(document, url=url, curies=curies if curies is not None else _NO_CURIES)

@@ -163,8 +163,10 @@ def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
                 if name not in values and values.get(alternative) is not None:
                     values[name] = values[alternative]
         record = base(values, cls)
-        unknown = data.keys() - not_extra
-        record.extra = {k: v for k, v in data.items() if k in unknown} if unknown else {}
+        if data.keys() <= not_extra:  # the usual case, tested without building a set
+            record.extra = {}
+        else:
+            record.extra = {k: v for k, v in data.items() if k not in not_extra}
         return record
 
     return structure
