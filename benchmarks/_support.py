@@ -19,6 +19,7 @@ import os
 import platform
 import re
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -249,7 +250,9 @@ def aiohttp_loop(base_url: str, api_key: str, pause: float = 1 / LIMIT) -> int:
 
 def parsons_people(base_url: str, api_key: str) -> int:
     """Parsons' connector, pointed at the server: ``get_people()`` returns a petl Table."""
-    from parsons import ActionNetwork as ParsonsActionNetwork  # the bench extra
+    with warnings.catch_warnings():  # its notice about 'pip install parsons' extras
+        warnings.simplefilter("ignore", RuntimeWarning)
+        from parsons import ActionNetwork as ParsonsActionNetwork  # the bench extra
 
     connector = ParsonsActionNetwork(api_token=api_key)
     connector.api.uri = base_url  # its APIConnector joins every path onto this base
