@@ -74,6 +74,21 @@ async def test_default_prefetch_saturates_the_limiter_at_one_second_latency(
         assert emu.count(status=429) == 0
 
 
+async def test_default_prefetch_keeps_the_limit_when_deep_pages_slow_down(
+    make_client: ClientFactory,
+) -> None:
+    # 1 s for page 1, 1.5 s for page 50; jitter on: at least 95% of the limit, no 429
+    async with Emulator(
+        people=50 * 25, rate_limit=4, latency=1.0, page_latency=0.01, arrival_jitter=0.03
+    ) as emu:
+        an = make_client(emu, rate_limit=4.0)  # default prefetch
+        assert len([p async for p in an.people.list()]) == 50 * 25
+        assert emu.count(status=429) == 0
+        starts = [r.start for r in emu.log][2:]  # once page 1 has shown the next link
+        spans = [b - a for a, b in zip(starts, starts[4:], strict=False)]
+        assert 4 * len(spans) / sum(spans) >= 0.95 * 4
+
+
 async def test_without_prefetch_requests_never_overlap(make_client: ClientFactory) -> None:
     async with Emulator(people=100, rate_limit=4, latency=0.5) as emu:
         an = make_client(emu, rate_limit=4.0, prefetch=1)
