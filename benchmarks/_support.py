@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import multiprocessing as mp
 import os
 import platform
@@ -73,6 +74,9 @@ class Hit:
 
 def _serve(options: dict[str, Any], conn: Connection) -> None:
     """Child process: run an emulator until told to stop; send its log when asked."""
+
+    # A peer that crashes drops its connections mid-request; that is its result, not news.
+    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
 
     async def run() -> None:
         async with Emulator(**options) as emu:

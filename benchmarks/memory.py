@@ -6,7 +6,7 @@ memory allocated during the read is reported, for growing collections. A streami
 keeps a flat peak; one that collects every record grows with the collection. Tracing slows
 Python several times over, so no speed is reported here: that is ``client_cost.py``'s job.
 
-    python benchmarks/memory.py [--quick] [--people 10000 100000] [--prefetch 5]
+    python benchmarks/memory.py [--quick] [--people 10000 100000] [--prefetch 8]
 """
 
 from __future__ import annotations
@@ -29,6 +29,8 @@ from _support import (
     timed,
 )
 
+from actionnetwork_async import DEFAULT_PREFETCH
+
 
 def traced_peak(client: Callable[[], int], run: Run) -> float:
     """MiB allocated at the peak of ``client()``, over what was allocated before it."""
@@ -45,7 +47,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a smoke run for CI")
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--prefetch", type=int, default=5)
+    parser.add_argument("--prefetch", type=int, default=DEFAULT_PREFETCH)
     args = parser.parse_args()
     if args.quick:
         args.people = [500, 2_000]

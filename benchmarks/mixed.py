@@ -123,13 +123,22 @@ async def by_hand(server: Server, ids: list[str], list_id: str, append: int) -> 
                 await call("PUT", f"{base}unique_id_lists/{list_id}", body)
                 await asyncio.sleep(1 / LIMIT)
 
-        results = await asyncio.gather(
-            stream(f"{base}people", "osdi:people"),
-            stream(f"{base}events", "osdi:events"),
-            stream(f"{base}people?filter={SINCE_FILTER}", "osdi:people"),
-            *(get(i) for i in ids),
-            append_ids(),
-        )
+        tasks = [
+            asyncio.ensure_future(job)
+            for job in (
+                stream(f"{base}people", "osdi:people"),
+                stream(f"{base}events", "osdi:events"),
+                stream(f"{base}people?filter={SINCE_FILTER}", "osdi:people"),
+                *(get(i) for i in ids),
+                append_ids(),
+            )
+        ]
+        try:  # the first error stops the job, as it would in a script
+            results = await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     return {"streams": results[:3], "gets": len(waits), "waits": waits, "list": None}
 
 
