@@ -144,7 +144,11 @@ def main() -> None:
     ours = [r for rs in runs.values() for r in rs if r.client == "actionnetwork-async"]
     report_target(ours, args.jitter)
     if not args.quick:
-        plot(runs, args.plot)
+        title = (
+            f"Streaming {args.pages} pages of people against a 4/s sliding window, "
+            f"{args.jitter * 1000:.0f} ms of arrival jitter (x: a 429)"
+        )
+        plot(runs, args.plot, title)
 
 
 def report_target(ours: list[Run], jitter: float) -> None:
@@ -162,7 +166,7 @@ def report_target(ours: list[Run], jitter: float) -> None:
     )
 
 
-def plot(runs: dict[float, list[Run]], path: Path) -> None:
+def plot(runs: dict[float, list[Run]], path: Path, title: str) -> None:
     """Requests over time, one panel per latency, a line per client (needs matplotlib)."""
     try:
         import matplotlib
@@ -172,28 +176,43 @@ def plot(runs: dict[float, list[Run]], path: Path) -> None:
     except ImportError:
         print("\n(no plot: matplotlib is in the bench extra)")
         return
-    fig, grid = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 4), sharey=True, squeeze=False)
-    axes = list(grid[0])
-    for ax, (latency, group) in zip(axes, runs.items(), strict=True):
-        longest = 0.0
+    columns = 2 if len(runs) > 1 else 1
+    rows = -(-len(runs) // columns)
+    fig, grid = plt.subplots(rows, columns, figsize=(6 * columns, 4 * rows), squeeze=False)
+    names = sorted({run.client for group in runs.values() for run in group})
+    colours = {name: f"C{n}" for n, name in enumerate(names)}
+    for ax, (latency, group) in zip(grid.flat, runs.items(), strict=False):
+        most = max(len(run.hits) for run in group)
         for run in group:
             times = [h.start - run.started for h in run.hits]
             if not times:
                 continue
-            longest = max(longest, times[-1])
-            ax.step(times, range(1, len(times) + 1), where="post", label=run.client)
-            refused = [(t, n + 1) for n, (t, h) in enumerate(zip(times, run.hits, strict=True))]
-            refused = [point for point, h in zip(refused, run.hits, strict=True) if h.status == 429]
+            label = run.client + (" (crashed)" if run.error else "")
+            ax.step(
+                times,
+                range(1, len(times) + 1),
+                where="post",
+                label=label,
+                color=colours[run.client],
+            )
+            refused = [
+                (t, n)
+                for n, (t, h) in enumerate(zip(times, run.hits, strict=True), 1)
+                if h.status == 429
+            ]
             if refused:
-                ax.plot([t for t, _ in refused], [n for _, n in refused], "kx", markersize=8)
-        ax.plot([0, longest], [0, LIMIT * longest], "k:", linewidth=1, label="4 requests/s")
-        ax.set_title(f"latency {latency:g} s + 10 ms x page")
+                ax.plot([t for t, _ in refused], [n for _, n in refused], "kx", markersize=9)
+        ax.plot([0, most / LIMIT], [0, most], "k:", linewidth=1, label="4 requests/s")
+        ax.set_title(f"page N answered after {latency:g} s + 10 ms x N")
         ax.set_xlabel("seconds since the client started")
+        ax.set_ylabel("requests the server received")
         ax.grid(alpha=0.3)
-    axes[0].set_ylabel("requests the server received (x: 429)")
-    axes[0].legend(loc="upper left", fontsize=8)
+        ax.legend(loc="lower right", fontsize=8)
+    for ax in list(grid.flat)[len(runs) :]:
+        ax.set_visible(False)
+    fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=100)
     print(f"\nplot written to {path}")
 
 
