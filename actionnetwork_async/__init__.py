@@ -42,7 +42,15 @@ from .errors import (
 )
 from .filters import F, Field, Filter
 from .hal import Embedded, Link, Links, Resource, parse_resource
-from .limiter import AioRateLimiter, RateLimiter, SpacedRateLimiter, Unlimited
+from .limiter import (
+    DEFAULT_MARGIN,
+    AioRateLimiter,
+    RateLimiter,
+    RateLimitFeedback,
+    SlidingWindowLimiter,
+    SlotSchedule,
+    Unlimited,
+)
 from .models import (
     Attendance,
     EmailAddress,
@@ -72,6 +80,7 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MARGIN",
     "DEFAULT_PREFETCH",
     "ActionNetwork",
     "ActionNetworkError",
@@ -112,6 +121,7 @@ __all__ = [
     "PhoneNumber",
     "PostalAddress",
     "RateLimitError",
+    "RateLimitFeedback",
     "RateLimiter",
     "Record",
     "Reminder",
@@ -121,7 +131,8 @@ __all__ = [
     "RetryDecision",
     "RetryPolicy",
     "ServerError",
-    "SpacedRateLimiter",
+    "SlidingWindowLimiter",
+    "SlotSchedule",
     "Sponsor",
     "StatusError",
     "Stream",
