@@ -6,6 +6,14 @@ without async is ``actionnetwork_async.sync.ActionNetwork``; the command line is
 """
 
 from . import webhooks
+from .bulk import (
+    CheckpointFile,
+    CheckpointState,
+    CheckpointStore,
+    Outcome,
+    WriteResult,
+    WriteSummary,
+)
 from .client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
 from .errors import (
     ActionNetworkError,
@@ -79,6 +87,9 @@ __all__ = [
     "AmbiguousRelError",
     "Attendance",
     "AuthenticationError",
+    "CheckpointFile",
+    "CheckpointState",
+    "CheckpointStore",
     "ClientClosedError",
     "ClientStateError",
     "ConfigurationError",
@@ -106,6 +117,7 @@ __all__ = [
     "ModelError",
     "NotFoundError",
     "NothingAcceptedError",
+    "Outcome",
     "OutcomeUnknownError",
     "People",
     "Person",
@@ -140,6 +152,8 @@ __all__ = [
     "WebhookError",
     "WebhookFormatError",
     "WebhookTooLargeError",
+    "WriteResult",
+    "WriteSummary",
     "__version__",
     "parse_resource",
     "webhooks",

@@ -20,11 +20,13 @@ from ..pagination import Stream
 from ..walker import HalWalker
 
 __all__ = [
+    "SIGNUP_FIELDS",
     "Facade",
     "check_id",
     "check_status",
     "fields_to_json",
     "helper_body",
+    "helper_body_of",
     "set_statuses",
     "tag_list",
 ]
@@ -242,3 +244,67 @@ def tag_list(tags: Iterable[str], what: str) -> list[str]:
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError(f"{what} must be tag names, got {name!r}")
     return names
+
+
+#: The keywords a record of ``People.upsert_many`` may hold: those of ``People.signup``.
+SIGNUP_FIELDS = frozenset(
+    {
+        "person",
+        "email",
+        "phone",
+        "given_name",
+        "family_name",
+        "postal_code",
+        "country",
+        "custom_fields",
+        "email_status",
+        "phone_status",
+        "add_tags",
+        "remove_tags",
+    }
+)
+_TEXT_FIELDS = SIGNUP_FIELDS - {"person", "custom_fields", "add_tags", "remove_tags"}
+
+
+def helper_body_of(
+    record: Any,
+    *,
+    fields: frozenset[str] = SIGNUP_FIELDS,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The helper body for one record of a bulk write, with the job's tags added to its own.
+
+    A record is a ``Person``, or a mapping of the helper method's keywords (``fields``), whose
+    ``person`` may be a person's JSON. Anything else raises ``ConfigurationError``, which the
+    bulk write reports as that record's failure.
+    """
+    if isinstance(record, Person):
+        kwargs: dict[str, Any] = {"person": record}
+    elif isinstance(record, Mapping):
+        unknown = sorted(str(k) for k in record if k not in fields)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown field(s) {', '.join(unknown)}; a record may hold "
+                f"{', '.join(sorted(fields))}"
+            )
+        kwargs = dict(record)
+        for name in _TEXT_FIELDS & kwargs.keys():
+            if kwargs[name] is not None and not isinstance(kwargs[name], str):
+                raise ConfigurationError(f"{name} must be a string, got {kwargs[name]!r}")
+        person = kwargs.get("person")
+        if isinstance(person, Mapping):
+            kwargs["person"] = Person.from_json(person)
+        elif person is not None and not isinstance(person, Person):
+            raise ConfigurationError(f"person must be a Person or its JSON, got {person!r}")
+        custom = kwargs.get("custom_fields")
+        if custom is not None and not isinstance(custom, Mapping):
+            raise ConfigurationError(f"custom_fields must be a mapping, got {custom!r}")
+    else:
+        raise ConfigurationError(
+            f"a record must be a Person or a mapping of {', '.join(sorted(fields))}; "
+            f"got {type(record).__name__}"
+        )
+    for name, job in (("add_tags", add_tags), ("remove_tags", remove_tags)):
+        kwargs[name] = [*tag_list(kwargs.get(name) or (), name), *job]
+    return helper_body(**kwargs)

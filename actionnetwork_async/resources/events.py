@@ -5,19 +5,43 @@ There is no delete: the API does not allow deleting an event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from ..bulk import (
+    DEFAULT_CONCURRENCY,
+    CheckpointStore,
+    Outcome,
+    Records,
+    WriteResult,
+    deferred,
+)
 from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import F, Filter, as_filter
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
-from .base import Facade, check_id, fields_to_json, helper_body
+from .base import Facade, check_id, fields_to_json, helper_body, helper_body_of, tag_list
 
 __all__ = ["Events"]
 
 EventRef = Event | str
+#: The keywords a record of ``record_attendance_many`` may hold: ``record_attendance``'s.
+ATTENDANCE_FIELDS = frozenset(
+    {
+        "person",
+        "email",
+        "phone",
+        "given_name",
+        "family_name",
+        "postal_code",
+        "add_tags",
+        "remove_tags",
+    }
+)
+#: A record of ``record_attendance_many``: a ``Person``, or a mapping of ``ATTENDANCE_FIELDS``.
+AttendanceRecord = Person | Mapping[str, Any]
 CAMPAIGNS_REL = "action_network:event_campaigns"
 
 
@@ -196,7 +220,58 @@ class Events(Facade):
             postal_code=postal_code,
         )
         resource = await self.resource_of(event)
+        # "Attendances are deduplicated based on person, so a specific person can only RSVP to
+        # an event once" (https://actionnetwork.org/docs/v2/attendances), and the helper finds
+        # the person by email, then phone: a second send updates the same RSVP, so a retry
+        # after a timeout is safe.
         result = await self.hal.post(
-            resource, body, rel="osdi:record_attendance_helper", expect="resource"
+            resource,
+            body,
+            rel="osdi:record_attendance_helper",
+            idempotent=True,
+            expect="resource",
         )
         return Attendance.from_resource(result)
+
+    def record_attendance_many(
+        self,
+        event: EventRef,
+        records: Records[AttendanceRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[AttendanceRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """RSVP many people to ``event`` through its record attendance helper, pipelined at the
+        rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``record_attendance``'s keywords; the other
+        arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
+        attendance per person and event, and answers with it whether it was new or not. The
+        event is fetched once (no request for an ``Event`` model), before the first record.
+        """
+        job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
+
+        def body(record: AttendanceRecord) -> dict[str, Any]:
+            return helper_body_of(
+                record, fields=ATTENDANCE_FIELDS, add_tags=job_add, remove_tags=job_remove
+            )
+
+        async def start() -> Stream[WriteResult]:
+            resource = await self.resource_of(event)
+            return self.hal.post_many(
+                self.hal.url_for(resource, "osdi:record_attendance_helper"),
+                records,
+                body=body,
+                idempotent=True,
+                outcome=Outcome.UPSERTED,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+            )
+
+        return deferred(start)

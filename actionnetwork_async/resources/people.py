@@ -5,20 +5,39 @@ There is no delete: the API does not allow deleting a person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, Literal, overload
 
+from ..bulk import (
+    DEFAULT_CONCURRENCY,
+    CheckpointStore,
+    Outcome,
+    Records,
+    WriteResult,
+    deferred,
+)
 from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource
 from ..models import Attendance, Person, Tagging
 from ..pagination import Stream
-from .base import Facade, fields_to_json, helper_body, set_statuses
+from .base import (
+    SIGNUP_FIELDS,
+    Facade,
+    fields_to_json,
+    helper_body,
+    helper_body_of,
+    set_statuses,
+    tag_list,
+)
 
 __all__ = ["People"]
 
 PersonRef = Person | str
+#: A record of ``upsert_many``: a ``Person``, or a mapping of ``signup``'s keywords.
+PersonRecord = Person | Mapping[str, Any]
 
 
 class People(Facade):
@@ -36,6 +55,53 @@ class People(Facade):
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
         return self._stream(F.modified_date > when)
+
+    def upsert_many(
+        self,
+        records: Records[PersonRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[PersonRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """Sign up many people through the person signup helper, pipelined at the rate limit;
+        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``signup``'s keywords (``{"email": ...,
+        "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags`` are added to
+        every record's own. Records are read lazily from any iterable or async iterable.
+
+        Each success is ``UPSERTED``: the helper creates the person or updates the one with
+        that email (then phone) and answers 200 with the person either way; nothing in the
+        answer says which. That also makes a second send harmless, so a timed-out record is
+        retried and one in flight when a run died is sent again. A record that fails (a 400,
+        no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
+        records an earlier run confirmed (``CheckpointFile``).
+        """
+        job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
+
+        def body(record: PersonRecord) -> dict[str, Any]:
+            return helper_body_of(
+                record, fields=SIGNUP_FIELDS, add_tags=job_add, remove_tags=job_remove
+            )
+
+        async def start() -> Stream[WriteResult]:
+            return self.hal.post_many(
+                await self.entry_link("osdi:person_signup_helper"),
+                records,
+                body=body,
+                idempotent=True,
+                outcome=Outcome.UPSERTED,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+            )
+
+        return deferred(start)
 
     async def get(self, person_id: str) -> Person:
         """One person by id."""
