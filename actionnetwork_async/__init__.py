@@ -73,6 +73,7 @@ from .resources import Events, People, UniqueIdLists
 from .retry import RetryDecision, RetryPolicy
 from .transport import Transport, TransportStats
 from .walker import HalWalker
+from .watermark import Watermark
 
 __version__ = "0.1.0"
 
@@ -148,6 +149,7 @@ __all__ = [
     "UniqueIdLists",
     "Unlimited",
     "ValidationError",
+    "Watermark",
     "WebhookDecodeError",
     "WebhookError",
     "WebhookFormatError",

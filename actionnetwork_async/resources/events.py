@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ..bulk import (
@@ -22,6 +22,7 @@ from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import F, Filter, as_filter
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
+from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
 from .base import Facade, check_id, fields_to_json, helper_body, helper_body_of, tag_list
 
 __all__ = ["Events"]
@@ -73,6 +74,19 @@ class Events(Facade):
         for part in parts:
             combined = as_filter(part) if combined is None else combined & part
         return self.stream_collection(filter=combined).map(Event.from_resource)
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
+        """Stream the events changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every event (see
+        ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
+        """
+        return pull_changes(
+            lambda query: self.stream_collection(filter=query),
+            since,
+            clock=self.hal.transport.server_clock,
+            collection=self.REL,
+            overlap=overlap,
+        ).map(Event.from_resource)
 
     async def get(self, event_id: str) -> Event:
         """One event by id."""

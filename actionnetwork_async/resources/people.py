@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 from ..bulk import (
@@ -23,6 +23,7 @@ from ..filters import F, Filter
 from ..hal import Resource
 from ..models import Attendance, Person, Tagging
 from ..pagination import Stream
+from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
 from .base import (
     SIGNUP_FIELDS,
     Facade,
@@ -55,6 +56,27 @@ class People(Facade):
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
         return self._stream(F.modified_date > when)
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
+        """Stream the people changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every person.
+
+            watermark = Watermark.load("people.watermark")
+            async for person in an.people.changes(since=watermark):
+                ...
+            watermark.save("people.watermark")
+
+        Every page is read (people are not ordered by ``modified_date``); the next pull starts
+        ``overlap`` before this one began, on the server's clock, and what that brings back
+        again is dropped (``actionnetwork_async.watermark`` has the rule).
+        """
+        return pull_changes(
+            lambda query: self.stream_collection(filter=query),
+            since,
+            clock=self.hal.transport.server_clock,
+            collection=self.REL,
+            overlap=overlap,
+        ).map(Person.from_resource)
 
     def upsert_many(
         self,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
 from actionnetwork_async import (
@@ -25,6 +25,7 @@ from actionnetwork_async import (
     RetryPolicy,
     Tagging,
     UniqueIdList,
+    Watermark,
     WriteResult,
 )
 from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R, Records
@@ -40,6 +41,7 @@ from actionnetwork_async.sansio import Expect
 from actionnetwork_async.transport import USER_AGENT
 from actionnetwork_async.walker import HalWalker as AsyncHalWalker
 from actionnetwork_async.walker import Params, Target
+from actionnetwork_async.watermark import DEFAULT_OVERLAP
 
 from ._portal import BlockingClient, Stream, Twin
 
@@ -425,6 +427,21 @@ class People(Facade):
         """People changed after ``when``: the reference's recommended incremental sync."""
         return self._stream(self._aio.modified_since(when))
 
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
+        """Stream the people changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every person.
+
+            watermark = Watermark.load("people.watermark")
+            async for person in an.people.changes(since=watermark):
+                ...
+            watermark.save("people.watermark")
+
+        Every page is read (people are not ordered by ``modified_date``); the next pull starts
+        ``overlap`` before this one began, on the server's clock, and what that brings back
+        again is dropped (``actionnetwork_async.watermark`` has the rule).
+        """
+        return self._stream(self._aio.changes(since, overlap=overlap))
+
     def upsert_many(
         self,
         records: Records[PersonRecord],
@@ -698,6 +715,13 @@ class Events(Facade):
         return self._stream(
             self._aio.list(filter, starts_after=starts_after, starts_before=starts_before)
         )
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
+        """Stream the events changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every event (see
+        ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
+        """
+        return self._stream(self._aio.changes(since, overlap=overlap))
 
     def get(self, event_id: str) -> Event:
         """One event by id."""
