@@ -13,9 +13,9 @@ everything is handled. The rule (docs/bulk.md has it with examples):
    (``sansio.ServerClock``); the local clock only when the server sends no ``Date``.
 3. **Remove what the overlap brings back.** The watermark keeps, for every record delivered
    with a ``modified_date`` after ``since``, its id, that ``modified_date`` and a digest of its
-   content. A record arriving again with the same three is dropped. One with another date, or
-   the same date (``modified_date`` has whole seconds) but other content, is a new change and
-   is delivered.
+   content. A record arriving again with the same three is dropped, and so is an older version
+   of it (a lagging read). One with a later date, or the same date (``modified_date`` has
+   whole seconds) but other content, is a new change and is delivered.
 4. **Advance only at the end.** The watermark changes only when the stream has been read to
    its end; a pull that fails or is stopped leaves it as it was, so the next one delivers
    those records again (at least once, never lost).
@@ -155,11 +155,22 @@ def digest(resource: Resource) -> str:
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
-def _changed_after(modified: Any, horizon: datetime) -> bool:
+def _when(modified: Any) -> datetime | None:
+    """A ``modified_date`` as a datetime; None when absent or unreadable."""
     try:
-        return isinstance(modified, str) and parse_datetime(modified) > horizon
+        return parse_datetime(modified) if isinstance(modified, str) else None
     except ValueError:
-        return False
+        return None
+
+
+def _changed_after(modified: Any, horizon: datetime) -> bool:
+    when = _when(modified)
+    return when is not None and when > horizon
+
+
+def _before(modified: Any, other: str) -> bool:
+    when, then = _when(modified), _when(other)
+    return when is not None and then is not None and when < then
 
 
 def pull_changes(
@@ -213,8 +224,9 @@ def pull_changes(
                 for item in batch:
                     key, modified = item.identifier(), item.get("modified_date")
                     entry = (str(modified), digest(item))
-                    if key is not None and seen.get(key) == entry:
-                        continue  # delivered already: brought back by the overlap
+                    known = seen.get(key) if key is not None else None
+                    if known is not None and (known == entry or _before(modified, known[0])):
+                        continue  # delivered already (brought back by the overlap), or older
                     fresh.append(item)
                     if key is not None and _changed_after(modified, horizon):
                         seen[key] = entry

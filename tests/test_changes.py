@@ -85,6 +85,9 @@ async def test_changes_in_the_same_second_and_during_the_pull_are_neither_lost_n
 
         await asyncio.sleep(30)
         later = edit(emu, 10, "Changed between runs")
+        # a read that lags behind what run 1 delivered: an older version is not a change
+        stale = {"given_name": "Stale", "modified_date": "2026-03-01T11:59:00Z"}
+        emu.state["people"].get(unread_page).update(stale)
 
         # run 2: the changes run 1 could not see, once each; what it delivered, never again
         second = await pull(an, watermark)
