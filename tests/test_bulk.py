@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -279,3 +280,33 @@ def test_the_blocking_client_streams_results(tmp_path: Path) -> None:
         assert str(summary) == "31 records: 30 upserted, 1 failed"
         body = posts(emu)[0].json()
         assert body["add_tags"] == ["imported"]
+
+
+ROOT = Path(__file__).parent.parent
+
+
+@pytest.mark.parametrize("doc", ["README.md", "docs/bulk.md"])
+@pytest.mark.asyncio
+@pytest.mark.looptime
+async def test_the_documented_sync_job_runs(
+    doc: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (code,) = [
+        block
+        for block in re.findall(r"```python\n(.*?)```", (ROOT / doc).read_text(), re.S)
+        if "async def nightly(" in block
+    ]
+    monkeypatch.chdir(tmp_path)
+    async with Emulator(people=10, rate_limit=LIMIT) as emu:
+        namespace: dict[str, Any] = {}
+        code = code.replace(
+            "ActionNetwork()", f"ActionNetwork({emu.api_key!r}, base_url={emu.base_url!r})"
+        )
+        exec(compile(code, doc, "exec"), namespace)
+        rows = [{"email": f"doc-{i}@example.org", "name": "Doc", "first": "Doc"} for i in range(5)]
+        await namespace["nightly"]([*rows, {"email": "", "name": "", "first": ""}])
+        out = capsys.readouterr().out
+        assert "6 records: 5 upserted, 1 failed" in out
+        assert {r["email"] for r in rows} <= emails_in(emu)
+        assert len(json.loads((tmp_path / "people.watermark").read_text())["seen"]) == 5
+        assert len((tmp_path / "failures.jsonl").read_text().splitlines()) == 1
