@@ -71,6 +71,7 @@ __all__ = [
     "Write",
     "WriteResult",
     "WriteSummary",
+    "check_arguments",
     "deferred",
     "write_many",
 ]
@@ -420,17 +421,27 @@ def classify(error: ActionNetworkError, *, idempotent: bool) -> Outcome:
     return Outcome.FAILED
 
 
+def check_arguments(records: Any, concurrency: int) -> None:
+    """Refuse, before anything starts, records that are not a collection of records and a
+    concurrency that is not a positive integer."""
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(
+        records, (Iterable, AsyncIterable)
+    ):
+        raise ConfigurationError(
+            "records must be an iterable or async iterable of records, got "
+            f"{type(records).__name__}"
+        )
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
+
+
 async def _records(records: Records[R]) -> AsyncIterator[R]:
     if isinstance(records, AsyncIterable):
         async for record in records:
             yield record
-    elif isinstance(records, Iterable) and not isinstance(records, (str, bytes, Mapping)):
+    else:
         for record in records:
             yield record
-    else:
-        raise ConfigurationError(
-            f"records must be an iterable or async iterable of records, got {type(records)!r}"
-        )
 
 
 def write_many(
@@ -454,8 +465,7 @@ def write_many(
     starts before the stream is read; closing it cancels the requests in flight (their records
     are not confirmed). ``redact`` masks the API key in the report.
     """
-    if not isinstance(concurrency, int) or concurrency < 1:
-        raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
+    check_arguments(records, concurrency)
     if not isinstance(outcome, Outcome) or outcome not in LANDED - {Outcome.SKIPPED}:
         raise ConfigurationError(f"outcome must be created, updated or upserted, got {outcome!r}")
     store = _checkpoint(checkpoint)

@@ -310,3 +310,18 @@ async def test_the_documented_sync_job_runs(
         assert {r["email"] for r in rows} <= emails_in(emu)
         assert len(json.loads((tmp_path / "people.watermark").read_text())["seen"]) == 5
         assert len((tmp_path / "failures.jsonl").read_text().splitlines()) == 1
+
+
+def test_arguments_are_checked_at_the_call() -> None:
+    from actionnetwork_async import ActionNetwork
+
+    an = ActionNetwork("k" * 20, base_url="http://127.0.0.1:9/api/v2/")
+    for bad in ("ann@example.org", {"email": "ann@example.org"}, 42):
+        with pytest.raises(ConfigurationError, match="iterable"):
+            an.people.upsert_many(bad)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="concurrency"):
+        an.events.record_attendance_many("event-id", [], concurrency=0)
+    with pytest.raises(ConfigurationError, match="outcome"):
+        an.hal.post_many("people", [], outcome=Outcome.FAILED)
+    with pytest.raises(ConfigurationError, match="add_tags"):
+        an.people.upsert_many([], add_tags=[""])

@@ -50,6 +50,7 @@ CSV_COLUMNS = frozenset(
         "custom_fields_other",
     }
 )
+#: Columns an export writes that no write can set: read and left out.
 IGNORED_COLUMNS = frozenset({"id", "created_date", "modified_date", "phone_type"})
 CUSTOM_PREFIX = "custom_fields."
 

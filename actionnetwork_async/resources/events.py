@@ -16,6 +16,7 @@ from ..bulk import (
     Outcome,
     Records,
     WriteResult,
+    check_arguments,
     deferred,
 )
 from ..errors import ConfigurationError, OutcomeUnknownError
@@ -267,6 +268,7 @@ class Events(Facade):
         attendance per person and event, and answers with it whether it was new or not. The
         event is fetched once (no request for an ``Event`` model), before the first record.
         """
+        check_arguments(records, concurrency)
         job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
 
         def body(record: AttendanceRecord) -> dict[str, Any]:

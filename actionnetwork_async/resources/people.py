@@ -16,6 +16,7 @@ from ..bulk import (
     Outcome,
     Records,
     WriteResult,
+    check_arguments,
     deferred,
 )
 from ..errors import ConfigurationError
@@ -103,6 +104,7 @@ class People(Facade):
         no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
         records an earlier run confirmed (``CheckpointFile``).
         """
+        check_arguments(records, concurrency)
         job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
 
         def body(record: PersonRecord) -> dict[str, Any]:
