@@ -5,12 +5,14 @@ Facades describe resources and call the HAL walker; they never build an HTTP req
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 
+from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
 from ..errors import AuthenticationError, ConfigurationError
 from ..filters import Filter, render_filter
 from ..hal import Resource
@@ -27,6 +29,7 @@ __all__ = [
     "fields_to_json",
     "helper_body",
     "helper_body_of",
+    "helper_many",
     "set_statuses",
     "tag_list",
 ]
@@ -308,3 +311,44 @@ def helper_body_of(
     for name, job in (("add_tags", add_tags), ("remove_tags", remove_tags)):
         kwargs[name] = [*tag_list(kwargs.get(name) or (), name), *job]
     return helper_body(**kwargs)
+
+
+def helper_many(
+    hal: HalWalker,
+    helper_url: Callable[[], Awaitable[str]],
+    records: Records[Any],
+    *,
+    fields: frozenset[str],
+    add_tags: Iterable[str],
+    remove_tags: Iterable[str],
+    concurrency: int,
+    checkpoint: CheckpointStore | str | os.PathLike[str] | None,
+    report: str | os.PathLike[str] | None,
+    key: Callable[[Any], str] | None,
+) -> Stream[WriteResult]:
+    """A helper POST per record (signup, record attendance), pipelined by ``hal.post_many``.
+
+    Arguments are checked at once; ``helper_url()`` runs when the stream is first read. The
+    helpers match the person by email, then phone, and answer with the resource whether it was
+    new or not: a second send is harmless (idempotent) and a success is ``UPSERTED``.
+    """
+    check_arguments(records, concurrency)
+    job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
+
+    def body(record: Any) -> dict[str, Any]:
+        return helper_body_of(record, fields=fields, add_tags=job_add, remove_tags=job_remove)
+
+    async def start() -> Stream[WriteResult]:
+        return hal.post_many(
+            await helper_url(),
+            records,
+            body=body,
+            idempotent=True,
+            outcome=Outcome.UPSERTED,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
+
+    return deferred(start)

@@ -13,18 +13,15 @@ from typing import Any
 from ..bulk import (
     DEFAULT_CONCURRENCY,
     CheckpointStore,
-    Outcome,
     Records,
     WriteResult,
-    check_arguments,
-    deferred,
 )
 from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import F, Filter, as_filter
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
 from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
-from .base import Facade, check_id, fields_to_json, helper_body, helper_body_of, tag_list
+from .base import Facade, check_id, fields_to_json, helper_body, helper_many
 
 __all__ = ["Events"]
 
@@ -268,26 +265,19 @@ class Events(Facade):
         attendance per person and event, and answers with it whether it was new or not. The
         event is fetched once (no request for an ``Event`` model), before the first record.
         """
-        check_arguments(records, concurrency)
-        job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
 
-        def body(record: AttendanceRecord) -> dict[str, Any]:
-            return helper_body_of(
-                record, fields=ATTENDANCE_FIELDS, add_tags=job_add, remove_tags=job_remove
-            )
+        async def helper_url() -> str:
+            return self.hal.url_for(await self.resource_of(event), "osdi:record_attendance_helper")
 
-        async def start() -> Stream[WriteResult]:
-            resource = await self.resource_of(event)
-            return self.hal.post_many(
-                self.hal.url_for(resource, "osdi:record_attendance_helper"),
-                records,
-                body=body,
-                idempotent=True,
-                outcome=Outcome.UPSERTED,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-            )
-
-        return deferred(start)
+        return helper_many(
+            self.hal,
+            helper_url,
+            records,
+            fields=ATTENDANCE_FIELDS,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )

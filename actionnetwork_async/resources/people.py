@@ -13,11 +13,8 @@ from typing import Any, Literal, overload
 from ..bulk import (
     DEFAULT_CONCURRENCY,
     CheckpointStore,
-    Outcome,
     Records,
     WriteResult,
-    check_arguments,
-    deferred,
 )
 from ..errors import ConfigurationError
 from ..filters import F, Filter
@@ -30,9 +27,8 @@ from .base import (
     Facade,
     fields_to_json,
     helper_body,
-    helper_body_of,
+    helper_many,
     set_statuses,
-    tag_list,
 )
 
 __all__ = ["People"]
@@ -104,28 +100,18 @@ class People(Facade):
         no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
         records an earlier run confirmed (``CheckpointFile``).
         """
-        check_arguments(records, concurrency)
-        job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
-
-        def body(record: PersonRecord) -> dict[str, Any]:
-            return helper_body_of(
-                record, fields=SIGNUP_FIELDS, add_tags=job_add, remove_tags=job_remove
-            )
-
-        async def start() -> Stream[WriteResult]:
-            return self.hal.post_many(
-                await self.entry_link("osdi:person_signup_helper"),
-                records,
-                body=body,
-                idempotent=True,
-                outcome=Outcome.UPSERTED,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-            )
-
-        return deferred(start)
+        return helper_many(
+            self.hal,
+            lambda: self.entry_link("osdi:person_signup_helper"),
+            records,
+            fields=SIGNUP_FIELDS,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
 
     async def get(self, person_id: str) -> Person:
         """One person by id."""
