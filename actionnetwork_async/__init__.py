@@ -6,6 +6,14 @@ without async is ``actionnetwork_async.sync.ActionNetwork``; the command line is
 """
 
 from . import webhooks
+from .bulk import (
+    CheckpointFile,
+    CheckpointState,
+    CheckpointStore,
+    Outcome,
+    WriteResult,
+    WriteSummary,
+)
 from .client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
 from .errors import (
     ActionNetworkError,
@@ -73,6 +81,7 @@ from .resources import Events, People, UniqueIdLists
 from .retry import RetryDecision, RetryPolicy
 from .transport import Transport, TransportStats
 from .walker import HalWalker
+from .watermark import Watermark
 
 __version__ = "0.1.0"
 
@@ -88,6 +97,9 @@ __all__ = [
     "AmbiguousRelError",
     "Attendance",
     "AuthenticationError",
+    "CheckpointFile",
+    "CheckpointState",
+    "CheckpointStore",
     "ClientClosedError",
     "ClientStateError",
     "ConfigurationError",
@@ -115,6 +127,7 @@ __all__ = [
     "ModelError",
     "NotFoundError",
     "NothingAcceptedError",
+    "Outcome",
     "OutcomeUnknownError",
     "People",
     "Person",
@@ -147,10 +160,13 @@ __all__ = [
     "UniqueIdLists",
     "Unlimited",
     "ValidationError",
+    "Watermark",
     "WebhookDecodeError",
     "WebhookError",
     "WebhookFormatError",
     "WebhookTooLargeError",
+    "WriteResult",
+    "WriteSummary",
     "__version__",
     "parse_resource",
     "webhooks",

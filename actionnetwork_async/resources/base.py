@@ -5,12 +5,14 @@ Facades describe resources and call the HAL walker; they never build an HTTP req
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import attrs
 
+from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
 from ..errors import AuthenticationError, ConfigurationError
 from ..filters import Filter, render_filter
 from ..hal import Resource
@@ -20,11 +22,14 @@ from ..pagination import Stream
 from ..walker import HalWalker
 
 __all__ = [
+    "SIGNUP_FIELDS",
     "Facade",
     "check_id",
     "check_status",
     "fields_to_json",
     "helper_body",
+    "helper_body_of",
+    "helper_many",
     "set_statuses",
     "tag_list",
 ]
@@ -242,3 +247,108 @@ def tag_list(tags: Iterable[str], what: str) -> list[str]:
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError(f"{what} must be tag names, got {name!r}")
     return names
+
+
+#: The keywords a record of ``People.upsert_many`` may hold: those of ``People.signup``.
+SIGNUP_FIELDS = frozenset(
+    {
+        "person",
+        "email",
+        "phone",
+        "given_name",
+        "family_name",
+        "postal_code",
+        "country",
+        "custom_fields",
+        "email_status",
+        "phone_status",
+        "add_tags",
+        "remove_tags",
+    }
+)
+_TEXT_FIELDS = SIGNUP_FIELDS - {"person", "custom_fields", "add_tags", "remove_tags"}
+
+
+def helper_body_of(
+    record: Any,
+    *,
+    fields: frozenset[str] = SIGNUP_FIELDS,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The helper body for one record of a bulk write, with the job's tags added to its own.
+
+    A record is a ``Person``, or a mapping of the helper method's keywords (``fields``), whose
+    ``person`` may be a person's JSON. Anything else raises ``ConfigurationError``, which the
+    bulk write reports as that record's failure.
+    """
+    if isinstance(record, Person):
+        kwargs: dict[str, Any] = {"person": record}
+    elif isinstance(record, Mapping):
+        unknown = sorted(str(k) for k in record if k not in fields)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown field(s) {', '.join(unknown)}; a record may hold "
+                f"{', '.join(sorted(fields))}"
+            )
+        kwargs = dict(record)
+        for name in _TEXT_FIELDS & kwargs.keys():
+            if kwargs[name] is not None and not isinstance(kwargs[name], str):
+                raise ConfigurationError(f"{name} must be a string, got {kwargs[name]!r}")
+        person = kwargs.get("person")
+        if isinstance(person, Mapping):
+            kwargs["person"] = Person.from_json(person)
+        elif person is not None and not isinstance(person, Person):
+            raise ConfigurationError(f"person must be a Person or its JSON, got {person!r}")
+        custom = kwargs.get("custom_fields")
+        if custom is not None and not isinstance(custom, Mapping):
+            raise ConfigurationError(f"custom_fields must be a mapping, got {custom!r}")
+    else:
+        raise ConfigurationError(
+            f"a record must be a Person or a mapping of {', '.join(sorted(fields))}; "
+            f"got {type(record).__name__}"
+        )
+    for name, job in (("add_tags", add_tags), ("remove_tags", remove_tags)):
+        kwargs[name] = [*tag_list(kwargs.get(name) or (), name), *job]
+    return helper_body(**kwargs)
+
+
+def helper_many(
+    hal: HalWalker,
+    helper_url: Callable[[], Awaitable[str]],
+    records: Records[Any],
+    *,
+    fields: frozenset[str],
+    add_tags: Iterable[str],
+    remove_tags: Iterable[str],
+    concurrency: int,
+    checkpoint: CheckpointStore | str | os.PathLike[str] | None,
+    report: str | os.PathLike[str] | None,
+    key: Callable[[Any], str] | None,
+) -> Stream[WriteResult]:
+    """A helper POST per record (signup, record attendance), pipelined by ``hal.post_many``.
+
+    Arguments are checked at once; ``helper_url()`` runs when the stream is first read. The
+    helpers match the person by email, then phone, and answer with the resource whether it was
+    new or not: a second send is harmless (idempotent) and a success is ``UPSERTED``.
+    """
+    check_arguments(records, concurrency)
+    job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
+
+    def body(record: Any) -> dict[str, Any]:
+        return helper_body_of(record, fields=fields, add_tags=job_add, remove_tags=job_remove)
+
+    async def start() -> Stream[WriteResult]:
+        return hal.post_many(
+            await helper_url(),
+            records,
+            body=body,
+            idempotent=True,
+            outcome=Outcome.UPSERTED,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
+
+    return deferred(start)

@@ -5,19 +5,42 @@ There is no delete: the API does not allow deleting an event.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
+from ..bulk import (
+    DEFAULT_CONCURRENCY,
+    CheckpointStore,
+    Records,
+    WriteResult,
+)
 from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import F, Filter, as_filter
 from ..models import Attendance, Event, Person
 from ..pagination import Stream
-from .base import Facade, check_id, fields_to_json, helper_body
+from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
+from .base import Facade, check_id, fields_to_json, helper_body, helper_many
 
 __all__ = ["Events"]
 
 EventRef = Event | str
+#: The keywords a record of ``record_attendance_many`` may hold: ``record_attendance``'s.
+ATTENDANCE_FIELDS = frozenset(
+    {
+        "person",
+        "email",
+        "phone",
+        "given_name",
+        "family_name",
+        "postal_code",
+        "add_tags",
+        "remove_tags",
+    }
+)
+#: A record of ``record_attendance_many``: a ``Person``, or a mapping of ``ATTENDANCE_FIELDS``.
+AttendanceRecord = Person | Mapping[str, Any]
 CAMPAIGNS_REL = "action_network:event_campaigns"
 
 
@@ -49,6 +72,19 @@ class Events(Facade):
         for part in parts:
             combined = as_filter(part) if combined is None else combined & part
         return self.stream_collection(filter=combined).map(Event.from_resource)
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
+        """Stream the events changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every event (see
+        ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
+        """
+        return pull_changes(
+            lambda query: self.stream_collection(filter=query),
+            since,
+            clock=self.hal.transport.server_clock,
+            collection=self.REL,
+            overlap=overlap,
+        ).map(Event.from_resource)
 
     async def get(self, event_id: str) -> Event:
         """One event by id."""
@@ -196,7 +232,52 @@ class Events(Facade):
             postal_code=postal_code,
         )
         resource = await self.resource_of(event)
+        # "Attendances are deduplicated based on person, so a specific person can only RSVP to
+        # an event once" (https://actionnetwork.org/docs/v2/attendances), and the helper finds
+        # the person by email, then phone: a second send updates the same RSVP, so a retry
+        # after a timeout is safe.
         result = await self.hal.post(
-            resource, body, rel="osdi:record_attendance_helper", expect="resource"
+            resource,
+            body,
+            rel="osdi:record_attendance_helper",
+            idempotent=True,
+            expect="resource",
         )
         return Attendance.from_resource(result)
+
+    def record_attendance_many(
+        self,
+        event: EventRef,
+        records: Records[AttendanceRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[AttendanceRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """RSVP many people to ``event`` through its record attendance helper, pipelined at the
+        rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``record_attendance``'s keywords; the other
+        arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
+        attendance per person and event, and answers with it whether it was new or not. The
+        event is fetched once (no request for an ``Event`` model), before the first record.
+        """
+
+        async def helper_url() -> str:
+            return self.hal.url_for(await self.resource_of(event), "osdi:record_attendance_helper")
+
+        return helper_many(
+            self.hal,
+            helper_url,
+            records,
+            fields=ATTENDANCE_FIELDS,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )

@@ -5,20 +5,37 @@ There is no delete: the API does not allow deleting a person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any, Literal, overload
 
+from ..bulk import (
+    DEFAULT_CONCURRENCY,
+    CheckpointStore,
+    Records,
+    WriteResult,
+)
 from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource
 from ..models import Attendance, Person, Tagging
 from ..pagination import Stream
-from .base import Facade, fields_to_json, helper_body, set_statuses
+from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
+from .base import (
+    SIGNUP_FIELDS,
+    Facade,
+    fields_to_json,
+    helper_body,
+    helper_many,
+    set_statuses,
+)
 
 __all__ = ["People"]
 
 PersonRef = Person | str
+#: A record of ``upsert_many``: a ``Person``, or a mapping of ``signup``'s keywords.
+PersonRecord = Person | Mapping[str, Any]
 
 
 class People(Facade):
@@ -36,6 +53,65 @@ class People(Facade):
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
         return self._stream(F.modified_date > when)
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
+        """Stream the people changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every person.
+
+            watermark = Watermark.load("people.watermark")
+            async for person in an.people.changes(since=watermark):
+                ...
+            watermark.save("people.watermark")
+
+        Every page is read (people are not ordered by ``modified_date``); the next pull starts
+        ``overlap`` before this one began, on the server's clock, and what that brings back
+        again is dropped (``actionnetwork_async.watermark`` has the rule).
+        """
+        return pull_changes(
+            lambda query: self.stream_collection(filter=query),
+            since,
+            clock=self.hal.transport.server_clock,
+            collection=self.REL,
+            overlap=overlap,
+        ).map(Person.from_resource)
+
+    def upsert_many(
+        self,
+        records: Records[PersonRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[PersonRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """Sign up many people through the person signup helper, pipelined at the rate limit;
+        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``signup``'s keywords (``{"email": ...,
+        "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags`` are added to
+        every record's own. Records are read lazily from any iterable or async iterable.
+
+        Each success is ``UPSERTED``: the helper creates the person or updates the one with
+        that email (then phone) and answers 200 with the person either way; nothing in the
+        answer says which. That also makes a second send harmless, so a timed-out record is
+        retried and one in flight when a run died is sent again. A record that fails (a 400,
+        no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
+        records an earlier run confirmed (``CheckpointFile``).
+        """
+        return helper_many(
+            self.hal,
+            lambda: self.entry_link("osdi:person_signup_helper"),
+            records,
+            fields=SIGNUP_FIELDS,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
 
     async def get(self, person_id: str) -> Person:
         """One person by id."""
