@@ -14,7 +14,14 @@ from .bulk import (
     WriteResult,
     WriteSummary,
 )
-from .client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
+from .client import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_PREFETCH,
+    REDIS_URL_ENV,
+    ActionNetwork,
+)
 from .errors import (
     ActionNetworkError,
     AmbiguousRelError,
@@ -77,6 +84,7 @@ from .models import (
     UniqueIdList,
 )
 from .pagination import Stream
+from .redis import RedisRateLimiter, rate_limit_key
 from .resources import Events, People, UniqueIdLists
 from .retry import RetryDecision, RetryPolicy
 from .transport import Transport, TransportStats
@@ -91,6 +99,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MARGIN",
     "DEFAULT_PREFETCH",
+    "REDIS_URL_ENV",
     "ActionNetwork",
     "ActionNetworkError",
     "AioRateLimiter",
@@ -137,6 +146,7 @@ __all__ = [
     "RateLimitFeedback",
     "RateLimiter",
     "Record",
+    "RedisRateLimiter",
     "Reminder",
     "RequestTimeoutError",
     "Resource",
@@ -169,5 +179,6 @@ __all__ = [
     "WriteSummary",
     "__version__",
     "parse_resource",
+    "rate_limit_key",
     "webhooks",
 ]
