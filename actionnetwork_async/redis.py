@@ -344,6 +344,11 @@ class RedisRateLimiter:
             f"margin={self.margin}, max_wait={self.max_wait}, fallback={self.fallback!r})"
         )
 
+    @property
+    def unavailable_for(self) -> float | None:
+        """Seconds since Redis stopped answering (None while it answers): for health checks."""
+        return None if self._down_since is None else time.monotonic() - self._down_since
+
     # -- the protocol ---------------------------------------------------------------------------
     async def acquire(self) -> None:
         """Wait for this request's slot in the shared schedule.

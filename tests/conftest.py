@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from actionnetwork_async import ActionNetwork, RetryPolicy
 from actionnetwork_async.testing import Emulator
+
+from .redis_server import RedisServer, redis_servers
 
 ClientFactory = Callable[..., ActionNetwork]
 
@@ -35,3 +38,15 @@ async def make_client() -> AsyncIterator[ClientFactory]:
 
     yield factory
     await asyncio.gather(*(c.aclose() for c in clients))
+
+
+@pytest.fixture(scope="session")
+def shared_redis() -> Iterator[RedisServer]:
+    """One redis-server for the session (tests keep apart by key); skips without redis-server."""
+    yield from redis_servers()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, to stop and restart; skips without redis-server."""
+    yield from redis_servers()
