@@ -4,8 +4,9 @@
 starts in any ``1 s + margin``, 429 feedback, ``max_wait``) kept in one Redis hash and run by
 one small Lua script (``SCRIPT``, explained line by line), atomically and on the Redis
 server's clock, so the clocks of the machines never meet. A request *reserves* the next slot
-in a single round trip, sleeps until it, then *confirms* it (one more round trip, which finds
-out whether Redis restarted meanwhile) and starts. Reservations are served in the order they
+in a single round trip, sleeps until it (checking back once a window, to move into a slot a
+cancelled waiter gave up), then *checks* it (one more round trip, which finds out whether Redis
+restarted meanwhile) and starts. Reservations are served in the order they
 reach Redis, so processes share the limit first come, first served, and nobody polls.
 
 Failures are explicit: while Redis cannot be reached, requests wait for it up to
@@ -79,10 +80,12 @@ SCRIPT = """
 --   starts         the last 2N slots granted, oldest first (microseconds, server clock)
 --   not_before     no slot before this (a server's Retry-After, or a reset's silence)
 --   slowdown, penalized_at   the 429 back-off, as SlotSchedule.penalize keeps it
+--   holes          slots granted, then given up unused by cancelled waiters, still ahead
 -- ARGV: op, N, window, half-life, backoff factor, max slowdown, idle ttl (ms), then
 --   reserve   max_wait (-1: none), quiet_ago (-1: none)
---   confirm   max_wait, quiet_ago, epoch, slot: start a slot reserved earlier
---   release   -, -, epoch, slot: a waiter gave its slot up unused
+--   check     max_wait, quiet_ago, epoch, slot: a waiter with a slot reserved earlier
+--             checking back (once a window, and at its slot before it starts)
+--   release   -, -, epoch, slot: a waiter gave its slot up unused: it becomes a hole
 --   penalize  retry_after (-1: none), sent_ago: a request got a 429
 -- Durations are microseconds; times passed in are ages ("sent this long ago"), never a
 -- machine's own clock. Replies: {granted 0/1, wait, epoch, slot}.
@@ -96,16 +99,19 @@ local info = redis.call('INFO', 'server')
 local epoch = string.match(info, 'run_id:(%x+)')
 
 local state = redis.call('HMGET', KEYS[1], 'epoch', 'starts', 'not_before', 'slowdown',
-  'penalized_at')
-local starts = {}
+  'penalized_at', 'holes')
+local starts, holes = {}, {}
 local not_before = tonumber(state[3]) or 0
 local slowdown = tonumber(state[4]) or 1
 local penalized_at = tonumber(state[5]) or 0
 if state[1] == epoch then
   for slot in string.gmatch(state[2], '%d+') do starts[#starts + 1] = tonumber(slot) end
+  for slot in string.gmatch(state[6] or '', '%d+') do
+    if tonumber(slot) >= now then holes[#holes + 1] = tonumber(slot) end  -- past ones: gone
+  end
 elseif state[1] then
   -- Written by another server run (a restart that reloaded its data, a fail-over): slots
-  -- granted since were lost. Their holders confirm before they start, so whatever did start
+  -- granted since were lost. Their holders check before they start, so whatever did start
   -- started before now: one window of silence and nothing can add up with them.
   not_before = math.max(not_before, now + window)
 else
@@ -124,11 +130,12 @@ local function slowdown_now()
 end
 
 local function save()
-  local kept = {}
+  local kept, free = {}, {}
   for i, slot in ipairs(starts) do kept[i] = fmt(slot) end
+  for i, slot in ipairs(holes) do free[i] = fmt(slot) end
   redis.call('HSET', KEYS[1], 'epoch', epoch, 'starts', table.concat(kept, ' '),
     'not_before', fmt(not_before), 'slowdown', string.format('%.17g', slowdown),
-    'penalized_at', fmt(penalized_at))
+    'penalized_at', fmt(penalized_at), 'holes', table.concat(free, ' '))
   local last = math.max(not_before, starts[#starts] or 0)
   redis.call('PEXPIREAT', KEYS[1], fmt(math.floor(last / 1000) + tonumber(ARGV[7])))
 end
@@ -145,30 +152,47 @@ if op == 'penalize' then  -- SlotSchedule.penalize
 end
 
 if op == 'release' then
-  -- Dropping any slot keeps the rest valid; only the last N decide the next one, so at
-  -- least N must stay.
-  if state[1] == epoch and ARGV[10] == epoch and #starts > limit then
-    for i = #starts, 1, -1 do
-      if fmt(starts[i]) == ARGV[11] then
-        table.remove(starts, i)
-        save()
-        break
-      end
-    end
+  -- The slot stays in the schedule (others were placed around it) and goes to the next
+  -- request that asks: giving a valid schedule's slot to someone else keeps it valid.
+  local slot = tonumber(ARGV[11])
+  if state[1] == epoch and ARGV[10] == epoch and slot >= now then
+    holes[#holes + 1] = slot
+    table.sort(holes)
+    save()
+    redis.call('PUBLISH', KEYS[1] .. ':holes', ARGV[11])  -- wakes a waiter behind it
   end
   return {1, 0, epoch, ''}
 end
 
--- confirm: the slot stands if this server granted it and no Retry-After came since.
-if op == 'confirm' and state[1] == epoch and ARGV[10] == epoch
+-- check: the slot stands if this server granted it and no Retry-After came since; a slot
+-- given up ahead of it is taken instead (and this one given up in turn).
+if op == 'check' and state[1] == epoch and ARGV[10] == epoch
     and tonumber(ARGV[11]) >= not_before then
-  return {1, 0, epoch, ARGV[11]}
+  local mine = tonumber(ARGV[11])
+  if holes[1] and holes[1] < mine and holes[1] >= not_before then
+    local hole = table.remove(holes, 1)
+    holes[#holes + 1] = mine
+    table.sort(holes)
+    save()
+    redis.call('PUBLISH', KEYS[1] .. ':holes', ARGV[11])
+    return {1, hole - now, epoch, fmt(hole)}
+  end
+  return {1, mine - now, epoch, ARGV[11]}
 end
 
--- reserve (or a confirm that failed): SlotSchedule.next_slot, the slot recorded at once.
+-- reserve (or a check that failed): SlotSchedule.next_slot, the slot recorded at once.
 local quiet_ago = tonumber(ARGV[9])
 if quiet_ago >= 0 then  -- starts this client made on its fallback limiter, outside the books
   not_before = math.max(not_before, now - quiet_ago + window)
+end
+local max_wait = tonumber(ARGV[8])
+for i, hole in ipairs(holes) do  -- the earliest slot given up, if it is still allowed
+  if hole >= not_before then
+    if max_wait >= 0 and hole - now > max_wait then break end
+    table.remove(holes, i)
+    save()
+    return {1, hole - now, epoch, fmt(hole)}
+  end
 end
 local n = #starts
 local slot = math.max(now, not_before)
@@ -176,7 +200,6 @@ if n > 0 then slot = math.max(slot, starts[n]) end  -- first come, first served
 if n >= limit then  -- at most N starts in any window
   slot = math.max(slot, math.ceil(starts[n - limit + 1] + window * slowdown_now()))
 end
-local max_wait = tonumber(ARGV[8])
 if max_wait >= 0 and slot - now > max_wait then  -- back-pressure: refuse, take nothing
   save()
   return {0, slot - now, epoch, ''}
@@ -238,46 +261,55 @@ def _check_url(url: object, what: str) -> str:
     return url
 
 
-class _Connections:
-    """One redis-py client per event loop, made on first use there, with the script on it.
+class _Link:
+    """A limiter's link to Redis from one event loop: a redis-py client with the script on it,
+    and a doorbell for the waiters sleeping on that loop.
 
-    A limiter built in one thread can thus serve a blocking client's private loop, or
-    several loops at once; ``aclose`` closes the current loop's client (a later call makes a
-    new one).
+    The doorbell is a subscription to ``<key>:holes``, where the script announces every slot
+    given up ahead of time (a cancelled waiter's). Each process wakes its waiter with the
+    latest slot after it, which moves into it; slots therefore do not go unused while others
+    wait behind them. A bell that cannot ring (Redis restarting) only costs that: waiters also
+    check back once a window.
     """
 
-    def __init__(self, url: str, timeout: float, script: str) -> None:
-        self._url = url
-        self._timeout = timeout
-        self._script = script
-        self._by_loop: weakref.WeakKeyDictionary[
-            asyncio.AbstractEventLoop, tuple[Redis, AsyncScript]
-        ] = weakref.WeakKeyDictionary()
+    def __init__(self, client: Redis, key: str) -> None:
+        self.client = client
+        self.script: AsyncScript = client.register_script(SCRIPT)
+        self.channel = f"{key}:holes"
+        self.sleeping: dict[asyncio.Event, int] = {}  # a waiter's bell -> its slot
+        self._listener: asyncio.Task[None] | None = None
 
-    def script(self) -> AsyncScript:
-        loop = asyncio.get_running_loop()
-        entry = self._by_loop.get(loop)
-        if entry is None:
-            redis = _import_redis()
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
+    def bell(self, slot: int) -> asyncio.Event:
+        """A bell for a waiter of ``slot`` (remove it from ``sleeping`` when done)."""
+        if self._listener is None or self._listener.done():
+            self._listener = asyncio.get_running_loop().create_task(self._listen())
+        bell = asyncio.Event()
+        self.sleeping[bell] = slot
+        return bell
 
-            client = redis.asyncio.Redis.from_url(
-                self._url,
-                socket_timeout=self._timeout,
-                socket_connect_timeout=self._timeout,
-                # One immediate retry: a pooled connection a restart broke is replaced at once.
-                # Waiting for Redis to come back is the limiter's business, not redis-py's.
-                retry=Retry(NoBackoff(), 1),
-                decode_responses=True,
-            )
-            entry = self._by_loop[loop] = (client, client.register_script(self._script))
-        return entry[1]
+    def ring(self, hole: int) -> None:
+        """A slot was given up at ``hole``: wake the waiter with the latest slot after it."""
+        later = [(slot, bell) for bell, slot in self.sleeping.items() if slot > hole]
+        if later:
+            max(later, key=lambda pair: pair[0])[1].set()
+
+    async def _listen(self) -> None:
+        pubsub = self.client.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.channel)
+            async for message in pubsub.listen():
+                if message["type"] == "message":
+                    self.ring(int(message["data"]))
+        except _errors() as exc:
+            log.debug("doorbell of %s stopped: %s", self.channel, type(exc).__name__)
+        finally:
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
 
     async def aclose(self) -> None:
-        entry = self._by_loop.pop(asyncio.get_running_loop(), None)
-        if entry is not None:
-            await entry[0].aclose()
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+        await self.client.aclose()
 
 
 class RedisRateLimiter:
@@ -331,7 +363,9 @@ class RedisRateLimiter:
         self.timeout = float(timeout)
         self.url = redacted_url(url)
         self._password = urlsplit(url).password
-        self._connections = _Connections(url, self.timeout, SCRIPT)
+        self._links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Link] = (
+            weakref.WeakKeyDictionary()
+        )
         self._down_since: float | None = None  # time.monotonic() of the outage's first failure
         self._on_fallback = False
         self._recheck_at = 0.0
@@ -361,31 +395,43 @@ class RedisRateLimiter:
         if self._on_fallback and time.monotonic() < self._recheck_at:
             await self._fallback_acquire()
             return
-        reply = await self._call("reserve", deadline)
-        while reply is not None:  # None: Redis is out of reach and the fallback granted it
+        result = await self._call("reserve", deadline)
+        behind = 0.0  # how late the timer woke for the slot being checked
+        while result is not None:  # None: Redis is out of reach and the fallback granted it
+            reply, excess = result
             granted, wait, epoch, slot = int(reply[0]), int(reply[1]) / _US, reply[2], reply[3]
             if not granted:
                 raise self._timeout(wait)
-            if wait <= 0:
-                return  # a slot for now, and Redis has just said so
-            wake = loop.time() + wait
+            if wait <= 0:  # the slot is now, and Redis has just said so
+                # A slot is used on time or not at all: a start later than its slot would
+                # come closer than a window to the start N after it. Late (a slow answer, a
+                # timer that fired late), the slot is left unused (it still counts) and the
+                # request queues again.
+                late = behind + excess
+                if late <= LATE_START_TOLERANCE:
+                    return
+                log.debug("a slot would start %.1f ms late: queueing again", late * 1e3)
+                result, behind = await self._call("reserve", deadline), 0.0
+                continue
+            # Sleep until the slot, or until the doorbell says a slot ahead was given up (a
+            # cancelled waiter's), or a window at most: then check back, to move into it.
+            nap = min(wait, self.schedule.window)
+            wake = loop.time() + nap
+            link = self._link()
+            bell = link.bell(int(slot))
             try:
-                await asyncio.sleep(wait)
+                await asyncio.wait_for(bell.wait(), nap)
+            except asyncio.TimeoutError:
+                pass
             except asyncio.CancelledError:
                 self._spawn(self._once("release", epoch=epoch, slot=slot))
                 raise
-            # A slot is used on time or not at all: a start later than its slot would come
-            # closer than a window to the start N after it. A late waiter leaves its slot
-            # unused (it still counts) and queues again.
-            if loop.time() - wake > LATE_START_TOLERANCE:
-                reply = await self._call("reserve", deadline)
-                continue
-            # Confirm: Redis still holds the slot (no restart, no Retry-After since). If not,
-            # the reply is a new reservation.
-            reply = await self._call("confirm", deadline, epoch=epoch, slot=slot)
-            confirmed = reply is not None and int(reply[1]) == 0 and reply[3] == slot
-            if confirmed and loop.time() - wake - self._rtt > LATE_START_TOLERANCE:
-                reply = await self._call("reserve", deadline)  # held up while confirming
+            finally:
+                del link.sleeping[bell]
+            # At the slot, the check finds out whether Redis still holds it (no restart, no
+            # Retry-After since); if not, its answer is a new reservation.
+            behind = 0.0 if bell.is_set() or nap < wait else loop.time() - wake
+            result = await self._call("check", deadline, epoch=epoch, slot=slot)
 
     def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
         """A request started at ``sent_at`` got a 429: every process pauses and slows down."""
@@ -401,11 +447,16 @@ class RedisRateLimiter:
         to it (a later request opens a new one). The client's ``aclose`` calls this."""
         loop = asyncio.get_running_loop()
         await asyncio.gather(*(t for t in self._tasks if t.get_loop() is loop))
-        await self._connections.aclose()
+        link = self._links.pop(loop, None)
+        if link is not None:
+            await link.aclose()
 
     # -- talking to Redis -----------------------------------------------------------------------
-    async def _run(self, op: str, first: int, second: int, epoch: str, slot: str) -> list[str]:
-        """One run of the script (``SCRIPT`` documents the arguments)."""
+    async def _run(
+        self, op: str, first: int, second: int, epoch: str, slot: str
+    ) -> tuple[list[str], float]:
+        """One run of the script (``SCRIPT`` documents the arguments): its reply, and how much
+        longer than the fastest round trip it took (seconds), which a start may be late by."""
         loop = asyncio.get_running_loop()
         args: list[str | int | float] = [
             op,
@@ -421,14 +472,39 @@ class RedisRateLimiter:
             slot,
         ]
         started = loop.time()
-        reply: list[str] = await self._connections.script()(keys=[self.key], args=args)
-        self._rtt = min(self._rtt, loop.time() - started)
-        return reply
+        reply: list[str] = await self._link().script(keys=[self.key], args=args)
+        took = loop.time() - started
+        excess = max(0.0, took - self._rtt)
+        self._rtt = min(self._rtt, took)
+        return reply, excess
+
+    def _link(self) -> _Link:
+        """The link from the running loop, made on first use there: a limiter built in one
+        thread can serve a blocking client's private loop, or several loops at once."""
+        loop = asyncio.get_running_loop()
+        link = self._links.get(loop)
+        if link is None:
+            redis = _import_redis()
+            from redis.asyncio.retry import Retry
+            from redis.backoff import NoBackoff
+
+            client = redis.asyncio.Redis.from_url(
+                self._url,
+                socket_timeout=self.timeout,
+                socket_connect_timeout=self.timeout,
+                # One immediate retry: a pooled connection a restart broke is replaced at once.
+                # Waiting for Redis to come back is the limiter's business, not redis-py's.
+                retry=Retry(NoBackoff(), 1),
+                decode_responses=True,
+            )
+            link = self._links[loop] = _Link(client, self.key)
+        return link
 
     async def _call(
         self, op: str, deadline: float | None, *, epoch: str = "", slot: str = ""
-    ) -> list[str] | None:
-        """Reserve or confirm a slot; wait out a short outage; None if the fallback took over.
+    ) -> tuple[list[str], float] | None:
+        """Reserve or check a slot (``_run``'s result); wait out a short outage; None once the
+        fallback took over.
 
         While Redis is unreachable the call is tried again (pauses of 50 to 500 ms) until the
         outage is ``unavailable_after`` old or ``deadline`` passes; then it fails closed or
@@ -440,12 +516,12 @@ class RedisRateLimiter:
         while True:
             max_wait = -1 if deadline is None else max(0, round((deadline - loop.time()) * _US))
             try:
-                reply = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
+                result = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
             except errors as exc:
                 error: BaseException = exc
             else:
                 self._recovered()
-                return reply
+                return result
             now = time.monotonic()
             if self._down_since is None:
                 self._down_since = now
