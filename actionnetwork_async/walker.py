@@ -180,7 +180,7 @@ class HalWalker:
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = False,
-        expect: Literal["document", "resource"],
+        expect: Literal["document", "answer", "resource"],
         **template_vars: Any,
     ) -> Resource: ...
 
@@ -242,7 +242,7 @@ class HalWalker:
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = True,
-        expect: Literal["document", "resource"],
+        expect: Literal["document", "answer", "resource"],
         **template_vars: Any,
     ) -> Resource: ...
 
