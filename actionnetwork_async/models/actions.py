@@ -69,14 +69,17 @@ class ActionTarget(Record):
 @attrs.define(kw_only=True)
 class Action(ResourceModel):
     """What every action page shares (petitions, forms, events ...). The featured image, the
-    administrative page, ``action_network:hidden`` and the sponsor are set by Action Network
-    (https://actionnetwork.org/docs/v2/petitions, "Field names and descriptions")."""
+    administrative page, ``action_network:hidden``, the sponsor and ``tag_list`` (the tags
+    the user interface attached) are set by Action Network
+    (https://actionnetwork.org/docs/v2/petitions, "Field names and descriptions").
+    """
 
     READ_ONLY = ResourceModel.READ_ONLY | {
         "featured_image_url",
         "administrative_url",
         "action_network:hidden",
         "action_network:sponsor",
+        "tag_list",
     }
 
     origin_system: str | None = None
@@ -88,6 +91,7 @@ class Action(ResourceModel):
     administrative_url: str | None = None
     hidden: bool | None = None
     sponsor: Sponsor | None = None
+    tag_list: list[str] = attrs.field(factory=list)
 
 
 class ActionContent(TypedDict, total=False):
@@ -178,6 +182,7 @@ class AdvocacyCampaign(Action):
     READ_ONLY = Action.READ_ONLY | {"total_outreaches"}
 
     type: str | None = None
+    targets: list[ActionTarget] = attrs.field(factory=list)
     total_outreaches: int | None = None
 
 
@@ -185,6 +190,7 @@ class AdvocacyCampaignContent(ActionContent, total=False):
     """An advocacy campaign's writable fields but ``title`` and ``origin_system``."""
 
     type: str
+    targets: list[ActionTarget]
 
 
 class AdvocacyCampaignFields(AdvocacyCampaignContent, ActionFields, total=False):

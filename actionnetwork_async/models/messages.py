@@ -58,6 +58,7 @@ class Message(ResourceModel):
         "total_targeted",
         "statistics",
         "administrative_url",
+        "tag_list",
     }
 
     origin_system: str | None = None
@@ -74,6 +75,7 @@ class Message(ResourceModel):
     total_targeted: int | None = None
     statistics: MessageStatistics | None = None
     administrative_url: str | None = None
+    tag_list: list[str] = attrs.field(factory=list)
 
 
 class MessageContent(TypedDict, total=False):
