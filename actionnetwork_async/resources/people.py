@@ -33,6 +33,7 @@ from .base import (
     Ref,
     Searchable,
     Status,
+    _check_ref,
     _update_body,
     helper_body,
     set_statuses,
@@ -226,35 +227,46 @@ class People(Searchable[Person]):
                 removed += 1
         return removed
 
-    # -- per-person collections, through the person's links ------------------------------------
+    # -- per-person collections ----------------------------------------------------------------
     def attendances(self, person: Ref[Person]) -> Stream[Attendance]:
         """The person's RSVPs."""
-        return self.related(person, "osdi:attendances").map(Attendance.from_resource)
+        return self._collection_of(person, "osdi:attendances").map(Attendance.from_resource)
 
     def taggings(self, person: Ref[Person]) -> Stream[Tagging]:
         """The tags on the person (each tagging links to its ``osdi:tag``)."""
-        return self.related(person, "osdi:taggings").map(Tagging.from_resource)
+        return self._collection_of(person, "osdi:taggings").map(Tagging.from_resource)
 
     def signatures(self, person: Ref[Person]) -> Stream[Signature]:
         """The person's petition signatures."""
-        return self.related(person, "osdi:signatures").map(Signature.from_resource)
+        return self._collection_of(person, "osdi:signatures").map(Signature.from_resource)
 
     def submissions(self, person: Ref[Person]) -> Stream[Submission]:
         """The person's form submissions."""
-        return self.related(person, "osdi:submissions").map(Submission.from_resource)
+        return self._collection_of(person, "osdi:submissions").map(Submission.from_resource)
 
     def donations(self, person: Ref[Person]) -> Stream[Donation]:
         """The person's donations."""
-        return self.related(person, "osdi:donations").map(Donation.from_resource)
+        return self._collection_of(person, "osdi:donations").map(Donation.from_resource)
 
     def outreaches(self, person: Ref[Person]) -> Stream[Outreach]:
         """The person's advocacy outreaches (letters, calls)."""
-        return self.related(person, "osdi:outreaches").map(Outreach.from_resource)
+        return self._collection_of(person, "osdi:outreaches").map(Outreach.from_resource)
 
     def responses(self, person: Ref[Person]) -> Stream[Response]:
         """The person's survey responses."""
-        return self.related(person, "action_network:responses").map(Response.from_resource)
+        return self._collection_of(person, "action_network:responses").map(Response.from_resource)
 
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
-        """Any collection a person links to, by rel (a ``Person`` needs no extra request)."""
+        """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
+        id costs one GET of the person, to read the link)."""
         return self._stream_related(person, rel)
+
+    def _collection_of(self, person: Ref[Person], rel: str) -> Stream[Resource]:
+        """One of the person's documented collections (``people/{id}/signatures`` ...): read
+        from a ``Person``'s links, built from an id, so neither costs an extra request."""
+        _check_ref(person)
+
+        async def url() -> str:
+            return await self._linked_url(person, rel, rel.partition(":")[2])
+
+        return self._stream_collection(url)

@@ -637,7 +637,8 @@ class People(Searchable[Person]):
         return self._stream(self._aio.responses(person))
 
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
-        """Any collection a person links to, by rel (a ``Person`` needs no extra request)."""
+        """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
+        id costs one GET of the person, to read the link)."""
         return self._stream(self._aio.related(person, rel))
 
 
