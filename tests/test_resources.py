@@ -207,6 +207,8 @@ async def test_records_of_an_action(
     # the person's side of it
     mine = await items(getattr(an.people, case.records)(newcomer))
     assert [r.id for r in mine] == [recorded.id]
+    by_person = await getattr(an.people, f"get_{case.singular}")(newcomer.id, recorded.id)
+    assert (type(by_person), by_person.id) == (type(recorded), recorded.id)
 
 
 def api_json(fields: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal, overload
+from typing import Literal, TypeVar, overload
 
 from typing_extensions import Unpack
 
@@ -25,6 +25,7 @@ from ..models import (
     Submission,
     Tagging,
 )
+from ..models.base import ResourceModel
 from ..pagination import Stream
 from ..walker import HalWalker
 from .base import (
@@ -42,6 +43,8 @@ from .base import (
 from .tags import Tags
 
 __all__ = ["People"]
+
+R = TypeVar("R", bound=ResourceModel)
 
 
 class People(Searchable[Person]):
@@ -256,6 +259,30 @@ class People(Searchable[Person]):
         """The person's survey responses."""
         return self._collection_of(person, "action_network:responses").map(Response.from_resource)
 
+    async def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
+        """One of the person's RSVPs, by its id under the person."""
+        return await self._record_of(person, attendance, "osdi:attendances", Attendance)
+
+    async def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
+        """One of the person's signatures, by its id under the person."""
+        return await self._record_of(person, signature, "osdi:signatures", Signature)
+
+    async def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
+        """One of the person's form submissions, by its id under the person."""
+        return await self._record_of(person, submission, "osdi:submissions", Submission)
+
+    async def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
+        """One of the person's donations, by its id under the person."""
+        return await self._record_of(person, donation, "osdi:donations", Donation)
+
+    async def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
+        """One of the person's outreaches, by its id under the person."""
+        return await self._record_of(person, outreach, "osdi:outreaches", Outreach)
+
+    async def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
+        """One of the person's survey responses, by its id under the person."""
+        return await self._record_of(person, response, "action_network:responses", Response)
+
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
         """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
         id costs one GET of the person, to read the link)."""
@@ -270,3 +297,7 @@ class People(Searchable[Person]):
             return await self._linked_url(person, rel, rel.partition(":")[2])
 
         return self._stream_collection(url)
+
+    async def _record_of(self, person: Ref[Person], record: Ref[R], rel: str, model: type[R]) -> R:
+        url = await self._child_url(person, record, rel, rel.partition(":")[2])
+        return model.from_resource(await self.hal.get(url))

@@ -636,6 +636,30 @@ class People(Searchable[Person]):
         """The person's survey responses."""
         return self._stream(self._aio.responses(person))
 
+    def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
+        """One of the person's RSVPs, by its id under the person."""
+        return self._call(lambda: self._aio.get_attendance(person, attendance))
+
+    def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
+        """One of the person's signatures, by its id under the person."""
+        return self._call(lambda: self._aio.get_signature(person, signature))
+
+    def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
+        """One of the person's form submissions, by its id under the person."""
+        return self._call(lambda: self._aio.get_submission(person, submission))
+
+    def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
+        """One of the person's donations, by its id under the person."""
+        return self._call(lambda: self._aio.get_donation(person, donation))
+
+    def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
+        """One of the person's outreaches, by its id under the person."""
+        return self._call(lambda: self._aio.get_outreach(person, outreach))
+
+    def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
+        """One of the person's survey responses, by its id under the person."""
+        return self._call(lambda: self._aio.get_response(person, response))
+
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
         """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
         id costs one GET of the person, to read the link)."""
