@@ -22,6 +22,7 @@ describe resources and call the HAL walker; they never build an HTTP request.
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar, Union
 from urllib.parse import quote
@@ -428,7 +429,8 @@ class Actions(Writable[M], Searchable[M]):
         return self._helpers[key]
 
     def _noun(self) -> str:
-        return self.MODEL.__name__.lower()
+        """The model's name in words: ``EventCampaign`` -> ``event campaign``."""
+        return re.sub(r"(?<!^)(?=[A-Z])", " ", self.MODEL.__name__).lower()
 
     def _attribute(self) -> str:
         return self.REL.partition(":")[2] or self.REL
