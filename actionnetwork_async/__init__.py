@@ -42,7 +42,15 @@ from .errors import (
 )
 from .filters import F, Field, Filter
 from .hal import Embedded, Link, Links, Resource, parse_resource
-from .limiter import AioRateLimiter, RateLimiter, SpacedRateLimiter, Unlimited
+from .limiter import (
+    DEFAULT_MARGIN,
+    AioRateLimiter,
+    RateLimiter,
+    RateLimitFeedback,
+    SlidingWindowLimiter,
+    SlotSchedule,
+    Unlimited,
+)
 from .models import (
     Action,
     ActionContent,
@@ -146,6 +154,7 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "DEFAULT_MARGIN",
     "DEFAULT_PREFETCH",
     "Action",
     "ActionContent",
@@ -240,6 +249,7 @@ __all__ = [
     "Queries",
     "Query",
     "RateLimitError",
+    "RateLimitFeedback",
     "RateLimiter",
     "Recipient",
     "Record",
@@ -257,7 +267,8 @@ __all__ = [
     "ServerError",
     "Signature",
     "SignatureFields",
-    "SpacedRateLimiter",
+    "SlidingWindowLimiter",
+    "SlotSchedule",
     "Sponsor",
     "Status",
     "StatusError",

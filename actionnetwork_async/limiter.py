@@ -1,15 +1,62 @@
-"""Rate limiters: one is shared by every request of a client (and may be shared by clients)."""
+"""Rate limiters: one is shared by every request of a client (and may be shared by clients).
+
+The default, ``SlidingWindowLimiter``, holds the API's limit as the *server* counts it. Its
+arithmetic is ``SlotSchedule``, a pure object with no clock and no I/O, so that a limiter shared
+by several processes can run the same few lines elsewhere (for example in a Redis script):
+
+* a request may start at ``slot = max(since, not_before, last_start, starts[-N] + window)``:
+  at most ``N`` starts in any ``window`` seconds, where ``window = 1 s + margin`` (``N`` is the
+  rate, 4 for Action Network);
+* a start is recorded as its slot, never as the time the timer actually fired, so lateness
+  does not accumulate into drift; only a start later than ``LATE_START_TOLERANCE`` (a blocked
+  event loop) is recorded as it happened, so the next window is measured from it;
+* a 429 pauses every start until its ``Retry-After`` and multiplies the window by
+  ``BACKOFF_FACTOR`` (up to ``MAX_SLOWDOWN``); the extra halves every ``RECOVERY_HALF_LIFE``
+  seconds, back to the configured rate.
+
+Why the margin: the server counts arrivals, not starts. A request that starts on time can
+arrive later than the one ``N`` before it by the spread of network delay, so ``margin`` must be
+at least that spread (jitter, a first connection) plus ``LATE_START_TOLERANCE``. The default,
+``DEFAULT_MARGIN`` (40 ms), covers 35 ms of spread at 96% of the limit.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from typing import Protocol, runtime_checkable
 
+import attrs
 from aiolimiter import AsyncLimiter
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, LimiterTimeoutError
 
-__all__ = ["AioRateLimiter", "RateLimiter", "SpacedRateLimiter", "Unlimited"]
+__all__ = [
+    "BACKOFF_FACTOR",
+    "DEFAULT_MARGIN",
+    "LATE_START_TOLERANCE",
+    "MAX_SLOWDOWN",
+    "RECOVERY_HALF_LIFE",
+    "AioRateLimiter",
+    "RateLimitFeedback",
+    "RateLimiter",
+    "SlidingWindowLimiter",
+    "SlotSchedule",
+    "Unlimited",
+]
+
+#: Seconds added to every one-second window: covers this much spread in arrival times.
+DEFAULT_MARGIN = 0.040
+#: A start this much later than its slot still counts as on time (timer and loop latency).
+LATE_START_TOLERANCE = 0.005
+#: Each 429 (one per batch of requests sent under the same regime) multiplies the window by this.
+BACKOFF_FACTOR = 1.25
+#: The window never grows beyond this many times its configured length.
+MAX_SLOWDOWN = 8.0
+#: Seconds for the slowdown left by 429s to halve, back towards the configured rate.
+RECOVERY_HALF_LIFE = 5.0
+
+_FLOAT_NOISE = 1e-9  # seconds
 
 
 @runtime_checkable
@@ -19,7 +66,15 @@ class RateLimiter(Protocol):
     async def acquire(self) -> None: ...
 
 
-_FLOAT_NOISE = 1e-9  # seconds
+@runtime_checkable
+class RateLimitFeedback(Protocol):
+    """Optional for a limiter: hear about each 429 its requests got, to slow down.
+
+    ``retry_after`` is the answer's ``Retry-After`` in seconds (None when absent); ``sent_at``
+    is when the request started, on the event loop's clock.
+    """
+
+    def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None: ...
 
 
 def _check_rate(rate: float) -> float:
@@ -28,37 +83,156 @@ def _check_rate(rate: float) -> float:
     return float(rate)
 
 
-class SpacedRateLimiter:
-    """At most ``rate`` requests in any sliding second: starts are ``1 / rate`` s apart, in order.
+@attrs.define
+class SlotSchedule:
+    """When the next request may start: the whole rate-limit algorithm, without a clock.
 
-    The default limiter. Waiters are served first come, first served (prefetched pages go out
-    in page order) and a waiter cancelled while waiting gives its turn to the next one. The next
-    slot is plain arithmetic on the loop clock, so it also behaves under a fast-forwarded test
-    clock such as looptime's.
+    ``limit`` starts at most in any ``window`` seconds. Every time is passed in by the caller
+    (the event loop's clock, or a Redis server's), so the schedule is plain arithmetic and
+    deterministic under test.
     """
 
-    def __init__(self, rate: float = 4.0) -> None:
+    limit: int = attrs.field(validator=attrs.validators.ge(1))
+    window: float = attrs.field(validator=attrs.validators.gt(0))
+    #: The last ``limit`` recorded starts, oldest first.
+    starts: deque[float] = attrs.field(factory=deque)
+    #: No start before this time (a server's Retry-After).
+    not_before: float = float("-inf")
+    #: The window's multiplier at ``penalized_at``; it decays back to 1 afterwards.
+    slowdown: float = 1.0
+    penalized_at: float = float("-inf")
+
+    def window_at(self, now: float) -> float:
+        """The window in force at ``now``: the configured one, stretched by recent 429s."""
+        return self.window * self.slowdown_at(now)
+
+    def slowdown_at(self, now: float) -> float:
+        """How many times slower than configured the schedule runs at ``now`` (>= 1)."""
+        if self.slowdown == 1.0:
+            return 1.0
+        decay: float = 0.5 ** (max(0.0, now - self.penalized_at) / RECOVERY_HALF_LIFE)
+        return 1.0 + (self.slowdown - 1.0) * decay
+
+    def next_slot(self, now: float, since: float) -> float:
+        """The earliest start at or after ``since`` that keeps the limit, as of ``now``."""
+        slot = max(since, self.not_before)
+        if self.starts:
+            slot = max(slot, self.starts[-1])  # first come, first served
+            if len(self.starts) >= self.limit:
+                slot = max(slot, self.starts[-self.limit] + self.window_at(now))
+        return slot
+
+    def record(self, slot: float, started: float) -> None:
+        """Count a start granted at ``slot`` that really happened at ``started``."""
+        self.starts.append(max(slot, started - LATE_START_TOLERANCE))
+        while len(self.starts) > self.limit:
+            self.starts.popleft()
+
+    def project(self, now: float, ahead: int, horizon: float = float("inf")) -> float:
+        """The slot of a request arriving at ``now`` behind ``ahead`` others, all on time.
+
+        Stops early once a slot passes ``horizon`` (the caller only needs to know that much).
+        """
+        trial = attrs.evolve(self, starts=deque(self.starts))
+        slot = trial.next_slot(now, now)
+        for _ in range(ahead):
+            if slot > horizon:
+                break
+            trial.record(slot, slot)
+            slot = trial.next_slot(now, now)
+        return slot
+
+    def penalize(self, now: float, retry_after: float | None, sent_at: float) -> None:
+        """A request started at ``sent_at`` got a 429 at ``now``: pause and slow down.
+
+        Requests sent before the previous penalty were already covered by it, so a burst of
+        429s for one burst of requests slows the schedule down once, not once per request.
+        """
+        if retry_after is not None:
+            self.not_before = max(self.not_before, now + retry_after)
+        if sent_at >= self.penalized_at:
+            self.slowdown = min(MAX_SLOWDOWN, self.slowdown_at(now) * BACKOFF_FACTOR)
+            self.penalized_at = now
+
+
+class SlidingWindowLimiter:
+    """At most ``rate`` request starts in any ``1 s + margin``, in order of arrival.
+
+    The default limiter (see the module docstring for the algorithm). ``margin`` (seconds,
+    default ``DEFAULT_MARGIN``) absorbs the spread of delays between client and server, so the
+    server never counts more than ``rate`` in its sliding second; raise it for a network with
+    more jitter. A fractional ``rate`` spaces single starts ``(1 + margin) / rate`` apart.
+
+    ``max_wait`` (seconds, default None: no bound) is back-pressure for services: a request
+    whose slot lies further ahead raises ``LimiterTimeoutError`` at once, without taking a slot,
+    instead of queueing. Waiters are served first come, first served; one that is cancelled
+    or times out leaves the queue without holding anything up. A 429 reported through
+    ``on_rate_limited`` pauses and slows the schedule, which then recovers by itself.
+    """
+
+    def __init__(
+        self, rate: float = 4.0, *, margin: float = DEFAULT_MARGIN, max_wait: float | None = None
+    ) -> None:
         self.rate = _check_rate(rate)
-        self.interval = 1.0 / self.rate
+        if not margin >= 0:
+            raise ConfigurationError(f"margin must be >= 0 seconds, got {margin!r}")
+        if max_wait is not None and not max_wait >= 0:
+            raise ConfigurationError(f"max_wait must be >= 0 seconds or None, got {max_wait!r}")
+        self.margin = float(margin)
+        self.max_wait = max_wait
+        limit = int(self.rate) if self.rate.is_integer() else 1
+        self.schedule = SlotSchedule(limit=limit, window=limit * (1.0 + self.margin) / self.rate)
         self._queue = asyncio.Lock()  # FIFO
-        self._next_slot: float | None = None
+        self._waiting = 0
 
     def __repr__(self) -> str:
-        return f"SpacedRateLimiter(rate={self.rate})"
+        return (
+            f"SlidingWindowLimiter(rate={self.rate}, margin={self.margin}, "
+            f"max_wait={self.max_wait})"
+        )
+
+    @property
+    def effective_rate(self) -> float:
+        """Starts per second the schedule allows in steady state, with no recent 429."""
+        return self.schedule.limit / self.schedule.window
 
     async def acquire(self) -> None:
-        """Wait for the next free slot, in order of arrival."""
-        async with self._queue:
-            loop = asyncio.get_running_loop()
-            # asyncio runs timers up to one clock resolution early: re-check, never start early.
-            # A wait under a nanosecond is float noise (0.843449 + 0.25 = 1.0934490000000001);
-            # sleeping it would hang a quantised test clock, which never fires a sub-tick timer.
-            while (  # noqa: ASYNC110 - a bounded re-check of one timed wait, not polling
-                self._next_slot is not None
-                and (delay := self._next_slot - loop.time()) > _FLOAT_NOISE
-            ):
-                await asyncio.sleep(delay)
-            self._next_slot = loop.time() + self.interval
+        """Wait for this request's slot; raise ``LimiterTimeoutError`` past ``max_wait``."""
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
+        deadline = None
+        if self.max_wait is not None:
+            deadline = arrived + self.max_wait
+            expected = self.schedule.project(arrived, self._waiting, horizon=deadline)
+            if expected > deadline + _FLOAT_NOISE:
+                raise self._timeout(expected - arrived)
+        self._waiting += 1
+        try:
+            async with self._queue:
+                while True:
+                    now = loop.time()
+                    slot = self.schedule.next_slot(now, arrived)
+                    if deadline is not None and slot > deadline + _FLOAT_NOISE:
+                        raise self._timeout(slot - arrived)  # a 429 pushed the slot back
+                    # asyncio may fire a timer up to one clock tick early: re-check, never
+                    # start early. A wait under a nanosecond is float noise, which a
+                    # quantised test clock would never fire.
+                    if slot - now <= _FLOAT_NOISE:
+                        break
+                    await asyncio.sleep(slot - now)
+                self.schedule.record(slot, loop.time())
+        finally:
+            self._waiting -= 1
+
+    def _timeout(self, wait: float) -> LimiterTimeoutError:
+        return LimiterTimeoutError(
+            f"no request slot within max_wait={self.max_wait:g}s (the next is {wait:.2f}s "
+            f"away, {self._waiting} request(s) queued, {self.rate:g}/s)"
+        )
+
+    def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
+        """A request started at ``sent_at`` got a 429: pause until ``retry_after``, slow down."""
+        self.schedule.penalize(asyncio.get_running_loop().time(), retry_after, sent_at)
 
 
 class AioRateLimiter:
@@ -67,9 +241,10 @@ class AioRateLimiter:
     For sharing one ``AsyncLimiter`` with other code. Built from ``rate`` it is
     ``AsyncLimiter(1, 1 / rate)``: a bucket of one, so no bursts (``AsyncLimiter(rate, 1)``
     would let up to ``2 * rate`` through one window, which the API answers with 429). A FIFO
-    lock in front keeps waiters in order. Prefer ``SpacedRateLimiter`` under a fast-forwarded
-    test clock: aiolimiter's bucket keeps float residue (1e-15) and then schedules its wake-up
-    at exactly "now", which such clocks can miss.
+    lock in front keeps waiters in order. It has no margin for network jitter and ignores
+    429s; prefer ``SlidingWindowLimiter``, also under a fast-forwarded test clock: aiolimiter's
+    bucket keeps float residue (1e-15) and then schedules its wake-up at exactly "now", which
+    such clocks can miss.
     """
 
     def __init__(self, rate: float = 4.0, *, limiter: AsyncLimiter | None = None) -> None:

@@ -32,7 +32,7 @@ from .errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from .limiter import RateLimiter
+from .limiter import RateLimiter, RateLimitFeedback
 from .pagination import with_query
 from .retry import RetryPolicy
 
@@ -233,6 +233,7 @@ class Transport:
     ) -> tuple[int, Mapping[str, str], bytes, str]:
         """One attempt: wait for the limiter, send (no automatic redirect), map failures."""
         await self.limiter.acquire()
+        sent_at = asyncio.get_running_loop().time()
         headers = sansio.build_headers(
             self._api_key, user_agent=self._user_agent, has_body=body is not None
         )
@@ -261,5 +262,10 @@ class Transport:
         finally:
             self.in_flight -= 1
         self.stats.statuses[status] += 1
-        log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
+        if log.isEnabledFor(logging.DEBUG):  # _for_log parses the URL: not for every page
+            log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
+        if status == 429 and isinstance(self.limiter, RateLimitFeedback):
+            # The limiter hears of it, if it wants to (third-party ones only have acquire()).
+            retry_after = sansio.parse_retry_after(resp_headers.get("Retry-After"))
+            self.limiter.on_rate_limited(retry_after, sent_at=sent_at)
         return status, resp_headers, payload, reason

@@ -60,7 +60,11 @@ class HalWalker:
             if href is None:
                 raise ConfigurationError(f"{target!r} has no self link or URL")
             return href
-        return urljoin(self.base_url, target) if target else self.base_url
+        if not target:
+            return self.base_url
+        return (
+            target if target.startswith(("https://", "http://")) else urljoin(self.base_url, target)
+        )
 
     async def request(
         self,

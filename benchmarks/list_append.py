@@ -4,7 +4,7 @@ The emulator runs in a child process (it stores the ids, we do not count that); 
 appends N generated people ids to one list with tracemalloc on and reports its peak, for
 growing N. Chunks of 10,000 ids: a client that materialised the ids would grow linearly.
 
-    python benchmarks/list_append.py [--ids 120000 1200000]
+    python benchmarks/list_append.py [--quick] [--ids 120000 1200000]
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import multiprocessing as mp
 import time
 import tracemalloc
 import uuid
 from collections.abc import Iterator
 
-from memory import serve  # the child-process emulator of benchmarks/memory.py
+from _support import Server, header
 
 from actionnetwork_async import ActionNetwork
 
@@ -44,21 +43,18 @@ async def append(base_url: str, api_key: str, count: int) -> tuple[int, float, f
 
 
 def one_run(count: int) -> tuple[int, float, float, int]:
-    parent, child = mp.Pipe()
-    server = mp.Process(target=serve, args=(0, child), daemon=True)
-    server.start()
-    try:
-        base_url, api_key = parent.recv()
-        return asyncio.run(append(base_url, api_key, count))
-    finally:
-        parent.send("stop")
-        server.join(timeout=60)
+    with Server(rate_limit=None) as server:
+        return asyncio.run(append(server.base_url, server.api_key, count))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--ids", type=int, nargs="+", default=[120_000, 1_200_000])
+    parser.add_argument("--quick", action="store_true", help="a smoke run for CI")
     args = parser.parse_args()
+    if args.quick:
+        args.ids = [30_000, 60_000]
+    header("Appending to a unique ID list from a generator", args.quick)
     print("| ids appended | list count (server) | requests | client peak (MiB) | seconds |")
     print("| --- | --- | --- | --- | --- |")
     peaks = []

@@ -1,86 +1,89 @@
-"""Streaming memory: what the client holds must not grow with the collection.
+"""Scenario 4, memory: the client's peak while reading every person, for us and for Parsons.
 
-The emulator runs in a child process (so its data is not counted); this process streams every
-person with tracemalloc on and reports the peak allocated during the stream, for growing
-collection sizes. A streaming client shows a flat peak; one that collects pages grows linearly.
-The API's 4/s limit is off here: this measures memory, not rate.
+Each client reads the whole people collection from its own server (the emulator in a child
+process, no rate limit, so its data is not counted) with ``tracemalloc`` on, and the peak of
+memory allocated during the read is reported, for growing collections. A streaming client
+keeps a flat peak; one that collects every record grows with the collection. Tracing slows
+Python several times over, so no speed is reported here: that is ``client_cost.py``'s job.
 
-    python benchmarks/memory.py [--people 2000 20000 100000] [--prefetch 5]
+    python benchmarks/memory.py [--quick] [--people 10000 100000] [--prefetch 8]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
-import multiprocessing as mp
-import time
 import tracemalloc
-from multiprocessing.connection import Connection
+from collections.abc import Callable
+from functools import partial
 
-from actionnetwork_async import ActionNetwork
-from actionnetwork_async.testing import Emulator
+from _support import (
+    Run,
+    Server,
+    header,
+    ours_typed,
+    parsons_installed,
+    parsons_people,
+    peer_version,
+    table,
+    timed,
+)
 
-
-def serve(people: int, conn: Connection) -> None:
-    """Child process: run a seeded emulator until the parent says stop."""
-
-    async def run() -> None:
-        async with Emulator(people=people, rate_limit=None) as emu:
-            conn.send((emu.base_url, emu.api_key))
-            loop = asyncio.get_running_loop()
-            await loop.run_in_executor(None, conn.recv)
-
-    asyncio.run(run())
-
-
-async def stream(base_url: str, api_key: str, prefetch: int) -> tuple[int, float, float]:
-    async with ActionNetwork(api_key, base_url=base_url, rate_limit=None, prefetch=prefetch) as an:
-        await an.hal.get()  # open the session before measuring
-        gc.collect()
-        tracemalloc.start()
-        base, _ = tracemalloc.get_traced_memory()
-        started = time.perf_counter()
-        count = 0
-        async for _ in an.hal.iterate("people"):
-            count += 1
-        elapsed = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-    return count, (peak - base) / 2**20, elapsed
+from actionnetwork_async import DEFAULT_PREFETCH
 
 
-def one_run(people: int, prefetch: int) -> tuple[int, float, float]:
-    parent, child = mp.Pipe()
-    server = mp.Process(target=serve, args=(people, child), daemon=True)
-    server.start()
-    try:
-        base_url, api_key = parent.recv()
-        result = asyncio.run(stream(base_url, api_key, prefetch))
-    finally:
-        parent.send("stop")
-        server.join(timeout=30)
-    assert result[0] == people, result
-    return result
+def traced_peak(client: Callable[[], int], run: Run) -> float:
+    """MiB allocated at the peak of ``client()``, over what was allocated before it."""
+    gc.collect()
+    tracemalloc.start()
+    base, _ = tracemalloc.get_traced_memory()
+    timed(client, run)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return (peak - base) / 2**20
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--people", type=int, nargs="+", default=[2000, 20000, 100000])
-    parser.add_argument("--prefetch", type=int, default=5)
+    parser.add_argument("--quick", action="store_true", help="a smoke run for CI")
+    parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--prefetch", type=int, default=DEFAULT_PREFETCH)
     args = parser.parse_args()
-    print(f"prefetch={args.prefetch}, page size 25, emulator in a child process")
-    print("| people streamed | client peak during stream (MiB) | items/s (no rate limit) |")
-    print("| --- | --- | --- |")
-    peaks = []
-    for n in args.people:
-        count, peak, elapsed = one_run(n, args.prefetch)
-        peaks.append(peak)
-        print(f"| {count} | {peak:.2f} | {count / elapsed:,.0f} |", flush=True)
-    print(
-        f"\nclient peak, largest/smallest collection: {peaks[-1] / peaks[0]:.2f}x "
-        f"for {args.people[-1] / args.people[0]:.0f}x the records"
-    )
+    if args.quick:
+        args.people = [500, 2_000]
+    clients: list[tuple[str, Callable[[str, str], int] | None]] = [
+        (
+            f"actionnetwork-async, typed, prefetch={args.prefetch}",
+            partial(ours_typed, rate_limit=None, prefetch=args.prefetch),
+        ),
+        (
+            f"Parsons {peer_version('parsons')}" if parsons_installed() else "Parsons",
+            parsons_people if parsons_installed() else None,
+        ),
+    ]
+    header("Client memory while reading every person (tracemalloc)", args.quick)
+    print("25 people per page; each client against its own server in a child process\n")
+    peaks: dict[str, list[float]] = {}
+    rows = []
+    for people in args.people:
+        for name, client in clients:
+            if client is None:
+                rows.append([f"{people:,}", name, "not installed", ""])
+                continue
+            with Server(people=people, rate_limit=None) as server:
+                run = Run(name)
+                peak = traced_peak(partial(client, server.base_url, server.api_key), run)
+            outcome = run.outcome(people)
+            rows.append([f"{people:,}", name, outcome, f"{peak:.1f}"])
+            if outcome == "ok":
+                peaks.setdefault(name, []).append(peak)
+            print(f"  {people:,} people, {name}: {outcome}", flush=True)
+    print()
+    print(table(["people", "client", "outcome", "client peak during the read (MiB)"], rows))
+    growth = len(args.people) > 1 and args.people[-1] / args.people[0]
+    for name, values in peaks.items():
+        if growth and len(values) == len(args.people) and values[0] > 0:
+            print(f"\n{name}: {values[-1] / values[0]:.1f}x the peak for {growth:g}x the people")
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ request), streamed by the async client and then by the blocking one, with the ra
 Memory: the blocking client streams from an emulator in a child process with tracemalloc on
 (every thread of this process is traced, the client's loop thread included); rate limit off.
 
-    python benchmarks/sync.py [--people 1000] [--latency 0.2 1.0] [--memory 2000 20000 100000]
+    python benchmarks/sync.py [--quick] [--people 1000] [--latency 0.2 1.0]
+                              [--memory 2000 20000 100000]
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import multiprocessing as mp
 import time
 import tracemalloc
 
-from memory import serve  # the child-process emulator of benchmarks/memory.py
+from _support import Server, fmt_rate, steady_rate  # the emulator in a child process
 
 from actionnetwork_async import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.sync import ActionNetwork
@@ -29,10 +29,10 @@ LIMIT = 4.0
 def row(
     kind: str, people: int, latency: float, requests: int, elapsed: float, emu: Emulator
 ) -> str:
-    rate = requests / elapsed
+    rate = steady_rate([r.start for r in emu.log])  # on the server's clock, as it counts
     return (
-        f"| {kind} | {people} | {latency:.1f} | {requests} | {elapsed:.2f} | "
-        f"{rate:.2f} ({rate / LIMIT:.0%}) | {emu.max_in_window(1.0)} | {emu.count(status=429)} |"
+        f"| {kind} | {people} | {latency:.2f} | {requests} | {elapsed:.2f} | "
+        f"{fmt_rate(rate)} | {emu.max_in_window(1.0)} | {emu.count(status=429)} |"
     )
 
 
@@ -65,24 +65,19 @@ def throughput(people: int, latency: float) -> list[str]:
 
 
 def memory(people: int) -> tuple[int, float, float]:
-    parent, child = mp.Pipe()
-    server = mp.Process(target=serve, args=(people, child), daemon=True)
-    server.start()
-    try:
-        base_url, api_key = parent.recv()
-        with ActionNetwork(api_key, base_url=base_url, rate_limit=None) as an:
-            an.hal.get()  # the session is open before measuring
-            gc.collect()
-            tracemalloc.start()
-            base, _ = tracemalloc.get_traced_memory()
-            started = time.perf_counter()
-            count = sum(1 for _ in an.people.list())
-            elapsed = time.perf_counter() - started
-            _, peak = tracemalloc.get_traced_memory()
-            tracemalloc.stop()
-    finally:
-        parent.send("stop")
-        server.join(timeout=30)
+    with (
+        Server(people=people, rate_limit=None) as server,
+        ActionNetwork(server.api_key, base_url=server.base_url, rate_limit=None) as an,
+    ):
+        an.hal.get()  # the session is open before measuring
+        gc.collect()
+        tracemalloc.start()
+        base, _ = tracemalloc.get_traced_memory()
+        started = time.perf_counter()
+        count = sum(1 for _ in an.people.list())
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
     assert count == people, (count, people)
     return count, (peak - base) / 2**20, elapsed
 
@@ -92,9 +87,12 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=1000)
     parser.add_argument("--latency", type=float, nargs="+", default=[0.2, 1.0])
     parser.add_argument("--memory", type=int, nargs="+", default=[2000, 20000, 100000])
+    parser.add_argument("--quick", action="store_true", help="a smoke run for CI")
     args = parser.parse_args()
+    if args.quick:
+        args.people, args.latency, args.memory = 100, [0.05], [500, 1000]
     print(
-        "| client | people | latency s | requests | elapsed s | requests/s (of 4/s) "
+        "| client | people | latency s | requests | elapsed s | steady rate, server (of 4/s) "
         "| max in any 1 s (server) | 429s |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")

@@ -165,5 +165,8 @@ def test_properties_identifier_and_bad_documents() -> None:
     assert "_links" not in res.data
     with pytest.raises(HALError):
         parse_resource([1, 2], url=BASE)
+    # links are read when used: a malformed one fails then, and only the rel it is under
+    broken = parse_resource({"_links": {"self": {"nohref": 1}, "up": {"href": "x"}}}, url=BASE)
+    assert broken.link("up").href == BASE + "x"
     with pytest.raises(HALError, match="href"):
-        parse_resource({"_links": {"self": {"nohref": 1}}}, url=BASE)
+        broken.link("self")

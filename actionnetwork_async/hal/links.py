@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
 
@@ -16,6 +16,8 @@ __all__ = ["Link", "Links", "expand_rel", "resolve_rel"]
 
 log = logging.getLogger("actionnetwork_async.hal")
 
+#: Schemes of hrefs that need no resolving (urljoin would return them unchanged, slowly).
+_ABSOLUTE = ("https://", "http://")
 _KNOWN_ATTRS = ("name", "title", "type", "deprecation", "profile", "hreflang")
 _warned_deprecations: set[tuple[str, str]] = set()
 
@@ -66,7 +68,7 @@ def parse_link(obj: Any, *, rel: str, base_url: str | None) -> Link:
         raise HALError(f"link for rel {rel!r} is not an object with a string href: {obj!r}")
     templated = obj.get("templated") is True  # exactly true, as HAL says
     href: str = obj["href"]
-    if not templated and base_url:
+    if not templated and base_url and not href.startswith(_ABSOLUTE):
         href = urljoin(base_url, href)
     known = {k: obj[k] for k in _KNOWN_ATTRS if isinstance(obj.get(k), str)}
     extra = {k: v for k, v in obj.items() if k not in known and k not in ("href", "templated")}
@@ -118,13 +120,12 @@ def expand_rel(rel: str, curies: Mapping[str, Link]) -> str:
     return curie.href + reference
 
 
-def resolve_rel(rel: str, present: Iterable[str], curies: Mapping[str, Link]) -> str | None:
+def resolve_rel(rel: str, present: Collection[str], curies: Mapping[str, Link]) -> str | None:
     """Find which rel of ``present`` answers ``rel``: the literal rel first, then by expansion.
 
     Raises ``AmbiguousRelError`` when the expansion matches two different compact rels.
     """
-    present = list(present)
-    if rel in present:
+    if rel in present:  # the common case, without expanding anything
         return rel
     wanted = expand_rel(rel, curies)
     matches = [p for p in present if expand_rel(p, curies) == wanted]

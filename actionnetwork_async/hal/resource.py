@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -10,7 +11,7 @@ import attrs
 from ..errors import HALError, LinkNotFoundError
 from .links import Link, Links, parse_link, parse_links, resolve_rel, warn_if_deprecated
 
-__all__ = ["Embedded", "Resource", "parse_resource"]
+__all__ = ["Embedded", "LazyLinks", "Resource", "parse_resource"]
 
 
 @attrs.frozen
@@ -30,19 +31,91 @@ class Embedded:
         return self.items[index]
 
 
-@attrs.frozen(repr=False)
+class LazyLinks(Mapping[str, Links]):
+    """The ``_links`` of a document, each rel parsed on first use (then kept).
+
+    A page of 25 people carries about 200 links and a stream reads one or two of them, so
+    parsing is deferred: a malformed link raises ``HALError`` when its rel is used.
+    """
+
+    __slots__ = ("_base_url", "_parsed", "_raw")
+
+    def __init__(self, raw: Mapping[str, Any], base_url: str | None) -> None:
+        self._raw = raw
+        self._base_url = base_url
+        self._parsed: dict[str, Links] = {}
+
+    def __getitem__(self, rel: str) -> Links:
+        parsed = self._parsed.get(rel)
+        if parsed is None:
+            if rel == "curies" or rel not in self._raw:
+                raise KeyError(rel)
+            parsed = self._parsed[rel] = parse_links(
+                self._raw[rel], rel=rel, base_url=self._base_url
+            )
+        return parsed
+
+    def __contains__(self, rel: object) -> bool:
+        return rel != "curies" and rel in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return (rel for rel in self._raw if rel != "curies")
+
+    def __len__(self) -> int:
+        return len(self._raw) - ("curies" in self._raw)
+
+    def __repr__(self) -> str:
+        return f"<links {sorted(self)}>"
+
+
 class Resource:
     """A parsed HAL resource.
 
     ``data`` holds its properties (everything but ``_links`` and ``_embedded``); ``url`` is the
-    URL of the document it came from, against which relative hrefs were resolved.
+    URL of the document it came from, against which relative hrefs are resolved. Read-only.
+    Properties, links and embedded resources are unpacked on first use: streaming a collection
+    then costs little more than decoding its JSON.
     """
 
-    data: Mapping[str, Any]
-    links: Mapping[str, Links]
-    embedded: Mapping[str, Embedded]
-    curies: Mapping[str, Link]
-    url: str | None = None
+    __slots__ = ("_data", "_document", "_embedded", "_links", "curies", "url")
+
+    def __init__(
+        self, document: Mapping[str, Any], *, url: str | None, curies: Mapping[str, Link]
+    ) -> None:
+        self._document = document
+        self.url = url
+        self.curies = curies
+        self._data: dict[str, Any] | None = None
+        self._links: LazyLinks | None = None
+        self._embedded: dict[str, Embedded] | None = None
+
+    @property
+    def data(self) -> Mapping[str, Any]:
+        """The properties: the document without ``_links`` and ``_embedded``."""
+        if self._data is None:
+            data = dict(self._document)
+            data.pop("_links", None)
+            data.pop("_embedded", None)
+            self._data = data
+        return self._data
+
+    @property
+    def links(self) -> Mapping[str, Links]:
+        """The links by rel, as written (compact rels stay compact); ``curies`` excluded."""
+        if self._links is None:
+            self._links = LazyLinks(self._document.get("_links") or {}, self.url)
+        return self._links
+
+    @property
+    def embedded(self) -> Mapping[str, Embedded]:
+        """The embedded resources by rel; they inherit this resource's curies."""
+        if self._embedded is None:
+            raw = self._document.get("_embedded") or {}
+            self._embedded = {
+                rel: _parse_embedded(value, url=self.url, curies=self.curies)
+                for rel, value in raw.items()
+            }
+        return self._embedded
 
     def __repr__(self) -> str:
         return f"<Resource {self.self_href or self.url or '(no url)'}>"
@@ -148,32 +221,28 @@ def parse_resource(
     """Parse a HAL JSON document (already decoded) into a ``Resource``.
 
     Relative hrefs resolve against ``url``; ``curies`` are inherited from an enclosing document
-    and replaced by the resource's own when it declares any.
+    and replaced by the resource's own when it declares any. Links and embedded resources are
+    read when first used.
     """
-    if not isinstance(document, Mapping):
+    if type(document) is not dict and not isinstance(document, Mapping):  # dict: no ABC check
         raise HALError(f"a HAL resource must be a JSON object, got {type(document).__name__}")
-    raw_links = document.get("_links") or {}
-    if not isinstance(raw_links, Mapping):
-        raise HALError("_links must be a JSON object")
-    own_curies = raw_links.get("curies")
-    if own_curies is not None:
-        curie_list = own_curies if isinstance(own_curies, list) else [own_curies]
-        parsed = [parse_link(c, rel="curies", base_url=url) for c in curie_list]
-        curies = {c.name: c for c in parsed if c.name}
-    curies = dict(curies or {})
-    links = {
-        rel: parse_links(value, rel=rel, base_url=url)
-        for rel, value in raw_links.items()
-        if rel != "curies"
-    }
-    raw_embedded = document.get("_embedded") or {}
-    if not isinstance(raw_embedded, Mapping):
+    raw_links = document.get("_links")
+    if raw_links:
+        if type(raw_links) is not dict and not isinstance(raw_links, Mapping):
+            raise HALError("_links must be a JSON object")
+        own_curies = raw_links.get("curies")
+        if own_curies is not None:
+            curie_list = own_curies if isinstance(own_curies, list) else [own_curies]
+            parsed = [parse_link(c, rel="curies", base_url=url) for c in curie_list]
+            curies = {c.name: c for c in parsed if c.name}
+    raw_embedded = document.get("_embedded")
+    if raw_embedded and type(raw_embedded) is not dict and not isinstance(raw_embedded, Mapping):
         raise HALError("_embedded must be a JSON object")
-    embedded = {
-        rel: _parse_embedded(value, url=url, curies=curies) for rel, value in raw_embedded.items()
-    }
-    data = {k: v for k, v in document.items() if k not in ("_links", "_embedded")}
-    return Resource(data=data, links=links, embedded=embedded, curies=curies, url=url)
+    # one curies mapping is shared by a page and all its items: nobody mutates it
+    return Resource(document, url=url, curies=curies if curies is not None else _NO_CURIES)
+
+
+_NO_CURIES: Mapping[str, Link] = MappingProxyType({})
 
 
 def _parse_embedded(value: Any, *, url: str | None, curies: Mapping[str, Link]) -> Embedded:

@@ -13,6 +13,8 @@ with the wall time of the datetime given, never converted.
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
@@ -229,7 +231,10 @@ def to_api(cls: type[Record], name: str, value: Any) -> Any:
 
 
 def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
-    known = {RENAMES.get(f.name, f.name) for f in attrs.fields(cls) if f.name not in _NOT_DATA}
+    # keys that never go to ``extra``: the model's own (by API name) and HAL's
+    not_extra = _HAL_KEYS | {
+        RENAMES.get(f.name, f.name) for f in attrs.fields(cls) if f.name not in _NOT_DATA
+    }
     base = make_dict_structure_fn(
         cls, converter, _cattrs_forbid_extra_keys=False, **_overrides(cls)
     )
@@ -237,14 +242,20 @@ def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
     aliases = cls.ALIASES
 
     def structure(data: Any, _: Any) -> Record:
-        if not isinstance(data, Mapping):
+        if type(data) is not dict and not isinstance(data, Mapping):  # dict: skip the ABC check
             raise TypeError(f"expected a JSON object, got {type(data).__name__}")
-        values = {k: v for k, v in data.items() if v is not None}
-        for name, alternative in aliases.items():
-            if name not in values and values.get(alternative) is not None:
-                values[name] = values[alternative]
+        values = data
+        # This runs for every record of every page: copy only when a null or alias needs it.
+        if aliases or None in data.values():
+            values = {k: v for k, v in data.items() if v is not None}
+            for name, alternative in aliases.items():
+                if name not in values and values.get(alternative) is not None:
+                    values[name] = values[alternative]
         record = base(values, cls)
-        record.extra = {k: v for k, v in data.items() if k not in known and k not in _HAL_KEYS}
+        if data.keys() <= not_extra:  # the usual case, tested without building a set
+            record.extra = {}
+        else:
+            record.extra = {k: v for k, v in data.items() if k not in not_extra}
         return record
 
     return structure
@@ -272,7 +283,34 @@ def _is_record(cls: Any) -> bool:
     return isinstance(cls, type) and issubclass(cls, Record) and attrs.has(cls)
 
 
+def _is_optional(kind: Any) -> bool:
+    """Whether ``kind`` is ``X | None`` (``Optional[X]``) for one type X."""
+    union = typing.get_origin(kind) in (typing.Union, types.UnionType)
+    return union and len(typing.get_args(kind)) == 2 and type(None) in typing.get_args(kind)
+
+
+def _optional_factory(kind: Any) -> Callable[[Any, Any], Any]:
+    """``X | None``, as cattrs structures it, with X's hook looked up once instead of per value.
+
+    Models are mostly optional fields, and streaming structures every one of every record.
+    """
+    (inner,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
+    if inner in (str, bool, int, float):  # cattrs' hook for these is inner(value)
+
+        def primitive(value: Any, _: Any) -> Any:
+            return value if value is None or type(value) is inner else inner(value)
+
+        return primitive
+    hook = converter.get_structure_hook(inner)
+
+    def optional(value: Any, _: Any) -> Any:
+        return None if value is None else hook(value, inner)
+
+    return optional
+
+
 converter = cattrs.Converter()
+converter.register_structure_hook_factory(_is_optional, _optional_factory)
 converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
 converter.register_unstructure_hook(datetime, format_datetime)
 converter.register_structure_hook_factory(_is_record, _structure_factory)

@@ -65,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--latency", type=float, default=0.0, help="seconds per request")
     parser.add_argument("--page-latency", type=float, default=0.0, help="extra seconds per page")
+    parser.add_argument(
+        "--arrival-jitter", type=float, default=0.0, help="count each request up to this late"
+    )
     parser.add_argument("--webhook-url", default=None, help="POST webhooks here")
     parser.add_argument(
         "--webhook-delay", type=float, default=0.0, help="seconds before a webhook goes out"
@@ -96,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             rate_limit=args.rate_limit or None,
             latency=args.latency,
             page_latency=args.page_latency,
+            arrival_jitter=args.arrival_jitter,
             webhook_url=args.webhook_url,
             webhook_delay=args.webhook_delay,
             host=args.host,

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import random
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -110,8 +111,10 @@ class Emulator:
     pair seeded people with seeded actions; the same ``seed`` gives the same data).
     ``rate_limit`` (requests per sliding second, None for no limit), ``latency`` (seconds per
     request) and ``page_latency`` (extra seconds per page number: deep pages are slower) shape
-    its speed; ``background_delay`` is how long background requests, message targeting and
-    sending take. ``webhook_url`` makes it POST a webhook for every action recorded (after
+    its speed; ``arrival_jitter`` (seconds) holds each request back by a random 0..jitter before
+    the server counts and logs it, as a real network's varying delay does (seeded by ``seed``).
+    ``background_delay`` is how long background requests, message targeting and sending take.
+    ``webhook_url`` makes it POST a webhook for every action recorded (after
     ``webhook_delay`` seconds; only the payload types in ``webhook_types``, the webhook's
     trigger, if given).
 
@@ -157,6 +160,7 @@ class Emulator:
         rate_limit: float | None = 4.0,
         latency: float = 0.0,
         page_latency: float = 0.0,
+        arrival_jitter: float = 0.0,
         list_latency: float = 0.05,
         list_latency_per_id: float = 1e-6,
         background_delay: float = 0.05,
@@ -180,6 +184,9 @@ class Emulator:
         self.rate_limit = rate_limit
         self.latency = latency
         self.page_latency = page_latency
+        self.arrival_jitter = arrival_jitter
+        self._jitter = random.Random(seed)
+        self._arriving = 0  # requests held back by arrival_jitter, not yet counted
         self.list_latency = list_latency
         self.list_latency_per_id = list_latency_per_id
         self.background_delay = background_delay
@@ -360,10 +367,16 @@ class Emulator:
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
+        self._quiet.clear()
+        if self.arrival_jitter:  # the network's share: the request is not here yet
+            self._arriving += 1
+            try:
+                await asyncio.sleep(self._jitter.uniform(0.0, self.arrival_jitter))
+            finally:
+                self._arriving -= 1
         record = RequestRecord(loop.time(), request.method, request.path, request.query_string)
         self.log.append(record)
         self.in_flight += 1
-        self._quiet.clear()
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
             if request.method in ("POST", "PUT"):
@@ -371,7 +384,7 @@ class Emulator:
             response = await self._answer(request, handler, record.start)
         finally:
             self.in_flight -= 1
-            if self.in_flight == 0:
+            if self.in_flight == 0 and self._arriving == 0:
                 self._quiet.set()
             record.end = loop.time()
         record.status = response.status
