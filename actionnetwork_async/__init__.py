@@ -6,6 +6,14 @@ without async is ``actionnetwork_async.sync.ActionNetwork``; the command line is
 """
 
 from . import webhooks
+from .bulk import (
+    CheckpointFile,
+    CheckpointState,
+    CheckpointStore,
+    Outcome,
+    WriteResult,
+    WriteSummary,
+)
 from .client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
 from .errors import (
     ActionNetworkError,
@@ -147,6 +155,7 @@ from .resources import (
 from .retry import RetryDecision, RetryPolicy
 from .transport import Transport, TransportStats
 from .walker import HalWalker
+from .watermark import Watermark
 
 __version__ = "0.1.0"
 
@@ -175,6 +184,9 @@ __all__ = [
     "AuthenticationError",
     "Campaign",
     "Campaigns",
+    "CheckpointFile",
+    "CheckpointState",
+    "CheckpointStore",
     "ClientClosedError",
     "ClientStateError",
     "ConfigurationError",
@@ -232,6 +244,7 @@ __all__ = [
     "ModelError",
     "NotFoundError",
     "NothingAcceptedError",
+    "Outcome",
     "OutcomeUnknownError",
     "Outreach",
     "OutreachFields",
@@ -289,12 +302,15 @@ __all__ = [
     "UniqueIdLists",
     "Unlimited",
     "ValidationError",
+    "Watermark",
     "WebhookDecodeError",
     "WebhookError",
     "WebhookFormatError",
     "WebhookTooLargeError",
     "Wrapper",
     "Wrappers",
+    "WriteResult",
+    "WriteSummary",
     "__version__",
     "parse_resource",
     "webhooks",

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urljoin
@@ -20,9 +21,11 @@ __all__ = [
     "API_KEY_HEADER",
     "REDIRECT_STATUSES",
     "Expect",
+    "ServerClock",
     "build_headers",
     "decode_response",
     "origin",
+    "parse_http_date",
     "parse_retry_after",
     "redact",
     "redirect_location",
@@ -78,6 +81,19 @@ def redact(text: str, secret: str | None) -> str:
     return text.replace(secret, REDACTED) if secret else text
 
 
+def parse_http_date(value: str | None) -> float | None:
+    """An HTTP-date header (``Date``, ``Retry-After``) as a POSIX timestamp, or None."""
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=timezone.utc)).timestamp()
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
     if value is None:
@@ -87,13 +103,39 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return max(0.0, float(value))
     except ValueError:
         pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
+    when = parse_http_date(value)
     if when is None:
         return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+class ServerClock:
+    """What time it is on the server, as a lower bound, from the ``Date`` headers of its answers.
+
+    An answer dated ``D`` (whole seconds, rounded down) that arrived at local time ``r`` was
+    written while the server's clock read at least ``D``, at a local time no later than ``r``;
+    so at any local time ``t`` the server's clock reads at least ``t + (D - r)``. Every answer
+    gives such a bound and the tightest is kept. Local times are a monotonic clock's (the event
+    loop's), so a change to this machine's wall clock changes nothing. Used where the server's
+    own time matters more than ours: the watermark of an incremental pull.
+    """
+
+    def __init__(self) -> None:
+        self._offset: float | None = None
+
+    def observe(self, date: str | None, received: float) -> None:
+        """Take the ``Date`` header of an answer that arrived at local time ``received``."""
+        stamp = parse_http_date(date)
+        if stamp is not None:
+            offset = stamp - received
+            self._offset = offset if self._offset is None else max(self._offset, offset)
+
+    def at(self, local: float) -> datetime | None:
+        """The earliest the server's clock can have read at local time ``local`` (None until an
+        answer with a ``Date`` header has arrived)."""
+        if self._offset is None:
+            return None
+        return datetime.fromtimestamp(local + self._offset, timezone.utc)
 
 
 def _error_text(body: bytes, fallback: str, secret: str | None) -> str:

@@ -98,6 +98,8 @@ class Transport:
         self._max_connections = max_connections
         self._user_agent = user_agent
         self.stats = TransportStats()
+        #: The server's time, read from the ``Date`` header of every answer.
+        self.server_clock = sansio.ServerClock()
         self.in_flight = 0
         self.closed = False
 
@@ -262,6 +264,7 @@ class Transport:
         finally:
             self.in_flight -= 1
         self.stats.statuses[status] += 1
+        self.server_clock.observe(resp_headers.get("Date"), asyncio.get_running_loop().time())
         if log.isEnabledFor(logging.DEBUG):  # _for_log parses the URL: not for every page
             log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
         if status == 429 and isinstance(self.limiter, RateLimitFeedback):

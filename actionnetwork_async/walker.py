@@ -8,10 +8,21 @@ off the API's origin: a link or a caller's URL to another host never gets the ke
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any, Literal, overload
+import os
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, cast, overload
 from urllib.parse import urljoin
 
+from .bulk import (
+    DEFAULT_CONCURRENCY,
+    CheckpointStore,
+    Outcome,
+    R,
+    Records,
+    Write,
+    WriteResult,
+    write_many,
+)
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
 from .pagination import Fetch, Stream, each_alone, iter_batches, iter_pages, with_query
@@ -307,3 +318,122 @@ class HalWalker:
         """DELETE a target or a Resource's link of ``rel``."""
         url = self.url_for(target, rel, **template_vars)
         return await self.request("DELETE", url, params=params)
+
+    # -- bulk writes -------------------------------------------------------------------------
+    def post_many(
+        self,
+        target: Target | Callable[[R], Target],
+        records: Records[R],
+        *,
+        body: Callable[[R], Any] | None = None,
+        idempotent: bool = False,
+        expect: Expect = "resource",
+        outcome: Outcome = Outcome.CREATED,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[R], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """POST every record, ``concurrency`` at a time under the shared limiter, and stream a
+        ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        ``records`` is any iterable or async iterable, read as requests start. ``target`` is
+        where each goes (or a function of the record); ``body`` makes the JSON from a record
+        (default: the record is the JSON). A failed record is reported and the run goes on.
+
+        ``idempotent``: whether the endpoint makes a second copy harmless (a helper that matches
+        people, an identifier you chose). Only then is a record retried after a timeout and sent
+        again after a crash; otherwise its outcome is ``UNKNOWN``. ``outcome`` is what a success
+        is called: ``CREATED``, or ``UPSERTED`` where the API may match an existing resource
+        without saying so. ``expect`` as for ``post``.
+
+        ``report``: a JSONL file of the failed and unknown records (``FailureReport``).
+        ``checkpoint``: a file or ``CheckpointStore``; records it confirms are skipped, as
+        ``CheckpointFile`` describes. ``key``: what identifies a record across runs (default:
+        its position in the input).
+        """
+        return self._write_many(
+            "POST",
+            target,
+            records,
+            body=body,
+            idempotent=idempotent,
+            expect=expect,
+            outcome=outcome,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
+
+    def put_many(
+        self,
+        target: Target | Callable[[R], Target],
+        records: Records[R],
+        *,
+        body: Callable[[R], Any] | None = None,
+        idempotent: bool = True,
+        expect: Expect = "resource",
+        outcome: Outcome = Outcome.UPDATED,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[R], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """PUT every record, as ``post_many`` POSTs them; usually ``target`` is a function of
+        the record (``lambda row: f"people/{row['id']}"``). A PUT is idempotent unless told
+        (``idempotent=False`` for a unique ID list ``append``, which would add the ids twice).
+        """
+        return self._write_many(
+            "PUT",
+            target,
+            records,
+            body=body,
+            idempotent=idempotent,
+            expect=expect,
+            outcome=outcome,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
+
+    def _write_many(
+        self,
+        method: str,
+        target: Target | Callable[[R], Target],
+        records: Records[R],
+        *,
+        body: Callable[[R], Any] | None,
+        idempotent: bool,
+        expect: Expect,
+        outcome: Outcome,
+        concurrency: int,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None,
+        report: str | os.PathLike[str] | None,
+        key: Callable[[R], str] | None,
+    ) -> Stream[WriteResult]:
+        where: Callable[[R], Target] | None = target if callable(target) else None
+        fixed = self.url_for(cast(Target, target)) if where is None else ""
+
+        def prepare(record: R) -> Write:
+            url = fixed if where is None else self.url_for(where(record))
+            return Write(method, url, record if body is None else body(record))
+
+        async def send(write: Write) -> Resource | None:
+            return await self.request(
+                write.method, write.url, json=write.json, idempotent=idempotent, expect=expect
+            )
+
+        return write_many(
+            records,
+            prepare=prepare,
+            send=send,
+            idempotent=idempotent,
+            outcome=outcome,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+            redact=self.transport.redact,
+        )

@@ -19,9 +19,11 @@ from actionnetwork_async import (
     ValidationError,
 )
 from actionnetwork_async.sansio import (
+    ServerClock,
     build_headers,
     decode_response,
     origin,
+    parse_http_date,
     parse_retry_after,
     redirect_location,
 )
@@ -138,3 +140,25 @@ def test_origins_and_redirect_locations() -> None:
     )
     assert redirect_location(200, {"Location": "/x"}, URL) is None
     assert redirect_location(302, {}, URL) is None
+
+
+def test_the_server_clock_is_a_lower_bound_from_date_headers() -> None:
+    clock = ServerClock()
+    assert clock.at(100.0) is None  # no answer yet
+    clock.observe("not a date", 5.0)
+    assert clock.at(100.0) is None
+    # written at 12:00:00.xxx server time, received at local 10.0: at local 10.0 the server
+    # read at least 12:00:00, at local 70.0 at least 12:01:00
+    clock.observe("Sun, 01 Mar 2026 12:00:00 GMT", 10.0)
+    assert clock.at(70.0) == datetime(2026, 3, 1, 12, 1, 0, tzinfo=timezone.utc)
+    # a later answer that proves the server further ahead tightens it; a looser one does not
+    clock.observe("Sun, 01 Mar 2026 12:00:20 GMT", 29.5)
+    assert clock.at(29.5) == datetime(2026, 3, 1, 12, 0, 20, tzinfo=timezone.utc)
+    clock.observe("Sun, 01 Mar 2026 12:00:20 GMT", 35.0)
+    assert clock.at(29.5) == datetime(2026, 3, 1, 12, 0, 20, tzinfo=timezone.utc)
+
+
+def test_http_dates() -> None:
+    assert parse_http_date("Sun, 01 Mar 2026 12:00:00 GMT") == 1772366400.0
+    assert parse_http_date(None) is None
+    assert parse_http_date("yesterday") is None

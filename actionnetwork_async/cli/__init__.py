@@ -2,6 +2,8 @@
 ``python -m actionnetwork_async``).
 
     actionnetwork export people --modified-since 2026-01-01 --format csv --output people.csv
+    actionnetwork export people --since-file people.watermark -o changed.jsonl
+    actionnetwork import people --from people.csv --tag volunteer
     actionnetwork get events 1efc3644-af25-4253-90b8-a0baf12dbd1e
     actionnetwork unique-id-lists create "Volunteers" --from ids.txt
     actionnetwork demo
@@ -26,11 +28,22 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from ..bulk import DEFAULT_CONCURRENCY
 from ..client import API_KEY_ENV, BASE_URL_ENV
 from ..errors import ActionNetworkError, ConfigurationError
 from ..models import ResourceModel
 from ..sync import ActionNetwork
-from .export import KINDS, Interrupted, export_collection, interrupts, parse_when, progress_bar
+from ..watermark import Watermark
+from .export import (
+    KINDS,
+    Interrupted,
+    export_collection,
+    interrupts,
+    parse_when,
+    progress_bar,
+    record_data,
+)
+from .importing import file_format, import_people, read_people
 
 __all__ = ["cli", "main"]
 
@@ -165,7 +178,7 @@ def print_json(data: Any) -> None:
 
 def record_of(model: ResourceModel) -> dict[str, Any]:
     """Every field the API sent for a record."""
-    return dict(model.resource.data) if model.resource is not None else model.to_json()
+    return dict(record_data(model))
 
 
 # -- export -----------------------------------------------------------------------------------
@@ -205,6 +218,13 @@ def record_of(model: ResourceModel) -> dict[str, Any]:
     help="People: add each person's tag names (a tags column), read in one walk over the "
     "tags and their taggings before the people.",
 )
+@click.option(
+    "--since-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="STATE",
+    help="Only what changed since the export that wrote STATE (people, events); STATE is "
+    "updated once this export is complete. No STATE yet: everything.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @api_options
 @with_client
@@ -217,6 +237,7 @@ def export(
     output: Path,
     custom_fields: str | None,
     with_tags: bool,
+    since_file: Path | None,
     quiet: bool,
 ) -> int:
     """Stream a whole collection (people, events, unique-id-lists) to a file or stdout;
@@ -225,6 +246,11 @@ def export(
         raise click.UsageError("--custom-fields applies to --format csv of people")
     if with_tags and not KINDS[kind].taggable:
         raise click.UsageError("--with-tags applies to people")
+    if since_file is not None and KINDS[kind].changes is None:
+        raise click.UsageError("--since-file applies to people and events")
+    if since_file is not None and (odata or modified_since):
+        raise click.UsageError("--since-file cannot be combined with --filter or --modified-since")
+    watermark = Watermark.load(since_file) if since_file is not None else None
     fields = [n.strip() for n in custom_fields.split(",") if n.strip()] if custom_fields else None
     notes = export_collection(
         an,
@@ -236,10 +262,92 @@ def export(
         custom_fields=fields,
         quiet=quiet,
         with_tags=with_tags,
+        since=watermark,
     )
+    if since_file is not None and watermark is not None:
+        watermark.save(since_file)  # only now: every record is written, the file in place
     for note in notes:
         click.echo(f"{PROG}: note: {note}", err=True)
     return 0
+
+
+# -- import -----------------------------------------------------------------------------------
+@cli.command("import")
+@click.argument("kind", type=click.Choice(["people"]))
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV or JSONL file of people, read as it is sent.",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["csv", "jsonl"]), help="Default: from the extension."
+)
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSONL file of the records that failed (default: FILE.failures.jsonl).",
+)
+@click.option(
+    "--checkpoint",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Where confirmed records are kept (default: FILE.checkpoint).",
+)
+@click.option("--resume", is_flag=True, help="Go on from the checkpoint of an earlier run.")
+@click.option("--tag", "tags", multiple=True, metavar="NAME", help="Tag every person (repeatable).")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=DEFAULT_CONCURRENCY,
+    show_default=True,
+    help="Requests in flight at once (the rate limit still applies).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress display.")
+@api_options
+@with_client
+def import_command(
+    an: ActionNetwork,
+    kind: str,
+    source: Path,
+    fmt: str | None,
+    report: Path | None,
+    checkpoint: Path | None,
+    resume: bool,
+    tags: tuple[str, ...],
+    concurrency: int,
+    quiet: bool,
+) -> int:
+    """Create or update people from a file, through the signup helper (matched by email, then
+    phone), at the rate limit. Failures go to a report and the import goes on; --resume skips
+    what an interrupted run confirmed."""
+    records = read_people(source, file_format(source, fmt))
+    report = report or source.with_name(source.name + ".failures.jsonl")
+    checkpoint = checkpoint or source.with_name(source.name + ".checkpoint")
+    if checkpoint.exists() and not resume:
+        raise Failed(
+            f"{checkpoint} is there from an earlier run: pass --resume to go on from it (its "
+            "confirmed records are skipped), or delete it to start over",
+            2,
+        )
+    summary = import_people(
+        an,
+        records,
+        add_tags=list(tags),
+        concurrency=concurrency,
+        checkpoint=checkpoint,
+        report=report,
+        quiet=quiet,
+    )
+    note = f"{source.name}: {summary}"
+    if summary.failed or summary.unknown:
+        note += f"; see {report}, then run again with --resume to retry them"
+    else:
+        checkpoint.unlink(missing_ok=True)  # the job is done: nothing to resume
+        if report.exists() and not report.stat().st_size:
+            report.unlink()
+    click.echo(f"{PROG}: note: {note}", err=True)
+    return 1 if summary.failed or summary.unknown else 0
 
 
 # -- get --------------------------------------------------------------------------------------

@@ -43,7 +43,10 @@ import click
 from tqdm import tqdm
 
 from ..filters import F, Filter, as_filter, render_filter
+from ..hal import Resource
+from ..models import ResourceModel
 from ..sync import ActionNetwork, Stream
+from ..watermark import Watermark
 
 __all__ = [
     "CUSTOM_FIELD_SAMPLE",
@@ -55,6 +58,7 @@ __all__ = [
     "interrupts",
     "parse_when",
     "progress_bar",
+    "record_data",
 ]
 
 #: Records held back to learn the custom field columns when ``--custom-fields`` is not given.
@@ -155,20 +159,31 @@ LISTS: tuple[Column, ...] = (
 )
 
 
+Changes = Callable[[ActionNetwork, Watermark], Stream[Any]]
+
+
 @attrs.frozen
 class Kind:
-    """An exportable collection: the entry point's rel, its CSV columns, and whether its
-    records have custom fields and tags (people)."""
+    """An exportable collection: the entry point's rel, its CSV columns, whether its records
+    have custom fields and tags (people), and its incremental pull when it has one
+    (``--since-file``)."""
 
     rel: str
     columns: tuple[Column, ...]
     custom_fields: bool = False
     taggable: bool = False
+    changes: Changes | None = None
 
 
 KINDS = {
-    "people": Kind("osdi:people", PEOPLE, custom_fields=True, taggable=True),
-    "events": Kind("osdi:events", EVENTS),
+    "people": Kind(
+        "osdi:people",
+        PEOPLE,
+        custom_fields=True,
+        taggable=True,
+        changes=lambda an, w: an.people.changes(since=w),
+    ),
+    "events": Kind("osdi:events", EVENTS, changes=lambda an, w: an.events.changes(since=w)),
     "unique-id-lists": Kind("action_network:unique_id_lists", LISTS),
 }
 
@@ -381,6 +396,13 @@ def _show(bar: tqdm[Any], an: ActionNetwork, stream: Stream[Any], started: float
 
 
 # -- the export -------------------------------------------------------------------------------
+def record_data(record: Resource | ResourceModel) -> Data:
+    """Every field the API sent for a record (a page item, or a model read from one)."""
+    if isinstance(record, Resource):
+        return record.data
+    return record.resource.data if record.resource is not None else record.to_json()
+
+
 def parse_when(text: str) -> datetime:
     """A date or date-time (``2026-01-31``, ``2026-01-31T12:00:00Z``); no zone means UTC."""
     try:
@@ -401,9 +423,12 @@ def export_collection(
     custom_fields: Sequence[str] | None,
     quiet: bool,
     with_tags: bool = False,
+    since: Watermark | None = None,
 ) -> list[str]:
     """Stream ``kind`` into ``output`` (stdout if None); returns notes for stderr. With
-    ``with_tags`` (a taggable kind) each record gets its tag names under ``tags``."""
+    ``with_tags`` (a taggable kind) each record gets its tag names under ``tags``. With
+    ``since``, only what changed since that watermark, which is advanced once every record is
+    written (the caller saves it)."""
     parts: list[Filter | str] = []
     if modified_since is not None:
         parts.append(F.modified_date > modified_since)
@@ -414,7 +439,11 @@ def export_collection(
         combined = as_filter(part) if combined is None else combined & part
     text = render_filter(combined)
     params = {"filter": text} if text else None
-    entry_point = an.hal.entry_point()
+    stream: Stream[Any]
+    if since is not None and kind.changes is not None:
+        stream = kind.changes(an, since)
+    else:
+        stream = an.hal.iterate(an.hal.entry_point(), kind.rel, params=params)
     written = 0
     tags: dict[str, list[str]] | None = None
     if with_tags:
@@ -428,12 +457,12 @@ def export_collection(
         with (
             open_output(output, newline="" if fmt == "csv" else None) as out,
             progress_bar("records", quiet, kind.rel.split(":")[-1]) as bar,
-            an.hal.iterate(entry_point, kind.rel, params=params) as stream,
+            stream,
         ):
             writer = JsonLines(out) if fmt == "jsonl" else CsvRows(out, kind, custom_fields)
             started, pages = time.monotonic(), 0
             for record in stream:
-                data = record.data
+                data = record_data(record)
                 if tags is not None:
                     data = {**data, TAGS_COLUMN: tags.get(_id(data) or "", [])}
                 with _current.atomic():

@@ -22,6 +22,7 @@ describe resources and call the HAL walker; they never build an HTTP request.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, ClassVar, Generic, Literal, TypeVar, Union
@@ -30,6 +31,7 @@ from urllib.parse import quote
 import attrs
 from typing_extensions import TypedDict
 
+from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
 from ..errors import AuthenticationError, ConfigurationError, OutcomeUnknownError
 from ..filters import Filter, render_filter
 from ..hal import Resource
@@ -54,6 +56,8 @@ __all__ = [
     "check_status",
     "fields_to_json",
     "helper_body",
+    "helper_body_of",
+    "helper_many",
     "set_statuses",
     "tag_list",
 ]
@@ -102,6 +106,14 @@ class ActionHelperOptions(HelperOptions, total=False):
     """
 
     autoresponse: bool
+
+
+#: The keywords of the person signup helper (``People.signup``, a record of ``upsert_many``).
+SIGNUP_FIELDS: frozenset[str] = HelperOptions.__optional_keys__
+#: The keywords of a record helper (``record_signature`` ..., ``record_attendance_many``).
+ACTION_HELPER_FIELDS: frozenset[str] = ActionHelperOptions.__optional_keys__
+#: The only status a record helper takes.
+ACTION_HELPER_STATUSES = frozenset({"subscribed"})
 
 
 @attrs.frozen
@@ -406,12 +418,8 @@ class Actions(Writable[M], Searchable[M]):
         """POST to the action's record helper: the person (created or matched) and the record
         in one request. A ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``."""
-        opts = dict(options)
-        autoresponse = bool(opts.pop("autoresponse", False))
-        body = helper_body(opts, statuses=("subscribed",))
+        body = helper_body(options, statuses=ACTION_HELPER_STATUSES, accepted=ACTION_HELPER_FIELDS)
         body.update(fields_to_json(kind.model, {k: v for k, v in fields.items() if v is not None}))
-        if autoresponse:
-            body["triggers"] = {"autoresponse": {"enabled": True}}
         url = await self._helper_url(action, kind)
         result = await self.hal.post(url, body, idempotent=kind.one_per_person, expect="resource")
         return kind.model.from_resource(result)
@@ -556,19 +564,24 @@ def set_statuses(
 
 
 def helper_body(
-    options: HelperOptions | Mapping[str, Any],
+    options: HelperOptions | ActionHelperOptions | Mapping[str, Any],
     *,
     statuses: Iterable[str] = WRITABLE_STATUSES,
+    accepted: frozenset[str] = SIGNUP_FIELDS,
 ) -> dict[str, Any]:
-    """The body of a helper POST (signup, record a signature ...): the person hash and the tag
-    changes, from ``HelperOptions``. ``statuses`` are those this helper takes.
+    """The body of a helper POST (signup, record a signature ...): the person hash, the tag
+    changes and the autoresponse trigger, from ``HelperOptions`` (``accepted`` names the
+    options this helper takes, ``statuses`` the subscription statuses).
 
     An email address or a phone number is required; the caller's ``person`` is not changed.
     The email and phone statuses are set only when given, each on its own.
     """
-    unknown = sorted(set(options) - HelperOptions.__optional_keys__)
+    unknown = sorted(str(k) for k in set(options) - accepted)
     if unknown:
-        raise ConfigurationError(f"unknown helper option(s): {', '.join(unknown)}")
+        raise ConfigurationError(
+            f"unknown field(s) {', '.join(unknown)}; this helper takes "
+            f"{', '.join(sorted(accepted))}"
+        )
     person: Person | None = options.get("person")
     # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
     base = Person.from_json(person.to_json()) if person is not None else Person()
@@ -599,6 +612,8 @@ def helper_body(
         helper["add_tags"] = add
     if remove := tag_list(options.get("remove_tags", ()), "remove_tags"):
         helper["remove_tags"] = remove
+    if options.get("autoresponse"):
+        helper["triggers"] = {"autoresponse": {"enabled": True}}
     return helper
 
 
@@ -609,3 +624,102 @@ def tag_list(tags: Iterable[str], what: str) -> list[str]:
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError(f"{what} must be tag names, got {name!r}")
     return names
+
+
+_TEXT_FIELDS = ACTION_HELPER_FIELDS - {
+    "person",
+    "custom_fields",
+    "add_tags",
+    "remove_tags",
+    "autoresponse",
+}
+
+
+def helper_body_of(
+    record: Any,
+    *,
+    fields: frozenset[str] = SIGNUP_FIELDS,
+    statuses: Iterable[str] = WRITABLE_STATUSES,
+    add_tags: Sequence[str] = (),
+    remove_tags: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The helper body for one record of a bulk write, with the job's tags added to its own.
+
+    A record is a ``Person``, or a mapping of the helper method's keywords (``fields``), whose
+    ``person`` may be a person's JSON. Anything else raises ``ConfigurationError``, which the
+    bulk write reports as that record's failure.
+    """
+    if isinstance(record, Person):
+        kwargs: dict[str, Any] = {"person": record}
+    elif isinstance(record, Mapping):
+        unknown = sorted(str(k) for k in record if k not in fields)
+        if unknown:
+            raise ConfigurationError(
+                f"unknown field(s) {', '.join(unknown)}; a record may hold "
+                f"{', '.join(sorted(fields))}"
+            )
+        kwargs = dict(record)
+        for name in _TEXT_FIELDS & kwargs.keys():
+            if kwargs[name] is not None and not isinstance(kwargs[name], str):
+                raise ConfigurationError(f"{name} must be a string, got {kwargs[name]!r}")
+        person = kwargs.get("person")
+        if isinstance(person, Mapping):
+            kwargs["person"] = Person.from_json(person)
+        elif person is not None and not isinstance(person, Person):
+            raise ConfigurationError(f"person must be a Person or its JSON, got {person!r}")
+        custom = kwargs.get("custom_fields")
+        if custom is not None and not isinstance(custom, Mapping):
+            raise ConfigurationError(f"custom_fields must be a mapping, got {custom!r}")
+    else:
+        raise ConfigurationError(
+            f"a record must be a Person or a mapping of {', '.join(sorted(fields))}; "
+            f"got {type(record).__name__}"
+        )
+    for name, job in (("add_tags", add_tags), ("remove_tags", remove_tags)):
+        kwargs[name] = [*tag_list(kwargs.get(name) or (), name), *job]
+    return helper_body(kwargs, statuses=statuses, accepted=fields)
+
+
+def helper_many(
+    hal: HalWalker,
+    helper_url: Callable[[], Awaitable[str]],
+    records: Records[Any],
+    *,
+    fields: frozenset[str],
+    statuses: Iterable[str] = WRITABLE_STATUSES,
+    add_tags: Iterable[str],
+    remove_tags: Iterable[str],
+    concurrency: int,
+    checkpoint: CheckpointStore | str | os.PathLike[str] | None,
+    report: str | os.PathLike[str] | None,
+    key: Callable[[Any], str] | None,
+) -> Stream[WriteResult]:
+    """A helper POST per record (signup, record attendance), pipelined by ``hal.post_many``.
+
+    Arguments are checked at once; ``helper_url()`` runs when the stream is first read. The
+    helpers match the person by email, then phone, and answer with the resource whether it was
+    new or not: a second send is harmless (idempotent) and a success is ``UPSERTED``.
+    """
+    check_arguments(records, concurrency)
+    job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
+    allowed = frozenset(statuses)
+
+    def body(record: Any) -> dict[str, Any]:
+        return helper_body_of(
+            record, fields=fields, statuses=allowed, add_tags=job_add, remove_tags=job_remove
+        )
+
+    async def start() -> Stream[WriteResult]:
+        return hal.post_many(
+            await helper_url(),
+            records,
+            body=body,
+            idempotent=True,
+            outcome=Outcome.UPSERTED,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
+
+    return deferred(start)

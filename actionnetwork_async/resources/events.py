@@ -5,10 +5,14 @@ There is no delete: the API does not allow deleting an event.
 
 from __future__ import annotations
 
-from datetime import datetime
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
 
 from typing_extensions import Unpack
 
+from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Records, WriteResult
 from ..filters import F, Filter, as_filter
 from ..models import (
     Attendance,
@@ -20,10 +24,24 @@ from ..models import (
     Person,
 )
 from ..pagination import Stream
-from .base import ActionHelperOptions, Actions, Extra, RecordKind, Ref, _check_ref
+from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
+from .base import (
+    ACTION_HELPER_FIELDS,
+    ACTION_HELPER_STATUSES,
+    ActionHelperOptions,
+    Actions,
+    Extra,
+    RecordKind,
+    Ref,
+    _check_ref,
+    helper_many,
+)
 
 __all__ = ["Events"]
 
+#: A record of ``record_attendance_many``: a ``Person``, or a mapping of ``record_attendance``'s
+#: keywords (``ActionHelperOptions``).
+AttendanceRecord = Person | Mapping[str, Any]
 CAMPAIGNS_REL = "action_network:event_campaigns"
 #: RSVPs: one per person and event (a repeat updates it).
 ATTENDANCES = RecordKind(
@@ -60,6 +78,21 @@ class Events(Actions[Event]):
         for part in parts:
             combined = as_filter(part) if combined is None else combined & part
         return self._models(self._stream_collection(filter=combined))
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
+        """Stream the events changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every event (see
+        ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
+        """
+        return self._models(
+            pull_changes(
+                lambda query: self._stream_collection(filter=query),
+                since,
+                clock=self.hal.transport.server_clock,
+                collection=self.REL,
+                overlap=overlap,
+            )
+        )
 
     async def create(
         self,
@@ -177,3 +210,38 @@ class Events(Actions[Event]):
         ``NothingAcceptedError``.
         """
         return await self._record(event, ATTENDANCES, options, {})
+
+    def record_attendance_many(
+        self,
+        event: Ref[Event],
+        records: Records[AttendanceRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[AttendanceRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """RSVP many people to ``event`` through its record attendance helper, pipelined at the
+        rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``record_attendance``'s keywords; the other
+        arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
+        attendance per person and event, and answers with it whether it was new or not. The
+        event is fetched once (no request for an ``Event`` model), before the first record.
+        """
+        _check_ref(event)
+        return helper_many(
+            self.hal,
+            lambda: self._helper_url(event, ATTENDANCES),
+            records,
+            fields=ACTION_HELPER_FIELDS,
+            statuses=ACTION_HELPER_STATUSES,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )

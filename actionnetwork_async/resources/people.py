@@ -5,12 +5,14 @@ There is no delete: the API does not allow deleting a person.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Literal, TypeVar, overload
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Literal, TypeVar, overload
 
 from typing_extensions import Unpack
 
+from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Records, WriteResult
 from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource
@@ -28,7 +30,9 @@ from ..models import (
 from ..models.base import ResourceModel
 from ..pagination import Stream
 from ..walker import HalWalker
+from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
 from .base import (
+    SIGNUP_FIELDS,
     Extra,
     HelperOptions,
     Ref,
@@ -37,12 +41,16 @@ from .base import (
     _check_ref,
     _update_body,
     helper_body,
+    helper_many,
     set_statuses,
     tag_list,
 )
 from .tags import Tags
 
 __all__ = ["People"]
+
+#: A record of ``upsert_many``: a ``Person``, or a mapping of ``signup``'s keywords.
+PersonRecord = Person | Mapping[str, Any]
 
 R = TypeVar("R", bound=ResourceModel)
 
@@ -61,6 +69,68 @@ class People(Searchable[Person]):
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
         return self.list(F.modified_date > when)
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
+        """Stream the people changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every person.
+
+            watermark = Watermark.load("people.watermark")
+            async for person in an.people.changes(since=watermark):
+                ...
+            watermark.save("people.watermark")
+
+        Every page is read (people are not ordered by ``modified_date``); the next pull starts
+        ``overlap`` before this one began, on the server's clock, and what that brings back
+        again is dropped (``actionnetwork_async.watermark`` has the rule).
+        """
+        return self._models(
+            pull_changes(
+                lambda query: self._stream_collection(filter=query),
+                since,
+                clock=self.hal.transport.server_clock,
+                collection=self.REL,
+                overlap=overlap,
+            )
+        )
+
+    def upsert_many(
+        self,
+        records: Records[PersonRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[PersonRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """Sign up many people through the person signup helper, pipelined at the rate limit;
+        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``signup``'s keywords (``HelperOptions``:
+        ``{"email": ..., "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags``
+        are added to every record's own. Records are read lazily from any iterable or async
+        iterable.
+
+        Each success is ``UPSERTED``: the helper creates the person or updates the one with
+        that email (then phone) and answers 200 with the person either way; nothing in the
+        answer says which. That also makes a second send harmless, so a timed-out record is
+        retried and one in flight when a run died is sent again. A record that fails (a 400,
+        no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
+        records an earlier run confirmed (``CheckpointFile``).
+        """
+        return helper_many(
+            self.hal,
+            lambda: self._entry_link("osdi:person_signup_helper"),
+            records,
+            fields=SIGNUP_FIELDS,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+        )
 
     async def find_by_email(self, email: str) -> Person | None:
         """The person with this email address, or None."""

@@ -8,8 +8,9 @@ as blocking ``Stream``s. Signatures and docstrings are the async methods' own.
 from __future__ import annotations
 
 import builtins
+import os
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, overload
 
 from typing_extensions import Unpack
@@ -26,6 +27,7 @@ from actionnetwork_async import (
     Attendance,
     AttendanceFields,
     Campaign,
+    CheckpointStore,
     CustomField,
     Donation,
     DonationFields,
@@ -50,6 +52,7 @@ from actionnetwork_async import (
     MessageContent,
     MessageFields,
     MessageStatistics,
+    Outcome,
     Outreach,
     OutreachFields,
     Payment,
@@ -77,8 +80,11 @@ from actionnetwork_async import (
     Tag,
     Tagging,
     UniqueIdList,
+    Watermark,
     Wrapper,
+    WriteResult,
 )
+from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R, Records
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns
 from actionnetwork_async.resources.actions import Campaigns as AsyncCampaigns
@@ -94,6 +100,7 @@ from actionnetwork_async.resources.base import Facade as AsyncFacade
 from actionnetwork_async.resources.base import M
 from actionnetwork_async.resources.base import Searchable as AsyncSearchable
 from actionnetwork_async.resources.base import Writable as AsyncWritable
+from actionnetwork_async.resources.events import AttendanceRecord
 from actionnetwork_async.resources.events import Events as AsyncEvents
 from actionnetwork_async.resources.lists import Lists as AsyncLists
 from actionnetwork_async.resources.lists import Metadata as AsyncMetadata
@@ -101,6 +108,7 @@ from actionnetwork_async.resources.messages import Messages as AsyncMessages
 from actionnetwork_async.resources.messages import Queries as AsyncQueries
 from actionnetwork_async.resources.messages import Wrappers as AsyncWrappers
 from actionnetwork_async.resources.people import People as AsyncPeople
+from actionnetwork_async.resources.people import PersonRecord
 from actionnetwork_async.resources.tags import Tags as AsyncTags
 from actionnetwork_async.resources.unique_id_lists import DEFAULT_CHUNK_SIZE, ListRef
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
@@ -108,6 +116,7 @@ from actionnetwork_async.sansio import Expect
 from actionnetwork_async.transport import USER_AGENT
 from actionnetwork_async.walker import HalWalker as AsyncHalWalker
 from actionnetwork_async.walker import Params, Target
+from actionnetwork_async.watermark import DEFAULT_OVERLAP
 
 from ._portal import BlockingClient, Stream, Twin
 
@@ -378,6 +387,86 @@ class HalWalker(Twin):
         """DELETE a target or a Resource's link of ``rel``."""
         return self._call(lambda: self._aio.delete(target, rel=rel, params=params, **template_vars))
 
+    def post_many(
+        self,
+        target: Target | Callable[[R], Target],
+        records: Records[R],
+        *,
+        body: Callable[[R], Any] | None = None,
+        idempotent: bool = False,
+        expect: Expect = "resource",
+        outcome: Outcome = Outcome.CREATED,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[R], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """POST every record, ``concurrency`` at a time under the shared limiter, and stream a
+        ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        ``records`` is any iterable or async iterable, read as requests start. ``target`` is
+        where each goes (or a function of the record); ``body`` makes the JSON from a record
+        (default: the record is the JSON). A failed record is reported and the run goes on.
+
+        ``idempotent``: whether the endpoint makes a second copy harmless (a helper that matches
+        people, an identifier you chose). Only then is a record retried after a timeout and sent
+        again after a crash; otherwise its outcome is ``UNKNOWN``. ``outcome`` is what a success
+        is called: ``CREATED``, or ``UPSERTED`` where the API may match an existing resource
+        without saying so. ``expect`` as for ``post``.
+
+        ``report``: a JSONL file of the failed and unknown records (``FailureReport``).
+        ``checkpoint``: a file or ``CheckpointStore``; records it confirms are skipped, as
+        ``CheckpointFile`` describes. ``key``: what identifies a record across runs (default:
+        its position in the input).
+        """
+        return self._stream(
+            self._aio.post_many(
+                target,
+                records,
+                body=body,
+                idempotent=idempotent,
+                expect=expect,
+                outcome=outcome,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+            )
+        )
+
+    def put_many(
+        self,
+        target: Target | Callable[[R], Target],
+        records: Records[R],
+        *,
+        body: Callable[[R], Any] | None = None,
+        idempotent: bool = True,
+        expect: Expect = "resource",
+        outcome: Outcome = Outcome.UPDATED,
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[R], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """PUT every record, as ``post_many`` POSTs them; usually ``target`` is a function of
+        the record (``lambda row: f"people/{row['id']}"``). A PUT is idempotent unless told
+        (``idempotent=False`` for a unique ID list ``append``, which would add the ids twice).
+        """
+        return self._stream(
+            self._aio.put_many(
+                target,
+                records,
+                body=body,
+                idempotent=idempotent,
+                expect=expect,
+                outcome=outcome,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+            )
+        )
+
 
 class Facade(Twin):
     """The plumbing every facade shares: finding URLs through the entry point and links, and
@@ -483,6 +572,59 @@ class People(Searchable[Person]):
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
         return self._stream(self._aio.modified_since(when))
+
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
+        """Stream the people changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every person.
+
+            watermark = Watermark.load("people.watermark")
+            async for person in an.people.changes(since=watermark):
+                ...
+            watermark.save("people.watermark")
+
+        Every page is read (people are not ordered by ``modified_date``); the next pull starts
+        ``overlap`` before this one began, on the server's clock, and what that brings back
+        again is dropped (``actionnetwork_async.watermark`` has the rule).
+        """
+        return self._stream(self._aio.changes(since, overlap=overlap))
+
+    def upsert_many(
+        self,
+        records: Records[PersonRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[PersonRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """Sign up many people through the person signup helper, pipelined at the rate limit;
+        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``signup``'s keywords (``HelperOptions``:
+        ``{"email": ..., "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags``
+        are added to every record's own. Records are read lazily from any iterable or async
+        iterable.
+
+        Each success is ``UPSERTED``: the helper creates the person or updates the one with
+        that email (then phone) and answers 200 with the person either way; nothing in the
+        answer says which. That also makes a second send harmless, so a timed-out record is
+        retried and one in flight when a run died is sent again. A record that fails (a 400,
+        no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
+        records an earlier run confirmed (``CheckpointFile``).
+        """
+        return self._stream(
+            self._aio.upsert_many(
+                records,
+                add_tags=add_tags,
+                remove_tags=remove_tags,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+            )
+        )
 
     def find_by_email(self, email: str) -> Person | None:
         """The person with this email address, or None."""
@@ -705,6 +847,13 @@ class Events(Actions[Event]):
             self._aio.list(filter, starts_after=starts_after, starts_before=starts_before)
         )
 
+    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
+        """Stream the events changed since the last complete pull, each change exactly once
+        across runs; then ``since`` is advanced. Save it after handling every event (see
+        ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
+        """
+        return self._stream(self._aio.changes(since, overlap=overlap))
+
     def create(
         self,
         *,
@@ -820,6 +969,39 @@ class Events(Actions[Event]):
         ``NothingAcceptedError``.
         """
         return self._call(lambda: self._aio.record_attendance(event, **options))
+
+    def record_attendance_many(
+        self,
+        event: Ref[Event],
+        records: Records[AttendanceRecord],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[AttendanceRecord], str] | None = None,
+    ) -> Stream[WriteResult]:
+        """RSVP many people to ``event`` through its record attendance helper, pipelined at the
+        rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``record_attendance``'s keywords; the other
+        arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
+        attendance per person and event, and answers with it whether it was new or not. The
+        event is fetched once (no request for an ``Event`` model), before the first record.
+        """
+        return self._stream(
+            self._aio.record_attendance_many(
+                event,
+                records,
+                add_tags=add_tags,
+                remove_tags=remove_tags,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+            )
+        )
 
 
 class EventCampaigns(Actions[EventCampaign]):

@@ -29,7 +29,8 @@ import random
 import socket
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timezone
+from email.utils import format_datetime
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlencode
@@ -114,6 +115,8 @@ class Emulator:
     its speed; ``arrival_jitter`` (seconds) holds each request back by a random 0..jitter before
     the server counts and logs it, as a real network's varying delay does (seeded by ``seed``).
     ``background_delay`` is how long background requests, message targeting and sending take.
+    ``clock`` (default: the real UTC time) gives the server's time, for every date it writes and
+    its ``Date`` header; a test passes one driven by the loop's clock.
     ``webhook_url`` makes it POST a webhook for every action recorded (after
     ``webhook_delay`` seconds; only the payload types in ``webhook_types``, the webhook's
     trigger, if given).
@@ -175,6 +178,7 @@ class Emulator:
         next_drops_filter: bool = False,
         empty_helper_answers: bool = False,
         lenient_entry_point: bool = False,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.api_key = api_key
         self.strict_filters = strict_filters
@@ -192,7 +196,7 @@ class Emulator:
         self.background_delay = background_delay
         self.host = host
         self.port = port
-        self.state = State()
+        self.state = State(clock)
         counts = {kind: count for kind, count in locals().items() if kind in SEEDED}
         seed_state(self.state, counts, seed=seed)
         self.log: list[RequestRecord] = []
@@ -388,6 +392,11 @@ class Emulator:
                 self._quiet.set()
             record.end = loop.time()
         record.status = response.status
+        # The server's own time, as every HTTP server sends it: the same clock as the records'
+        # dates (https://www.rfc-editor.org/rfc/rfc9110#field.date).
+        response.headers["Date"] = format_datetime(
+            self.state.clock().astimezone(timezone.utc), usegmt=True
+        )
         body = getattr(response, "body", None)
         record.size = len(body) if isinstance(body, bytes) else 0
         return response

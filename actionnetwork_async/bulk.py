@@ -1,0 +1,605 @@
+"""Pipelined bulk writes: many records, one request each, at the rate limit, none lost.
+
+The engine under ``an.hal.post_many`` / ``put_many`` and the facades' ``upsert_many`` and
+``record_attendance_many`` (docs/bulk.md is the user's guide):
+
+* **Lazy input.** Records come from any iterable or async iterable and are read only as
+  requests start: at most ``concurrency`` are held, whatever the input's size.
+* **Pipelined.** Up to ``concurrency`` requests are in flight at once; the client's one rate
+  limiter still spaces their starts, so a job keeps the API's 4 requests/s busy at real
+  latencies (8 in flight cover 2 s of latency per request).
+* **A result for every record**, as it completes (so out of input order): ``WriteResult`` with
+  the record, its position, an ``Outcome`` and the answer or the typed error. A record that
+  fails is reported and the run goes on; only errors no record can get past (a refused key, a
+  closed client) stop it, after the requests in flight have finished.
+* **Retries are the transport's**, as for a single call: a write that may have been processed
+  is never sent again blindly. Its outcome is ``UNKNOWN``.
+* **Failure report**: every failed or unknown record as one JSON line, the record included.
+* **Checkpoint**: each confirmed record's key is appended (and fsynced) as its answer arrives;
+  a run given the same checkpoint skips those records. What that guarantees is written out on
+  ``CheckpointFile``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import hashlib
+import json
+import os
+from collections import Counter
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
+from pathlib import Path
+from typing import IO, Any, Protocol, TypeVar, runtime_checkable
+
+import attrs
+
+from .errors import (
+    ActionNetworkError,
+    AuthenticationError,
+    ClientStateError,
+    ConfigurationError,
+    DecodeError,
+    LimiterError,
+    OutcomeUnknownError,
+    ServerError,
+    StatusError,
+    TransportError,
+)
+from .hal import Resource
+from .models import Record, converter
+from .pagination import Stream
+
+__all__ = [
+    "DEFAULT_CONCURRENCY",
+    "CheckpointFile",
+    "CheckpointState",
+    "CheckpointStore",
+    "Outcome",
+    "Records",
+    "Write",
+    "WriteResult",
+    "WriteSummary",
+    "check_arguments",
+    "deferred",
+    "write_many",
+]
+
+R = TypeVar("R")
+T = TypeVar("T")
+
+#: Any iterable or async iterable of records, read lazily.
+Records = Iterable[R] | AsyncIterable[R]
+#: Requests in flight at once: keeps 4 requests/s busy with up to 2 s of latency per request.
+DEFAULT_CONCURRENCY = 8
+#: Errors about the job rather than one record: no later record can succeed, so the run stops.
+FATAL_ERRORS: tuple[type[ActionNetworkError], ...] = (
+    AuthenticationError,
+    ClientStateError,
+    LimiterError,
+)
+
+
+class Outcome(str, enum.Enum):
+    """What became of one record of a bulk write."""
+
+    #: The API created a resource (a POST to an endpoint that never matches existing ones).
+    CREATED = "created"
+    #: The API changed an existing resource (a PUT).
+    UPDATED = "updated"
+    #: Created or updated: the API matched it or not, and its answer does not say which (the
+    #: helpers, which match people by email then phone, answer 200 with the person either way).
+    UPSERTED = "upserted"
+    #: Not written: ``error`` says why (a 400, a 404, a bad record, a 429 after every retry).
+    FAILED = "failed"
+    #: Sent, but no answer came: it may have been processed. Not re-sent when that could do it
+    #: twice; check before sending it again.
+    UNKNOWN = "unknown"
+    #: Confirmed by an earlier run (the checkpoint says so): not sent again.
+    SKIPPED = "skipped"
+
+
+#: The outcomes of a record that is in the API.
+LANDED = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.UPSERTED, Outcome.SKIPPED})
+
+
+@attrs.frozen
+class Write:
+    """One request of a bulk write: method, absolute URL and JSON body."""
+
+    method: str
+    url: str
+    json: Any = None
+
+    def digest(self) -> str:
+        """A short fingerprint of the request (16 hex digits): the same content, the same digest."""
+        text = json.dumps(
+            [self.method, self.url, self.json], sort_keys=True, separators=(",", ":"), default=str
+        )
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+@attrs.frozen
+class WriteResult:
+    """The result of one record: where it was in the input, what became of it, and why."""
+
+    #: Position of the record in the input, from 0.
+    index: int
+    outcome: Outcome
+    #: The record as it was given.
+    record: Any = attrs.field(repr=False)
+    #: Its checkpoint key (position or your key, then the request's digest).
+    key: str
+    #: The API's answer (the person, the attendance ...), for records written in this run.
+    resource: Resource | None = attrs.field(default=None, repr=False)
+    #: Why it failed, or why its outcome is unknown.
+    error: ActionNetworkError | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the record is in the API (written now or confirmed by an earlier run)."""
+        return self.outcome in LANDED
+
+    @property
+    def id(self) -> str | None:
+        """The Action Network id of the resource written (None when there is no answer)."""
+        return self.resource.identifier() if self.resource is not None else None
+
+
+@attrs.define
+class WriteSummary:
+    """Counts of the outcomes of a bulk write: ``WriteSummary.of(results)`` for a blocking
+    stream, ``await WriteSummary.collect(results)`` for an async one, or ``add()`` each result
+    as you handle it."""
+
+    counts: Counter[Outcome] = attrs.field(factory=Counter)
+
+    def add(self, result: WriteResult) -> WriteResult:
+        """Count one result; returns it."""
+        self.counts[result.outcome] += 1
+        return result
+
+    @classmethod
+    def of(cls, results: Iterable[WriteResult]) -> WriteSummary:
+        """Read every result of a blocking stream and count them."""
+        summary = cls()
+        for result in results:
+            summary.add(result)
+        return summary
+
+    @classmethod
+    async def collect(cls, results: AsyncIterable[WriteResult]) -> WriteSummary:
+        """Read every result of an async stream and count them."""
+        summary = cls()
+        async for result in results:
+            summary.add(result)
+        return summary
+
+    @property
+    def total(self) -> int:
+        """Records seen."""
+        return sum(self.counts.values())
+
+    @property
+    def landed(self) -> int:
+        """Records in the API: written now, or confirmed by an earlier run."""
+        return sum(n for outcome, n in self.counts.items() if outcome in LANDED)
+
+    @property
+    def failed(self) -> int:
+        """Records not written."""
+        return self.counts[Outcome.FAILED]
+
+    @property
+    def unknown(self) -> int:
+        """Records whose outcome is unknown."""
+        return self.counts[Outcome.UNKNOWN]
+
+    def __str__(self) -> str:
+        parts = [f"{self.counts[o]} {o.value}" for o in Outcome if self.counts[o]]
+        return f"{self.total} records: {', '.join(parts) or 'none'}"
+
+
+# -- checkpoints ------------------------------------------------------------------------------
+@attrs.frozen
+class CheckpointState:
+    """What a checkpoint knows: records confirmed, and writes started but never confirmed."""
+
+    confirmed: frozenset[str] = frozenset()
+    started: frozenset[str] = frozenset()
+
+
+@runtime_checkable
+class CheckpointStore(Protocol):
+    """Where a bulk write keeps its progress (``CheckpointFile``, or a table of yours).
+
+    ``started`` and ``confirmed`` must be durable when they return: the engine calls
+    ``confirmed`` before it hands the record's result on, and ``started`` (for writes that are
+    not idempotent) before it sends the request.
+    """
+
+    def load(self) -> CheckpointState:
+        """What earlier runs recorded."""
+        ...
+
+    def started(self, key: str) -> None:
+        """A write that must not run twice is about to be sent."""
+        ...
+
+    def confirmed(self, key: str) -> None:
+        """The API answered that the record was written."""
+        ...
+
+    def close(self) -> None:
+        """The run is over."""
+        ...
+
+
+class CheckpointFile:
+    """A checkpoint in a file: one JSON line per event, appended, flushed and fsynced.
+
+    ``{"c": key}`` confirms a record, ``{"s": key}`` marks a write that is not idempotent as
+    sent. A key is the record's position in the input (or the key your ``key=`` function gives)
+    and a 16-digit digest of its request, so the file holds no personal data unless your keys
+    do, and a record whose content changed between runs is not mistaken for the one confirmed.
+
+    Guarantees, after a crash at any point (a kill, a power cut once ``fsync`` returned):
+
+    * a record confirmed here is never sent again by a run given this file;
+    * a record whose request was in flight is not confirmed. An idempotent write is sent again
+      (the person signup helper matches the person by email, then phone, and updates them; the
+      record attendance helper updates the person's one attendance: sending either twice leaves
+      the same data). A write that is not idempotent (``hal.post_many`` unless told) is reported
+      ``UNKNOWN`` and not sent, because it may have landed: check, then remove it from the
+      input;
+    * failed records are not confirmed: a new run tries them again;
+    * a line torn by the crash is dropped when the file is read.
+
+    The input must come in the same order (or with the same ``key=``) for records to be
+    recognised; a record edited since is sent again.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, fsync: bool = True) -> None:
+        self.path = Path(path)
+        self.fsync = fsync
+        self._file: IO[str] | None = None
+
+    def __repr__(self) -> str:
+        return f"CheckpointFile({str(self.path)!r})"
+
+    def load(self) -> CheckpointState:
+        """Read the file (a missing file is a fresh start); a torn last line is cut off."""
+        confirmed: set[str] = set()
+        started: set[str] = set()
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return CheckpointState()
+        complete = data[: data.rfind(b"\n") + 1]
+        if len(complete) != len(data):  # the last append was cut short: it never happened
+            with self.path.open("r+b") as f:
+                f.truncate(len(complete))
+        for number, line in enumerate(complete.splitlines(), 1):
+            try:
+                entry = json.loads(line)
+                kind, key = next(iter(entry.items()))
+            except (ValueError, AttributeError, StopIteration):
+                raise ConfigurationError(
+                    f"{self.path} line {number} is not a checkpoint entry: is it a checkpoint?"
+                ) from None
+            (confirmed if kind == "c" else started).add(str(key))
+        return CheckpointState(frozenset(confirmed), frozenset(started - confirmed))
+
+    def started(self, key: str) -> None:
+        """Append ``{"s": key}`` durably."""
+        self._append({"s": key})
+
+    def confirmed(self, key: str) -> None:
+        """Append ``{"c": key}`` durably."""
+        self._append({"c": key})
+
+    def _append(self, entry: Mapping[str, str]) -> None:
+        if self._file is None:
+            new = not self.path.exists()
+            self._file = _private_open(self.path, "a")
+            if new and self.fsync:
+                _fsync_directory(self.path)
+        self._file.write(json.dumps(entry) + "\n")
+        self._file.flush()
+        if self.fsync:
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _private_open(path: Path, mode: str) -> IO[str]:
+    """Open for writing, created readable by its owner only (reports hold personal data)."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
+    return open(os.open(path, flags, 0o600), mode, encoding="utf-8")
+
+
+def _fsync_directory(path: Path) -> None:
+    """Make a new file's name durable too."""
+    with contextlib.suppress(OSError):  # not every platform can open a directory
+        fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _checkpoint(
+    value: CheckpointStore | str | os.PathLike[str] | None,
+) -> CheckpointStore | None:
+    if value is None or isinstance(value, CheckpointStore):
+        return value
+    if isinstance(value, (str, os.PathLike)):
+        return CheckpointFile(value)
+    raise ConfigurationError(f"checkpoint must be a path or a CheckpointStore, got {value!r}")
+
+
+# -- the failure report -----------------------------------------------------------------------
+class FailureReport:
+    """Failed and unknown records, one JSON object per line, written as they happen.
+
+    Each line: ``index``, ``key``, ``outcome``, ``error`` (the exception's class), ``status``,
+    ``message`` (the server's ``error`` text) and ``url`` when the API answered, and ``record``:
+    the record as given, so it can be fixed and sent again. That is personal data, as in your
+    input: the file is created readable by its owner only. The API key is never in it.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], redact: Callable[[str], str]) -> None:
+        self.path = Path(path)
+        self._redact = redact
+        self._file = _private_open(self.path, "w")
+
+    def add(self, result: WriteResult) -> None:
+        """Write one line and flush it."""
+        error = result.error
+        line: dict[str, Any] = {
+            "index": result.index,
+            "key": result.key,
+            "outcome": result.outcome.value,
+            "error": type(error).__name__ if error is not None else None,
+            "status": getattr(error, "status", None),
+            "message": error.message if isinstance(error, StatusError) else str(error or ""),
+            "url": getattr(error, "url", None),
+        }
+        line["record"] = _jsonable(result.record)
+        self._file.write(self._redact(json.dumps(line, ensure_ascii=False, default=str)) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        """Close the file."""
+        self._file.close()
+
+
+def _jsonable(record: Any) -> Any:
+    """A record as JSON: models as the API writes them, anything else as cattrs unstructures it."""
+    if isinstance(record, Record):
+        return record.to_json()
+    if isinstance(record, Mapping):
+        return {str(k): _jsonable(v) for k, v in record.items()}
+    if isinstance(record, (list, tuple)):
+        return [_jsonable(v) for v in record]
+    if isinstance(record, Resource):
+        return dict(record.data)
+    return converter.unstructure(record)
+
+
+# -- the engine -------------------------------------------------------------------------------
+def classify(error: ActionNetworkError, *, idempotent: bool) -> Outcome:
+    """``UNKNOWN`` for an error after which the write may have been processed, else ``FAILED``.
+
+    The same rule as the transport's retries: an answer-less failure after the request left
+    (a timeout, a dropped connection), an unreadable success, or a 5xx to a write that is not
+    idempotent may all have changed the API's data.
+    """
+    if isinstance(error, OutcomeUnknownError):
+        return Outcome.UNKNOWN
+    if isinstance(error, TransportError):
+        return Outcome.UNKNOWN if error.request_sent else Outcome.FAILED
+    if isinstance(error, DecodeError) and error.status < 300:
+        return Outcome.UNKNOWN
+    if isinstance(error, ServerError) and not idempotent:
+        return Outcome.UNKNOWN
+    return Outcome.FAILED
+
+
+def check_arguments(records: Any, concurrency: int) -> None:
+    """Refuse, before anything starts, records that are not a collection of records and a
+    concurrency that is not a positive integer."""
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(
+        records, (Iterable, AsyncIterable)
+    ):
+        raise ConfigurationError(
+            "records must be an iterable or async iterable of records, got "
+            f"{type(records).__name__}"
+        )
+    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
+        raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
+
+
+async def _records(records: Records[R]) -> AsyncIterator[R]:
+    if isinstance(records, AsyncIterable):
+        async for record in records:
+            yield record
+    else:
+        for record in records:
+            yield record
+
+
+def write_many(
+    records: Records[R],
+    *,
+    prepare: Callable[[R], Write],
+    send: Callable[[Write], Awaitable[Resource | None]],
+    idempotent: bool,
+    outcome: Outcome,
+    concurrency: int = DEFAULT_CONCURRENCY,
+    checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+    report: str | os.PathLike[str] | None = None,
+    key: Callable[[R], str] | None = None,
+    redact: Callable[[str], str] = str,
+) -> Stream[WriteResult]:
+    """Write every record (``prepare`` makes its request, ``send`` sends it) and stream the
+    results, a batch per moment, in the order they complete.
+
+    ``idempotent`` says whether sending a record twice is harmless (then it is retried after a
+    timeout and re-sent after a crash); ``outcome`` is what a success is reported as. Nothing
+    starts before the stream is read; closing it cancels the requests in flight (their records
+    are not confirmed). ``redact`` masks the API key in the report.
+    """
+    check_arguments(records, concurrency)
+    if not isinstance(outcome, Outcome) or outcome not in LANDED - {Outcome.SKIPPED}:
+        raise ConfigurationError(f"outcome must be created, updated or upserted, got {outcome!r}")
+    store = _checkpoint(checkpoint)
+    job = _Job(
+        prepare=prepare,
+        send=send,
+        idempotent=idempotent,
+        outcome=outcome,
+        store=store,
+        report=report,
+        key=key,
+        redact=redact,
+    )
+    return Stream(job.run(_records(records), concurrency))
+
+
+@attrs.define
+class _Job:
+    """One bulk write: turns records into results, keeps the checkpoint and the report."""
+
+    prepare: Callable[[Any], Write]
+    send: Callable[[Write], Awaitable[Resource | None]]
+    idempotent: bool
+    outcome: Outcome
+    store: CheckpointStore | None
+    report: str | os.PathLike[str] | None
+    key: Callable[[Any], str] | None
+    redact: Callable[[str], str]
+    state: CheckpointState = CheckpointState()
+    reporter: FailureReport | None = None
+
+    async def run(
+        self, records: AsyncIterator[Any], concurrency: int
+    ) -> AsyncGenerator[Sequence[WriteResult], None]:
+        """Feed up to ``concurrency`` requests, yield results as they complete; an error of the
+        input or a fatal one is raised once the requests in flight are done."""
+        if self.store is not None:
+            self.state = self.store.load()
+        if self.report is not None:
+            self.reporter = FailureReport(self.report, self.redact)
+        loop = asyncio.get_running_loop()
+        flying: set[asyncio.Task[WriteResult]] = set()
+        ready: list[WriteResult] = []
+        index = 0
+        stop: BaseException | None = None
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and stop is None and len(flying) + len(ready) < concurrency:
+                    try:
+                        record = await anext(records)
+                    except StopAsyncIteration:
+                        exhausted = True
+                        break
+                    except Exception as exc:  # a broken input: finish what is in flight first
+                        stop = exc
+                        break
+                    started = self._start(index, record)
+                    index += 1
+                    if isinstance(started, WriteResult):
+                        ready.append(self._finish(started))
+                    else:
+                        flying.add(loop.create_task(started, name=f"actionnetwork-write-{index}"))
+                if not ready and flying:
+                    done, flying = await asyncio.wait(flying, return_when=asyncio.FIRST_COMPLETED)
+                    ready += [self._finish(task.result()) for task in done]
+                if ready:
+                    for result in ready:
+                        if stop is None and isinstance(result.error, FATAL_ERRORS):
+                            stop = result.error
+                    batch, ready = ready, []
+                    yield batch
+                elif not flying:
+                    break
+            if stop is not None:
+                raise stop
+        finally:
+            for task in flying:
+                task.cancel()
+            await asyncio.gather(*flying, return_exceptions=True)
+            if self.store is not None:
+                self.store.close()
+            if self.reporter is not None:
+                self.reporter.close()
+
+    def _start(self, index: int, record: Any) -> WriteResult | Coroutine[Any, Any, WriteResult]:
+        """The result at once (skipped, unknown from an earlier run, a record that cannot be
+        sent), or the coroutine that sends it."""
+        ident = str(index) if self.key is None else None
+        try:
+            if self.key is not None:
+                ident = self.key(record)
+                if not isinstance(ident, str):
+                    raise ConfigurationError(f"key= must return a string, got {ident!r}")
+            write = self.prepare(record)
+        except ActionNetworkError as error:
+            return WriteResult(index, Outcome.FAILED, record, f"{ident or ''}:", error=error)
+        key = f"{ident}:{write.digest()}"
+        if key in self.state.confirmed:
+            return WriteResult(index, Outcome.SKIPPED, record, key)
+        if key in self.state.started and not self.idempotent:
+            unknown = OutcomeUnknownError(
+                "sent by an earlier run that stopped before the answer came, so it may have "
+                "been processed; not sent again. Check whether it landed",
+                url=self.redact(write.url),
+            )
+            return WriteResult(index, Outcome.UNKNOWN, record, key, error=unknown)
+        return self._send(index, record, key, write)
+
+    async def _send(self, index: int, record: Any, key: str, write: Write) -> WriteResult:
+        if self.store is not None and not self.idempotent:
+            self.store.started(key)
+        try:
+            resource = await self.send(write)
+        except ActionNetworkError as error:
+            outcome = classify(error, idempotent=self.idempotent)
+            return WriteResult(index, outcome, record, key, error=error)
+        if self.store is not None:
+            self.store.confirmed(key)
+        return WriteResult(index, self.outcome, record, key, resource=resource)
+
+    def _finish(self, result: WriteResult) -> WriteResult:
+        if self.reporter is not None and result.outcome in (Outcome.FAILED, Outcome.UNKNOWN):
+            self.reporter.add(result)
+        return result
+
+
+def deferred(start: Callable[[], Awaitable[Stream[T]]]) -> Stream[T]:
+    """A stream that runs ``start()`` when first read (to find a URL, say) and then streams
+    what it returns; an error of ``start()`` is raised by the first read."""
+
+    async def batches() -> AsyncGenerator[Sequence[T], None]:
+        async with await start() as stream:
+            async for batch in stream.batches():
+                yield batch
+
+    return Stream(batches())

@@ -1,0 +1,199 @@
+"""``actionnetwork import people``: people from a CSV or JSONL file, upserted at the rate limit.
+
+- **CSV** takes the columns ``export --format csv`` writes: ``given_name``, ``family_name``,
+  ``email``, ``email_status``, ``phone``, ``phone_status``, ``address_lines`` (one line per
+  line), ``locality``, ``region``, ``postal_code``, ``country``, ``languages_spoken`` and
+  ``identifiers`` (space-separated), ``custom_fields.<name>``, ``custom_fields_other`` (a JSON
+  object); ``id``, ``created_date``, ``modified_date`` and ``phone_type`` are read-only and
+  ignored. Empty cells are not sent. Any other column is refused before anything is sent.
+- **JSONL**: one object per line, either a person as the API shows it (``export``'s JSONL), or
+  a signup (``{"person": {...}, "add_tags": [...]}``), or a line of a failure report (its
+  ``record`` is imported: fix the report's records and import it).
+
+Statuses are sent as the models send them: only ``subscribed`` and ``unsubscribed`` can be set;
+the read-only ones an export holds (``bouncing`` ...) are left out.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from ..bulk import Outcome, WriteSummary
+from ..errors import ConfigurationError
+from ..sync import ActionNetwork
+from .export import Interrupted, progress_bar
+
+__all__ = ["CSV_COLUMNS", "import_people", "read_people"]
+
+#: The CSV columns an import sends, and those it ignores (read-only, as an export writes them).
+CSV_COLUMNS = frozenset(
+    {
+        "given_name",
+        "family_name",
+        "email",
+        "email_status",
+        "phone",
+        "phone_status",
+        "address_lines",
+        "locality",
+        "region",
+        "postal_code",
+        "country",
+        "languages_spoken",
+        "identifiers",
+        "custom_fields_other",
+    }
+)
+#: Columns an export writes that no write can set: read and left out.
+IGNORED_COLUMNS = frozenset({"id", "created_date", "modified_date", "phone_type"})
+CUSTOM_PREFIX = "custom_fields."
+
+
+def file_format(path: Path, fmt: str | None) -> str:
+    """``csv`` or ``jsonl``: as given, else from the file's extension."""
+    if fmt is not None:
+        return fmt
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return "csv"
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    raise click.UsageError(f"cannot tell the format of {path.name}: pass --format csv or jsonl")
+
+
+def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
+    """The records of ``upsert_many``, read lazily from the file. A CSV header is checked at
+    once, before anything is sent."""
+    if fmt == "jsonl":
+        return _read_jsonl(path)
+    source = path.open(newline="", encoding="utf-8-sig")
+    rows = csv.DictReader(source)
+    header = rows.fieldnames or []
+    unknown = [
+        name
+        for name in header
+        if name not in CSV_COLUMNS | IGNORED_COLUMNS and not name.startswith(CUSTOM_PREFIX)
+    ]
+    problem = None
+    if unknown:
+        problem = (
+            f"unknown column(s) {', '.join(unknown)}; the columns are "
+            f"{', '.join(sorted(CSV_COLUMNS))} and custom_fields.<name>"
+        )
+    elif "email" not in header and "phone" not in header:
+        problem = "an email or a phone column is needed"
+    if problem is not None:
+        source.close()
+        raise ConfigurationError(f"{path.name}: {problem}")
+    return _rows(source, rows)
+
+
+def _rows(source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
+    with source:
+        for row in rows:
+            yield _signup_of(row)
+
+
+def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
+    """A CSV row as a signup: the person's JSON. ``custom_fields_other`` that is not a JSON
+    object is passed on as it is, so the record fails with its value shown."""
+    cell = {k: v.strip() for k, v in row.items() if k and isinstance(v, str) and v.strip()}
+    person: dict[str, Any] = {k: cell[k] for k in ("given_name", "family_name") if k in cell}
+    for field, name, column in (
+        ("email_addresses", "address", "email"),
+        ("phone_numbers", "number", "phone"),
+    ):
+        entry = {name: cell[column]} if column in cell else {}
+        if f"{column}_status" in cell:
+            entry["status"] = cell[f"{column}_status"]
+        if entry:
+            person[field] = [{**entry, "primary": True}]
+    address: dict[str, Any] = {
+        k: cell[k] for k in ("locality", "region", "postal_code", "country") if k in cell
+    }
+    if "address_lines" in cell:
+        address["address_lines"] = cell["address_lines"].splitlines()
+    if address:
+        person["postal_addresses"] = [{**address, "primary": True}]
+    for key in ("languages_spoken", "identifiers"):
+        if key in cell:
+            person[key] = cell[key].split()
+    custom = {
+        k.removeprefix(CUSTOM_PREFIX): v for k, v in cell.items() if k.startswith(CUSTOM_PREFIX)
+    }
+    signup: dict[str, Any] = {"person": person}
+    if "custom_fields_other" in cell:
+        try:
+            other = json.loads(cell["custom_fields_other"])
+        except ValueError:
+            other = None
+        if isinstance(other, dict):
+            custom = {**{str(k): str(v) for k, v in other.items()}, **custom}
+        else:
+            signup["custom_fields"] = cell["custom_fields_other"]
+    if custom:
+        person["custom_fields"] = custom
+    return signup
+
+
+def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
+    with path.open(encoding="utf-8-sig") as source:
+        for number, line in enumerate(source, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                record, problem = None, str(exc)
+            else:
+                problem = "not a JSON object"
+            if isinstance(record, dict) and {"outcome", "record"} <= record.keys():
+                record = record["record"]  # a line of a failure report
+            if not isinstance(record, dict):
+                raise ConfigurationError(
+                    f"{path.name} line {number}: {problem}. Fix it and run again with --resume "
+                    "(the records before it are in the checkpoint)"
+                )
+            yield record if "person" in record else {"person": record}
+
+
+def import_people(
+    an: ActionNetwork,
+    records: Iterator[Mapping[str, Any]],
+    *,
+    add_tags: Sequence[str],
+    concurrency: int,
+    checkpoint: Path,
+    report: Path,
+    quiet: bool,
+) -> WriteSummary:
+    """Upsert every record with progress on stderr; returns the counts."""
+    summary = WriteSummary()
+    try:
+        with (
+            progress_bar("people", quiet, "import") as bar,
+            an.people.upsert_many(
+                records,
+                add_tags=add_tags,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+            ) as results,
+        ):
+            for result in results:
+                summary.add(result)
+                bar.update()
+                shown = (f"{o.value} {summary.counts[o]}" for o in Outcome if summary.counts[o])
+                bar.set_postfix_str(", ".join(shown), refresh=False)
+    except KeyboardInterrupt:
+        raise Interrupted(
+            f"the records confirmed so far are in {checkpoint}: run again with --resume to go "
+            "on from there"
+        ) from None
+    return summary

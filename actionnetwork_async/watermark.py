@@ -1,0 +1,244 @@
+"""Incremental pulls, exactly once across runs: ``an.people.changes(since=watermark)``.
+
+A pull streams the records of a collection changed since the last complete pull, then
+advances the watermark it was given; the caller stores it (``watermark.save(path)``) once
+everything is handled. The rule (docs/bulk.md has it with examples):
+
+1. **Ask with an overlap.** The request is ``modified_date gt <since>``, where ``since`` is the
+   start of the previous pull minus ``overlap``. Neither the order of the collection (people
+   are not ordered by ``modified_date``) nor its pages can tell when a change happened during
+   a pull, so every page is read and the next pull starts from before this one began.
+2. **Start on the server's clock.** The start of a pull is the server's time when its first
+   request left, as a lower bound from the ``Date`` headers of the answers
+   (``sansio.ServerClock``); the local clock only when the server sends no ``Date``.
+3. **Remove what the overlap brings back.** The watermark keeps, for every record delivered
+   with a ``modified_date`` after ``since``, its id, that ``modified_date`` and a digest of its
+   content. A record arriving again with the same three is dropped, and so is an older version
+   of it (a lagging read). One with a later date, or the same date (``modified_date`` has
+   whole seconds) but other content, is a new change and is delivered.
+4. **Advance only at the end.** The watermark changes only when the stream has been read to
+   its end; a pull that fails or is stopped leaves it as it was, so the next one delivers
+   those records again (at least once, never lost).
+
+So a change made in the same second as the previous pull's start, or while it ran (its page
+already read, or not), is delivered once: by that pull if its page came after the change,
+else by the next. What it cannot see: a change that became visible more than ``overlap`` after
+the time its ``modified_date`` says (set ``overlap`` above the API's worst delay), and a
+record the API's own paging skips when the collection shifts under it (a person deleted or
+merged in the user interface during the pull).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import ConfigurationError
+from .filters import F, Filter
+from .hal import Resource
+from .models.base import format_datetime, parse_datetime
+from .pagination import Stream
+from .sansio import ServerClock
+
+__all__ = ["DEFAULT_OVERLAP", "MIN_OVERLAP", "Watermark", "pull_changes"]
+
+#: How far before the previous pull's start the next one asks from.
+DEFAULT_OVERLAP = timedelta(minutes=5)
+#: ``modified_date`` has whole seconds: less than this could miss a change in the same second.
+MIN_OVERLAP = timedelta(seconds=2)
+_VERSION = 1
+
+
+@attrs.define
+class Watermark:
+    """Where the next incremental pull starts, and the recent records it has delivered.
+
+    ``Watermark()`` pulls everything the first time; ``Watermark(since=datetime)`` starts from
+    a date. ``changes(since=watermark)`` advances it in place when its stream has been read to
+    the end. Store it after handling every record: ``watermark.save(path)`` (atomic; or
+    ``to_json()`` into a database), and ``Watermark.load(path)`` next time.
+
+    The file holds the collection's rel, ``since``, whose clock it came from, and for each
+    record changed in the overlap its id, ``modified_date`` and a 16-digit digest of its
+    content: no personal data.
+    """
+
+    #: Pull records with ``modified_date`` after this (None: every record).
+    since: datetime | None = None
+    #: Id -> (``modified_date``, content digest) of the records delivered after ``since``.
+    seen: dict[str, tuple[str, str]] = attrs.field(factory=dict, repr=False)
+    #: The collection it belongs to (``osdi:people`` ...), set by the first pull.
+    collection: str | None = None
+    #: Whose clock ``since`` came from: ``"server"`` (the ``Date`` header) or ``"local"``.
+    clock: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The watermark as a JSON object."""
+        return {
+            "version": _VERSION,
+            "collection": self.collection,
+            "since": None if self.since is None else format_datetime(self.since),
+            "clock": self.clock,
+            "seen": {key: list(value) for key, value in sorted(self.seen.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> Watermark:
+        """A watermark from ``to_json()``'s object; ``ConfigurationError`` if it is not one."""
+        try:
+            if not isinstance(data, Mapping) or data.get("version") != _VERSION:
+                raise ValueError(f"not a version {_VERSION} watermark")
+            since = data.get("since")
+            seen = {str(k): (str(v[0]), str(v[1])) for k, v in (data.get("seen") or {}).items()}
+            collection, clock = data.get("collection"), data.get("clock")
+            if not all(isinstance(v, (str, type(None))) for v in (since, collection, clock)):
+                raise ValueError("since, collection and clock must be strings")
+            return cls(
+                since=None if since is None else parse_datetime(since),
+                seen=seen,
+                collection=collection,
+                clock=clock,
+            )
+        except (ValueError, TypeError, IndexError, AttributeError) as exc:
+            raise ConfigurationError(f"not a watermark: {exc}") from None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Watermark:
+        """The watermark saved at ``path``; a fresh one (pull everything) if there is none."""
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls()
+        try:
+            return cls.from_json(json.loads(text))
+        except (ValueError, ConfigurationError) as exc:
+            raise ConfigurationError(f"{path} is not a watermark file ({exc})") from None
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the watermark to ``path`` atomically: the old file or the new, never half."""
+        target = Path(path)
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+        )
+        try:
+            with open(fd, "w", encoding="utf-8") as out:
+                json.dump(self.to_json(), out, indent=1)
+                out.write("\n")
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            raise
+        with contextlib.suppress(OSError):  # make the rename durable where directories allow
+            directory = os.open(target.parent, os.O_RDONLY)
+            try:
+                os.fsync(directory)
+            finally:
+                os.close(directory)
+
+
+def digest(resource: Resource) -> str:
+    """A short fingerprint of a record's content (its links left out)."""
+    text = json.dumps(resource.data, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _when(modified: Any) -> datetime | None:
+    """A ``modified_date`` as a datetime; None when absent or unreadable."""
+    try:
+        return parse_datetime(modified) if isinstance(modified, str) else None
+    except ValueError:
+        return None
+
+
+def _changed_after(modified: Any, horizon: datetime) -> bool:
+    when = _when(modified)
+    return when is not None and when > horizon
+
+
+def _before(modified: Any, other: str) -> bool:
+    when, then = _when(modified), _when(other)
+    return when is not None and then is not None and when < then
+
+
+def pull_changes(
+    stream: Callable[[Filter | None], Stream[Resource]],
+    since: Watermark,
+    *,
+    clock: ServerClock,
+    collection: str,
+    overlap: timedelta = DEFAULT_OVERLAP,
+) -> Stream[Resource]:
+    """The records of ``collection`` changed since ``since``, each change once (module doc).
+
+    ``stream(filter)`` streams the collection's items; ``clock`` is the transport's reading of
+    the server's time. ``since`` is advanced in place when the stream is read to its end.
+    """
+    if not isinstance(since, Watermark):
+        raise ConfigurationError(
+            f"since must be a Watermark (Watermark() or Watermark.load(path)), got {since!r}"
+        )
+    if not isinstance(overlap, timedelta) or overlap < MIN_OVERLAP:
+        raise ConfigurationError(f"overlap must be a timedelta of at least {MIN_OVERLAP}")
+    if since.collection not in (None, collection):
+        raise ConfigurationError(
+            f"this watermark is for {since.collection}, not {collection}: keep one per collection"
+        )
+
+    async def batches() -> AsyncGenerator[Sequence[Resource], None]:
+        asked_at = asyncio.get_running_loop().time()
+        local_start = datetime.now(timezone.utc)
+        seen = dict(since.seen)
+        horizon: datetime | None = None
+        source = "server"
+
+        def begin() -> datetime:
+            nonlocal source
+            server_start = clock.at(asked_at)
+            if server_start is None:
+                source = "local"
+            start = server_start or local_start
+            return (start - overlap).replace(microsecond=0)
+
+        after = since.since
+        if after is not None and after.tzinfo is None:
+            after = after.replace(tzinfo=timezone.utc)  # naive means UTC, as everywhere
+        query = None if after is None else F.modified_date > after
+        async with stream(query) as items:
+            async for batch in items.batches():
+                if horizon is None:
+                    horizon = begin()
+                fresh = []
+                for item in batch:
+                    key, modified = item.identifier(), item.get("modified_date")
+                    entry = (str(modified), digest(item))
+                    known = seen.get(key) if key is not None else None
+                    if known is not None and (known == entry or _before(modified, known[0])):
+                        continue  # delivered already (brought back by the overlap), or older
+                    fresh.append(item)
+                    if key is not None and _changed_after(modified, horizon):
+                        seen[key] = entry
+                if fresh:
+                    yield fresh
+        if horizon is None:
+            horizon = begin()
+        if after is not None:
+            horizon = max(horizon, after)
+        since.since = horizon
+        since.seen = {k: v for k, v in seen.items() if _changed_after(v[0], horizon)}
+        since.collection = collection
+        since.clock = source
+
+    return Stream(batches())
