@@ -11,7 +11,26 @@ import attrs
 from .errors import ConfigurationError
 from .limiter import RateLimiter, SlidingWindowLimiter, Unlimited
 from .redis import RedisRateLimiter, rate_limit_key
-from .resources import DEFAULT_CHUNK_SIZE, Events, People, UniqueIdLists
+from .resources import (
+    DEFAULT_CHUNK_SIZE,
+    AdvocacyCampaigns,
+    Campaigns,
+    Donations,
+    EventCampaigns,
+    Events,
+    Forms,
+    FundraisingPages,
+    Lists,
+    Messages,
+    Metadata,
+    People,
+    Petitions,
+    Queries,
+    Surveys,
+    Tags,
+    UniqueIdLists,
+    Wrappers,
+)
 from .retry import RetryPolicy
 from .sansio import REDACTED
 from .transport import USER_AGENT, Transport
@@ -106,9 +125,40 @@ class ActionNetwork:
             user_agent=user_agent,
         )
         self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)
-        #: Typed facades; each is a thin layer over ``hal``.
-        self.people = People(self.hal)
+        # Typed facades, one per collection of the API; each is a thin layer over ``hal``.
+        #: Tags and taggings; its tag names are shared with ``people``.
+        self.tags = Tags(self.hal)
+        #: People: list, get, update, the signup helper, tags and their actions.
+        self.people = People(self.hal, tags=self.tags)
+        #: Events, their attendances and the record attendance helper.
         self.events = Events(self.hal)
+        #: Event campaigns (their events are ``events.in_campaign``).
+        self.event_campaigns = EventCampaigns(self.hal)
+        #: Petitions, signatures and the record signature helper.
+        self.petitions = Petitions(self.hal)
+        #: Forms, submissions and the record submission helper.
+        self.forms = Forms(self.hal)
+        #: Fundraising pages, donations and the record donation helper.
+        self.fundraising_pages = FundraisingPages(self.hal)
+        #: Every donation of the group (read only).
+        self.donations = Donations(self.hal)
+        #: Advocacy campaigns, outreaches and the record outreach helper.
+        self.advocacy_campaigns = AdvocacyCampaigns(self.hal)
+        #: Surveys, responses and the record response helper.
+        self.surveys = Surveys(self.hal)
+        #: Campaigns (read only).
+        self.campaigns = Campaigns(self.hal)
+        #: Mass emails: create, update, send, schedule, statistics.
+        self.messages = Messages(self.hal)
+        #: Saved queries, to target messages (read only).
+        self.queries = Queries(self.hal)
+        #: Email wrappers (read only).
+        self.wrappers = Wrappers(self.hal)
+        #: Reports and email recipient lists, and their items (read only).
+        self.lists = Lists(self.hal)
+        #: Custom field names (read only).
+        self.metadata = Metadata(self.hal)
+        #: Unique ID lists (ID targets), written in chunks, one change at a time.
         self.unique_id_lists = UniqueIdLists(self.hal, chunk_size=list_chunk_size)
 
     @staticmethod

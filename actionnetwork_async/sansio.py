@@ -39,9 +39,10 @@ MAX_ERROR_TEXT = 200
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 #: What a request must answer: ``None`` anything (an empty body too), ``"document"`` a JSON
-#: object, ``"resource"`` a JSON object with an ``action_network:`` identifier (a write that
-#: creates or changes a resource).
-Expect = Literal["document", "resource"] | None
+#: object, ``"answer"`` a non-empty JSON object (a helper that answers with a message, such as
+#: a message's send helper), ``"resource"`` a JSON object with an ``action_network:``
+#: identifier (a write that creates or changes a resource).
+Expect = Literal["document", "answer", "resource"] | None
 
 
 def origin(url: str) -> tuple[str, str, int] | None:
@@ -216,6 +217,12 @@ def decode_response(
         raise errors.NothingAcceptedError(
             "the write was answered without the resource it should create or change "
             f"({_describe(document)}): the API accepted nothing",
+            status=status,
+            url=safe_url,
+        )
+    if expect == "answer" and not document:
+        raise errors.NothingAcceptedError(
+            "the request was answered with an empty object: the API accepted nothing",
             status=status,
             url=safe_url,
         )

@@ -195,7 +195,7 @@ class HalWalker:
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = False,
-        expect: Literal["document", "resource"],
+        expect: Literal["document", "answer", "resource"],
         **template_vars: Any,
     ) -> Resource: ...
 
@@ -257,7 +257,7 @@ class HalWalker:
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = True,
-        expect: Literal["document", "resource"],
+        expect: Literal["document", "answer", "resource"],
         **template_vars: Any,
     ) -> Resource: ...
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import pty
 import signal
@@ -106,6 +107,45 @@ def test_export_events_and_lists_as_csv(emu: Emulator, capsys: pytest.CaptureFix
     assert [r["name"] for r in csv.DictReader(io.StringIO(out, newline=""))] == [
         x["name"] for x in emu.state["unique_id_lists"].values()
     ]
+
+
+def test_export_people_with_tags_end_to_end(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    server = Emulator(people=60, tags=4, taggings=90, rate_limit=None, api_key=KEY)
+    with serve_in_thread(server) as emu:
+        monkeypatch.setenv(API_KEY_ENV, KEY)
+        monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
+        names = {key: tag["name"] for key, tag in emu.state["tags"].items.items()}
+        expected: dict[str, list[str]] = {}
+        for tagging in emu.state["taggings"].values():
+            expected.setdefault(tagging["_person_id"], []).append(names[tagging["_tag_id"]])
+        status, out, _ = run(capsys, "export", "people", "--with-tags", *FAST)
+        assert status == 0
+        records = [json.loads(line) for line in out.splitlines()]
+        assert len(records) == 60
+        for record in records:
+            person_id = record["identifiers"][0].removeprefix("action_network:")
+            assert record["tags"] == sorted(expected.get(person_id, []))
+        per_tag = [len(emu.state.owned("taggings", "tags", tag)) for tag in emu.ids("tags")]
+        tag_requests = 1 + sum(max(1, math.ceil(n / 25)) for n in per_tag)
+        # the entry point, the tags, their taggings, the people: no request per person
+        assert len(emu.log) == 1 + tag_requests + emu.count(path="people")
+        target = tmp_path / "people.csv"
+        status, _, _ = run(
+            capsys, "export", "people", "--with-tags", "--format", "csv", "-o", str(target), *FAST
+        )
+        rows = list(csv.DictReader(target.open(newline="", encoding="utf-8")))
+        assert status == 0
+        assert [r["tags"].split("\n") if r["tags"] else [] for r in rows] == [
+            r["tags"] for r in records
+        ]
+        status, _, err = run(capsys, "export", "events", "--with-tags", *FAST)
+        assert status == 2
+        assert "--with-tags applies to people" in err
+        tag = emu.ids("tags")[0]
+        status, out, _ = run(capsys, "get", "tags", tag, *FAST)  # every resource has a get
+        assert (status, json.loads(out)["name"]) == (0, names[tag])
 
 
 def test_export_with_a_filter_and_modified_since(

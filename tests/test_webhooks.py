@@ -77,10 +77,11 @@ def test_a_mixed_delivery_with_an_unknown_type() -> None:
     assert (attendance.status, attendance.add_tags) == ("accepted", ["rsvp"])
     assert isinstance(donation, webhooks.DonationPayload)
     assert donation.amount == "25.00"
+    assert donation.recipients[0].display_name == "PAN"  # typed: a Recipient
     assert isinstance(submission, webhooks.SubmissionPayload)
     assert submission.identifiers == ["action_network:s1"]
     assert isinstance(outreach, webhooks.OutreachPayload)
-    assert outreach.targets == [{"title": "Senator"}]
+    assert [t.title for t in outreach.targets] == ["Senator"]  # typed: ActionTargets
     assert isinstance(unknown, webhooks.UnknownPayload)
     assert unknown.data == {"rows": 3, "future": True}
     assert events[5].person is None

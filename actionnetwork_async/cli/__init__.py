@@ -229,6 +229,12 @@ def record_of(model: ResourceModel) -> dict[str, Any]:
     "records; any other goes into custom_fields_other as JSON).",
 )
 @click.option(
+    "--with-tags",
+    is_flag=True,
+    help="People: add each person's tag names (a tags column), read in one walk over the "
+    "tags and their taggings before the people.",
+)
+@click.option(
     "--since-file",
     type=click.Path(dir_okay=False, path_type=Path),
     metavar="STATE",
@@ -246,12 +252,16 @@ def export(
     fmt: str,
     output: Path,
     custom_fields: str | None,
+    with_tags: bool,
     since_file: Path | None,
     quiet: bool,
 ) -> int:
-    """Stream a whole collection (people, events, unique-id-lists) to a file or stdout."""
+    """Stream a whole collection (people, events, unique-id-lists) to a file or stdout;
+    people with their tags too (--with-tags)."""
     if custom_fields is not None and (fmt != "csv" or not KINDS[kind].custom_fields):
         raise click.UsageError("--custom-fields applies to --format csv of people")
+    if with_tags and not KINDS[kind].taggable:
+        raise click.UsageError("--with-tags applies to people")
     if since_file is not None and KINDS[kind].changes is None:
         raise click.UsageError("--since-file applies to people and events")
     if since_file is not None and (odata or modified_since):
@@ -267,6 +277,7 @@ def export(
         output=None if str(output) == "-" else output,
         custom_fields=fields,
         quiet=quiet,
+        with_tags=with_tags,
         since=watermark,
     )
     if since_file is not None and watermark is not None:
@@ -359,6 +370,19 @@ def import_command(
 GETTERS: dict[str, Callable[[ActionNetwork, str], ResourceModel]] = {
     "people": lambda an, item: an.people.get(item),
     "events": lambda an, item: an.events.get(item),
+    "event-campaigns": lambda an, item: an.event_campaigns.get(item),
+    "petitions": lambda an, item: an.petitions.get(item),
+    "forms": lambda an, item: an.forms.get(item),
+    "fundraising-pages": lambda an, item: an.fundraising_pages.get(item),
+    "donations": lambda an, item: an.donations.get(item),
+    "advocacy-campaigns": lambda an, item: an.advocacy_campaigns.get(item),
+    "surveys": lambda an, item: an.surveys.get(item),
+    "campaigns": lambda an, item: an.campaigns.get(item),
+    "messages": lambda an, item: an.messages.get(item),
+    "queries": lambda an, item: an.queries.get(item),
+    "wrappers": lambda an, item: an.wrappers.get(item),
+    "lists": lambda an, item: an.lists.get(item),
+    "tags": lambda an, item: an.tags.get(item),
     "unique-id-lists": lambda an, item: an.unique_id_lists.get(item),
 }
 

@@ -18,6 +18,7 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import attrs
 import cattrs
@@ -35,6 +36,7 @@ __all__ = [
     "converter",
     "format_datetime",
     "format_wall_clock",
+    "last_segment",
     "parse_datetime",
     "parse_wall_clock",
     "to_api",
@@ -48,6 +50,16 @@ RENAMES: dict[str, str] = {
     "person_id": "action_network:person_id",
     "event_id": "action_network:event_id",
     "referrer_data": "action_network:referrer_data",
+    "petition_id": "action_network:petition_id",
+    "form_id": "action_network:form_id",
+    "fundraising_page_id": "action_network:fundraising_page_id",
+    "advocacy_campaign_id": "action_network:advocacy_campaign_id",
+    "survey_id": "action_network:survey_id",
+    "list_id": "action_network:list_id",
+    "recurrence": "action_network:recurrence",
+    "donated": "action_network:donated",
+    "amount_donated": "action_network:total_amount",
+    "from_": "from",
 }
 _NOT_DATA = frozenset({"extra", "resource"})
 _HAL_KEYS = frozenset({"_links", "_embedded"})
@@ -153,12 +165,25 @@ class ResourceModel(Record):
         """The resource's own URL (its ``self`` link), if it came from the API."""
         return self.resource.self_href if self.resource is not None else None
 
+    def linked_id(self, rel: str) -> str | None:
+        """The id of the resource the link ``rel`` points to (the last segment of its URL),
+        read without a request; None when the model has no such link."""
+        if self.resource is None or not self.resource.has_link(rel):
+            return None
+        return last_segment(self.resource.link(rel, index=0).href)
+
     @classmethod
     def from_resource(cls: type[M], resource: Resource) -> M:
         """The model of a HAL resource, keeping the resource (and so its links)."""
         model = cls.from_json(resource.data)
         model.resource = resource
         return model
+
+
+def last_segment(url: str) -> str | None:
+    """The last path segment of a URL (an id at the end of a resource's URL), or None."""
+    segment = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+    return segment or None
 
 
 def _describe(exc: BaseException) -> str:

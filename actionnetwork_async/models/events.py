@@ -1,16 +1,25 @@
-"""Events, their locations, reminders and sponsors, and attendances (RSVPs)."""
+"""Events, their locations and reminders, and attendances (RSVPs)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
 
 import attrs
+from typing_extensions import TypedDict
 
+from .actions import Action, ActionContent, ActionFields
 from .base import WALL_CLOCK, Record, ResourceModel
 from .people import Address
 
-__all__ = ["Attendance", "Event", "EventLocation", "Reminder", "Sponsor"]
+__all__ = [
+    "Attendance",
+    "AttendanceFields",
+    "Event",
+    "EventContent",
+    "EventFields",
+    "EventLocation",
+    "Reminder",
+]
 
 
 @attrs.define(kw_only=True)
@@ -29,17 +38,7 @@ class Reminder(Record):
 
 
 @attrs.define(kw_only=True)
-class Sponsor(Record):
-    """The sponsoring group. Webhooks send ``url`` where the API says ``browser_url``."""
-
-    ALIASES: ClassVar[dict[str, str]] = {"browser_url": "url"}
-
-    title: str | None = None
-    browser_url: str | None = None
-
-
-@attrs.define(kw_only=True)
-class Event(ResourceModel):
+class Event(Action):
     """An event. System fields are read but never sent back (``Event.READ_ONLY``).
 
     ``start_date`` and ``end_date`` are wall-clock times local to the event's place, as the
@@ -48,7 +47,7 @@ class Event(ResourceModel):
     are UTC, like every other date.
     """
 
-    READ_ONLY = ResourceModel.READ_ONLY | {
+    READ_ONLY = Action.READ_ONLY | {
         "total_accepted",
         "action_network:event_campaign_id",
         "status",
@@ -56,19 +55,10 @@ class Event(ResourceModel):
         "visibility",
         "guests_can_invite_others",
         "capacity",
-        "action_network:hidden",
         "reminders",
-        "action_network:sponsor",
-        "featured_image_url",
     }
 
-    origin_system: str | None = None
-    name: str | None = None
-    title: str | None = None
-    description: str | None = None
     instructions: str | None = None
-    browser_url: str | None = None
-    featured_image_url: str | None = None
     start_date: datetime | None = attrs.field(default=None, metadata=WALL_CLOCK)
     end_date: datetime | None = attrs.field(default=None, metadata=WALL_CLOCK)
     location: EventLocation | None = None
@@ -79,17 +69,35 @@ class Event(ResourceModel):
     visibility: str | None = None
     guests_can_invite_others: bool | None = None
     capacity: int | None = None
-    hidden: bool | None = None
     reminders: list[Reminder] = attrs.field(factory=list)
-    sponsor: Sponsor | None = None
+
+
+class EventContent(ActionContent, total=False):
+    """An event's writable fields but ``title`` and ``origin_system``
+    (https://actionnetwork.org/docs/v2/events)."""
+
+    instructions: str
+    start_date: datetime
+    end_date: datetime
+    location: EventLocation
+
+
+class EventFields(EventContent, ActionFields, total=False):
+    """Every writable field of an event."""
 
 
 @attrs.define(kw_only=True)
 class Attendance(ResourceModel):
-    """An RSVP of a person to an event."""
+    """An RSVP of a person to an event (https://actionnetwork.org/docs/v2/attendances)."""
 
     READ_ONLY = ResourceModel.READ_ONLY | {"action_network:person_id", "action_network:event_id"}
 
     status: str | None = None
     person_id: str | None = None
     event_id: str | None = None
+
+
+class AttendanceFields(TypedDict, total=False):
+    """The fields a write may set on an attendance."""
+
+    status: str

@@ -6,10 +6,19 @@ from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import attrs
+from typing_extensions import TypedDict
 
 from .base import WRITABLE_STATUSES, Record, ResourceModel
 
-__all__ = ["Address", "EmailAddress", "Location", "Person", "PhoneNumber", "PostalAddress"]
+__all__ = [
+    "Address",
+    "EmailAddress",
+    "Location",
+    "Person",
+    "PersonFields",
+    "PhoneNumber",
+    "PostalAddress",
+]
 
 
 def _writable_status(status: str | None) -> str | None:
@@ -93,6 +102,19 @@ class Person(ResourceModel):
     def phone(self) -> str | None:
         """The primary phone number (or the first one)."""
         return _primary(self.phone_numbers, "number")
+
+
+class PersonFields(TypedDict, total=False):
+    """The fields a write may set on a person (https://actionnetwork.org/docs/v2/people)."""
+
+    identifiers: list[str]
+    given_name: str
+    family_name: str
+    languages_spoken: list[str]
+    email_addresses: list[EmailAddress]
+    phone_numbers: list[PhoneNumber]
+    postal_addresses: list[PostalAddress]
+    custom_fields: dict[str, str]
 
 
 def _primary(items: list[EmailAddress] | list[PhoneNumber], field: str) -> str | None:

@@ -1,29 +1,57 @@
-"""What the facades share: finding collections through the entry point, and checking input.
+"""The building blocks every facade is declared from, and the checks of what a write sends.
 
-Facades describe resources and call the HAL walker; they never build an HTTP request.
+A facade is a short declaration: the entry point's rel of its collection (``REL``), its model
+(``MODEL``), and the blocks it is made of:
+
+- ``Collection[M]``: ``list()`` and ``get()``; ``Searchable[M]`` lets ``list`` take an OData
+  filter (only the collections the API lets you filter, https://actionnetwork.org/docs/v2/,
+  "Searching and filtering");
+- ``Writable[M]``: the generic create and update (``_create``, ``_update``), which a facade
+  exposes as ``create``/``update`` methods typed with its ``TypedDict`` of writable fields
+  (``**fields: Unpack[PetitionFields]``: Python cannot unpack a type parameter, so that
+  signature is written per facade and is one line of code);
+- ``Actions[M]``: action pages (events, petitions, forms ...): create with ``title`` and
+  ``origin_system``, ``embed()``, and the records people leave on them, declared with a
+  ``RecordKind`` (``SIGNATURES = RecordKind("osdi:signatures", Signature, ...)``) that the
+  generic ``_records``/``_get_record``/``_create_record``/``_update_record``/``_record``
+  (the helper) read.
+
+Every method takes its target as a ``Ref``: a model, a HAL ``Resource`` or an id. Facades
+describe resources and call the HAL walker; they never build an HTTP request.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar, Generic, Literal, TypeVar, Union
 from urllib.parse import quote
 
 import attrs
+from typing_extensions import TypedDict
 
 from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
-from ..errors import AuthenticationError, ConfigurationError
+from ..errors import AuthenticationError, ConfigurationError, OutcomeUnknownError
 from ..filters import Filter, render_filter
 from ..hal import Resource
-from ..models import RENAMES, EmailAddress, Person, PhoneNumber, Record, converter
-from ..models.base import WRITABLE_STATUSES, to_api
+from ..models import RENAMES, EmailAddress, Embed, Person, PhoneNumber, Record, converter
+from ..models.base import WRITABLE_STATUSES, ResourceModel, last_segment, to_api
 from ..pagination import Stream
 from ..walker import HalWalker
 
 __all__ = [
-    "SIGNUP_FIELDS",
+    "ActionHelperOptions",
+    "Actions",
+    "Collection",
+    "Extra",
     "Facade",
+    "HelperOptions",
+    "RecordKind",
+    "Ref",
+    "Searchable",
+    "Status",
+    "Writable",
     "check_id",
     "check_status",
     "fields_to_json",
@@ -34,17 +62,90 @@ __all__ = [
     "tag_list",
 ]
 
+M = TypeVar("M", bound=ResourceModel)
+R = TypeVar("R", bound=ResourceModel)
+
+# Union rather than |: Python 3.10 cannot subscript a ``types.UnionType`` (``Ref[Person]``).
+#: What a method takes to name a resource: its model, its HAL ``Resource``, or its id.
+Ref = Union[M, Resource, str]  # noqa: UP007
+#: Fields this library does not know yet, by their API names, sent as they are.
+Extra = Union[Mapping[str, Any], None]  # noqa: UP007
+#: The subscription statuses a write may set (the others are read-only).
+Status = Literal["subscribed", "unsubscribed"]
+
+
+class HelperOptions(TypedDict, total=False):
+    """The person a helper creates or updates (matched on email, then phone), and what it does
+    to them: shared by the person signup helper and every record helper.
+
+    ``email_status`` and ``phone_status`` are separate consents, each sent only when given:
+    nothing is opted in that was not asked for. ``person`` is a whole ``Person`` to send
+    (copied, never changed); the other keys set its fields.
+    """
+
+    email: str
+    phone: str
+    given_name: str
+    family_name: str
+    postal_code: str
+    country: str
+    person: Person
+    custom_fields: Mapping[str, str]
+    add_tags: Iterable[str]
+    remove_tags: Iterable[str]
+    email_status: Status
+    phone_status: Status
+
+
+class ActionHelperOptions(HelperOptions, total=False):
+    """The options of the helpers that record an action (a signature, an RSVP ...).
+
+    On these helpers ``subscribed`` is the only status the API takes ("No other status fields
+    are valid", https://actionnetwork.org/docs/v2/record_signature_helper). ``autoresponse``
+    asks the API to send the page's thank-you email (pages made in the user interface only).
+    """
+
+    autoresponse: bool
+
+
+#: The keywords of the person signup helper (``People.signup``, a record of ``upsert_many``).
+SIGNUP_FIELDS: frozenset[str] = HelperOptions.__optional_keys__
+#: The keywords of a record helper (``record_signature`` ..., ``record_attendance_many``).
+ACTION_HELPER_FIELDS: frozenset[str] = ActionHelperOptions.__optional_keys__
+#: The only status a record helper takes.
+ACTION_HELPER_STATUSES = frozenset({"subscribed"})
+
+
+@attrs.frozen
+class RecordKind(Generic[R]):
+    """A kind of record people leave on an action: the rel of their collection under the
+    action (``osdi:signatures``), their model, the action's helper that records one with the
+    person (``osdi:record_signature_helper``), and whether the API keeps one per person and
+    action (then a re-sent write cannot make a second one)."""
+
+    rel: str
+    model: type[R]
+    helper: str | None = None
+    one_per_person: bool = False
+
+    @property
+    def segment(self) -> str:
+        """The collection's path segment under its action (``signatures``), as the API's URL
+        structures document it."""
+        return self.rel.partition(":")[2] or self.rel
+
 
 class Facade:
-    """Base of ``an.people``, ``an.events`` and ``an.unique_id_lists``."""
+    """The plumbing every facade shares: finding URLs through the entry point and links, and
+    streaming collections through the walker."""
 
     #: The entry point's rel for this facade's collection.
-    REL: str = ""
+    REL: ClassVar[str] = ""
 
     def __init__(self, hal: HalWalker) -> None:
         self.hal = hal
 
-    def stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
+    def _stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
         """Items of a collection whose first page ``first_page()`` fetches on first use; the
         walker pages on from there (prefetch and the shared limiter included)."""
 
@@ -55,7 +156,7 @@ class Facade:
 
         return Stream(batches())
 
-    def stream_collection(
+    def _stream_collection(
         self,
         url: Callable[[], Awaitable[str]] | None = None,
         *,
@@ -63,26 +164,27 @@ class Facade:
     ) -> Stream[Resource]:
         """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
         params = {"filter": text} if (text := render_filter(filter)) else None
-        locate = url or self.collection_url
+        locate = url or self._collection_url
 
         async def first_page() -> Resource:
             return await self.hal.get(await locate(), params=params)
 
-        return self.stream(first_page)
+        return self._stream(first_page)
 
-    def stream_related(self, target: Any, rel: str) -> Stream[Resource]:
+    def _stream_related(self, target: Ref[Any], rel: str) -> Stream[Resource]:
         """The items of the collection ``target`` links to by ``rel`` (a model needs no GET)."""
+        _check_ref(target)
 
         async def first_page() -> Resource:
-            return await self.hal.follow(await self.resource_of(target), rel)
+            return await self.hal.follow(await self._resource_of(target), rel)
 
-        return self.stream(first_page)
+        return self._stream(first_page)
 
-    async def collection_url(self, rel: str | None = None) -> str:
+    async def _collection_url(self, rel: str | None = None) -> str:
         """The URL of a collection, read from the entry point's links."""
-        return await self.entry_link(rel or self.REL)
+        return await self._entry_link(rel or self.REL)
 
-    async def entry_link(self, rel: str) -> str:
+    async def _entry_link(self, rel: str) -> str:
         """The href of the entry point's link ``rel`` (a collection or a helper).
 
         Action Network answers a wrong or missing key at the entry point with 200 and no
@@ -101,30 +203,289 @@ class Facade:
             )
         return aep.link(rel, index=0).href
 
-    async def item_url(self, item_id: str, rel: str | None = None) -> str:
+    async def _item_url(self, item_id: str, rel: str | None = None) -> str:
         """The URL of one item: the collection URL and the id, as the reference documents."""
-        return f"{(await self.collection_url(rel)).rstrip('/')}/{check_id(item_id)}"
+        return f"{(await self._collection_url(rel)).rstrip('/')}/{check_id(item_id)}"
 
-    async def resource_of(self, target: Any, rel: str | None = None) -> Resource:
-        """The HAL resource of a model (no request) or of an id (one GET)."""
-        resource = getattr(target, "resource", None)
-        if isinstance(resource, Resource):
-            return resource
+    async def _resource_of(self, target: Ref[Any], rel: str | None = None) -> Resource:
+        """The HAL resource of a model or Resource (no request) or of an id (one GET)."""
         if isinstance(target, Resource):
             return target
-        return await self.hal.get(await self.item_url(_id_of(target), rel))
+        if isinstance(target, ResourceModel) and target.resource is not None:
+            return target.resource
+        return await self.hal.get(await self._url_of(target, rel))
 
-    async def url_of(self, target: Any, rel: str | None = None) -> str:
-        """The URL of a model (its self link) or of an id (built, no request)."""
-        url = getattr(target, "url", None) if not isinstance(target, str) else None
-        if isinstance(url, str):
-            return url
-        return await self.item_url(_id_of(target), rel)
+    async def _url_of(self, target: Ref[Any], rel: str | None = None) -> str:
+        """The URL of a model or Resource (its self link) or of an id (built, no request)."""
+        if isinstance(target, Resource) and (target.self_href or target.url):
+            return str(target.self_href or target.url)
+        if isinstance(target, ResourceModel) and target.url:
+            return target.url
+        return await self._item_url(_id_of(target), rel)
+
+    async def _linked_url(
+        self, target: Ref[Any], rel: str, segment: str, parent_rel: str | None = None
+    ) -> str:
+        """The URL ``target`` links to by ``rel`` (read from a model or Resource, no request),
+        else the documented URL below it (``petitions/{id}/signatures``)."""
+        resource = target if isinstance(target, Resource) else getattr(target, "resource", None)
+        if isinstance(resource, Resource) and resource.has_link(rel):
+            return resource.link(rel, index=0).href
+        return f"{(await self._url_of(target, parent_rel)).rstrip('/')}/{segment}"
+
+    async def _child_url(self, parent: Ref[Any], child: Ref[Any], rel: str, segment: str) -> str:
+        """The URL of an item of a collection below ``parent``: a model's or Resource's own,
+        or built from the id."""
+        if isinstance(child, (Resource, ResourceModel)):
+            return await self._url_of(child)
+        base = await self._linked_url(parent, rel, segment)
+        return f"{base.rstrip('/')}/{check_id(child)}"
 
 
-def _id_of(target: Any) -> str:
-    """The id a target names: the string itself, or a model's ``id``."""
-    return target if isinstance(target, str) else (getattr(target, "id", None) or "")
+class Collection(Facade, Generic[M]):
+    """A collection of ``MODEL``: list it, get one."""
+
+    #: The model of this collection's items.
+    MODEL: type[M]
+
+    def list(self) -> Stream[M]:
+        """Stream every item, a page at a time."""
+        return self._models(self._stream_collection())
+
+    async def get(self, target: Ref[M]) -> M:
+        """One item, fresh from the API: by id, or the model or ``Resource`` of it."""
+        return self.MODEL.from_resource(await self.hal.get(await self._url_of(target)))
+
+    def _models(self, stream: Stream[Resource]) -> Stream[M]:
+        return stream.map(self.MODEL.from_resource)
+
+
+class Searchable(Collection[M]):
+    """A collection the API lets you filter (OData: ``F.modified_date > when``)."""
+
+    def list(self, filter: Filter | str | None = None) -> Stream[M]:
+        """Stream every item matching the OData ``filter`` (all without one), page by page."""
+        return self._models(self._stream_collection(filter=filter))
+
+
+class Writable(Collection[M]):
+    """A collection whose items can be created or changed: the generic writes."""
+
+    async def _create(
+        self, body: dict[str, Any], *, url: str | None = None, retry_safe: bool = False
+    ) -> M:
+        """POST a new item. Not re-sent after a lost answer unless ``retry_safe`` (the API
+        deduplicates on something the body carries)."""
+        target = url or await self._collection_url()
+        created = await self.hal.post(target, body, idempotent=retry_safe, expect="resource")
+        return self.MODEL.from_resource(created)
+
+    async def _update(
+        self,
+        target: Ref[M],
+        changes: M | None,
+        fields: Mapping[str, Any],
+        extra: Extra,
+    ) -> M:
+        """PUT (a merge) some fields, a whole model of changes, or the model ``target`` itself
+        (unknown fields sent back unchanged, read-only ones never)."""
+        body = _update_body(self.MODEL, target, changes, fields, extra)
+        if not body:
+            raise ConfigurationError(
+                f"nothing to update: pass a {self.MODEL.__name__} of changes or some fields"
+            )
+        result = await self.hal.put(await self._url_of(target), body, expect="resource")
+        return self.MODEL.from_resource(result)
+
+
+class Actions(Writable[M], Searchable[M]):
+    """Action pages (events, petitions, forms ...): made with a title and an origin system,
+    with embed codes and the records people leave on them."""
+
+    def __init__(self, hal: HalWalker) -> None:
+        super().__init__(hal)
+        self._helpers: dict[tuple[str, str], str] = {}
+
+    async def embed(self, action: Ref[M]) -> Embed:
+        """The action's embed codes (``action_network:embed``). Only actions made in the user
+        interface have them (https://actionnetwork.org/docs/v2/embed)."""
+        url = await self._linked_url(action, "action_network:embed", "embed")
+        return Embed.from_json((await self.hal.get(url)).data)
+
+    async def _create_action(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None,
+        creator: Ref[Person] | None,
+        extra: Extra,
+        url: str | None = None,
+    ) -> M:
+        """POST a new action: ``title`` and ``origin_system`` are required and checked before
+        any request. Only an ``identifier`` of the caller's system makes the POST safe to
+        re-send: the API deduplicates on it (https://actionnetwork.org/docs/v2/petitions,
+        "Petitions are not deduplicated except on identifiers")."""
+        for name, value in (("title", title), ("origin_system", origin_system)):
+            if not isinstance(value, str) or not value.strip():
+                raise ConfigurationError(f"a new {self._noun()} needs a non-empty {name}")
+        if "identifiers" in fields:
+            raise ConfigurationError("pass identifier=, the client adds it to identifiers")
+        if identifier is not None:
+            system, _, key = identifier.partition(":")
+            if not system or not key or system == "action_network":
+                raise ConfigurationError(
+                    f"identifier must be '<your system>:<id>' (not action_network:), got "
+                    f"{identifier!r}"
+                )
+        body = fields_to_json(
+            self.MODEL, {**fields, "title": title, "origin_system": origin_system}, extra=extra
+        )
+        if identifier is not None:
+            body["identifiers"] = [identifier]
+        if creator is not None:
+            body["_links"] = {"osdi:creator": {"href": await self._person_url(creator)}}
+        try:
+            return await self._create(body, url=url, retry_safe=identifier is not None)
+        except OutcomeUnknownError as exc:
+            raise OutcomeUnknownError(
+                f"the {self._noun()} {title!r} may have been created: the connection failed "
+                "after the POST was sent, and it was not re-sent so it cannot be created twice. "
+                f"Check before creating it again: an.{self._attribute()}.list(F.title == "
+                f"{title!r}); pass identifier= to make creates safe to retry",
+                url=exc.url,
+            ) from exc
+
+    async def _person_url(self, person: Ref[Person]) -> str:
+        """A person's URL: a model's or Resource's own, a URL as given, else built from the id."""
+        if isinstance(person, str) and "/" in person:
+            return person
+        return await self._url_of(person, rel="osdi:people")
+
+    # -- records of the action ----------------------------------------------------------------
+    def _records(
+        self, action: Ref[M], kind: RecordKind[R], filter: Filter | str | None = None
+    ) -> Stream[R]:
+        """The records of one action, through its link (no GET for a model) or its URL."""
+        _check_ref(action)
+
+        async def url() -> str:
+            return await self._linked_url(action, kind.rel, kind.segment)
+
+        return self._stream_collection(url, filter=filter).map(kind.model.from_resource)
+
+    async def _get_record(self, action: Ref[M], record: Ref[R], kind: RecordKind[R]) -> R:
+        url = await self._child_url(action, record, kind.rel, kind.segment)
+        return kind.model.from_resource(await self.hal.get(url))
+
+    async def _create_record(
+        self,
+        action: Ref[M],
+        person: Ref[Person],
+        kind: RecordKind[R],
+        fields: Mapping[str, Any],
+        extra: Extra,
+    ) -> R:
+        """POST a record for an existing person (linked by ``osdi:person``)."""
+        body = fields_to_json(kind.model, fields, extra=extra)
+        body["_links"] = {"osdi:person": {"href": await self._person_url(person)}}
+        url = await self._linked_url(action, kind.rel, kind.segment)
+        created = await self.hal.post(url, body, idempotent=kind.one_per_person, expect="resource")
+        return kind.model.from_resource(created)
+
+    async def _update_record(
+        self,
+        action: Ref[M],
+        record: Ref[R],
+        kind: RecordKind[R],
+        fields: Mapping[str, Any],
+        extra: Extra,
+    ) -> R:
+        body = _update_body(kind.model, record, None, fields, extra)
+        if not body:
+            raise ConfigurationError("nothing to update: pass some fields")
+        url = await self._child_url(action, record, kind.rel, kind.segment)
+        return kind.model.from_resource(await self.hal.put(url, body, expect="resource"))
+
+    async def _record(
+        self,
+        action: Ref[M],
+        kind: RecordKind[R],
+        options: ActionHelperOptions,
+        fields: Mapping[str, Any],
+    ) -> R:
+        """POST to the action's record helper: the person (created or matched) and the record
+        in one request. A ``200 {}`` answer (the API accepted nothing) raises
+        ``NothingAcceptedError``."""
+        body = helper_body(options, statuses=ACTION_HELPER_STATUSES, accepted=ACTION_HELPER_FIELDS)
+        body.update(fields_to_json(kind.model, {k: v for k, v in fields.items() if v is not None}))
+        url = await self._helper_url(action, kind)
+        result = await self.hal.post(url, body, idempotent=kind.one_per_person, expect="resource")
+        return kind.model.from_resource(result)
+
+    async def _helper_url(self, action: Ref[M], kind: RecordKind[R]) -> str:
+        """The action's helper link: from a model or Resource, else one GET per action, kept
+        (a helper's URL does not change), so recording many people costs one request each."""
+        helper = kind.helper or kind.rel
+        if isinstance(action, (Resource, ResourceModel)):
+            return (await self._resource_of(action)).link(helper, index=0).href
+        key = (helper, await self._url_of(action))
+        if key not in self._helpers:
+            resource = await self.hal.get(key[1])
+            self._helpers[key] = resource.link(helper, index=0).href
+        return self._helpers[key]
+
+    def _noun(self) -> str:
+        """The model's name in words: ``EventCampaign`` -> ``event campaign``."""
+        return re.sub(r"(?<!^)(?=[A-Z])", " ", self.MODEL.__name__).lower()
+
+    def _attribute(self) -> str:
+        return self.REL.partition(":")[2] or self.REL
+
+
+def _check_ref(target: Ref[Any]) -> None:
+    """Refuse a target that names no resource, when the call is made (a stream's requests
+    only start when it is read)."""
+    if isinstance(target, str):
+        check_id(target)
+    elif not (isinstance(target, ResourceModel) and target.url):
+        _id_of(target)
+
+
+def _id_of(target: Ref[Any]) -> str:
+    """The id a target names: the string itself, a model's ``id``, a Resource's identifier."""
+    if isinstance(target, str):
+        return target
+    if isinstance(target, ResourceModel):
+        if target.id is None:
+            raise ConfigurationError(
+                f"this {type(target).__name__} has no Action Network id: it was not read "
+                "from the API, so it names no resource"
+            )
+        return target.id
+    if isinstance(target, Resource):
+        found = target.identifier() or last_segment(target.self_href or target.url or "")
+        if found:
+            return found
+    raise ConfigurationError(f"not a model, a Resource or an id: {target!r}")
+
+
+def _update_body(
+    model: type[ResourceModel],
+    target: Ref[Any],
+    changes: ResourceModel | None,
+    fields: Mapping[str, Any],
+    extra: Extra,
+) -> dict[str, Any]:
+    """What an update sends: ``changes`` (a whole model), then the fields named, or else the
+    ``target`` model itself when nothing else is given."""
+    named = fields_to_json(model, fields, extra=extra) if (fields or extra) else {}
+    if changes is not None:
+        return {**changes.to_json(), **named}
+    if named:
+        return named
+    return target.to_json() if isinstance(target, model) else {}
 
 
 def check_id(item_id: str) -> str:
@@ -168,15 +529,23 @@ def fields_to_json(
     return body
 
 
-def check_status(status: str | None, what: str) -> str | None:
+def check_status(
+    status: str | None, what: str, allowed: Iterable[str] = WRITABLE_STATUSES
+) -> str | None:
     """A subscription status a write may set, checked (None: leave the status as it is)."""
-    if status is not None and status not in WRITABLE_STATUSES:
-        raise ConfigurationError(f"{what} must be 'subscribed' or 'unsubscribed', got {status!r}")
+    allowed = sorted(allowed)
+    if status is not None and status not in allowed:
+        names = " or ".join(repr(a) for a in allowed)
+        raise ConfigurationError(f"{what} must be {names} here, got {status!r}")
     return status
 
 
 def set_statuses(
-    person: dict[str, Any], *, email_status: str | None, phone_status: str | None
+    person: dict[str, Any],
+    *,
+    email_status: str | None,
+    phone_status: str | None,
+    allowed: Iterable[str] = WRITABLE_STATUSES,
 ) -> dict[str, Any]:
     """Put the email and the phone (SMS) subscription statuses into a person's JSON.
 
@@ -185,8 +554,8 @@ def set_statuses(
     primary one.
     """
     for key, status in (
-        ("email_addresses", check_status(email_status, "email_status")),
-        ("phone_numbers", check_status(phone_status, "phone_status")),
+        ("email_addresses", check_status(email_status, "email_status", allowed)),
+        ("phone_numbers", check_status(phone_status, "phone_status", allowed)),
     ):
         if status is not None:
             entries = person.get(key) or [{}]
@@ -195,48 +564,56 @@ def set_statuses(
 
 
 def helper_body(
+    options: HelperOptions | ActionHelperOptions | Mapping[str, Any],
     *,
-    add_tags: Iterable[str] = (),
-    remove_tags: Iterable[str] = (),
-    person: Person | None = None,
-    email: str | None = None,
-    phone: str | None = None,
-    given_name: str | None = None,
-    family_name: str | None = None,
-    postal_code: str | None = None,
-    country: str | None = None,
-    custom_fields: Mapping[str, str] | None = None,
-    email_status: str | None = None,
-    phone_status: str | None = None,
+    statuses: Iterable[str] = WRITABLE_STATUSES,
+    accepted: frozenset[str] = SIGNUP_FIELDS,
 ) -> dict[str, Any]:
-    """The body of a helper POST (signup, record attendance): the person hash and tag changes.
+    """The body of a helper POST (signup, record a signature ...): the person hash, the tag
+    changes and the autoresponse trigger, from ``HelperOptions`` (``accepted`` names the
+    options this helper takes, ``statuses`` the subscription statuses).
 
     An email address or a phone number is required; the caller's ``person`` is not changed.
     The email and phone statuses are set only when given, each on its own.
     """
+    unknown = sorted(str(k) for k in set(options) - accepted)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown field(s) {', '.join(unknown)}; this helper takes "
+            f"{', '.join(sorted(accepted))}"
+        )
+    person: Person | None = options.get("person")
     # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
     base = Person.from_json(person.to_json()) if person is not None else Person()
-    if email is not None:
+    if (email := options.get("email")) is not None:
         base.email_addresses = [EmailAddress(address=email, primary=True)]
-    if phone is not None:
+    if (phone := options.get("phone")) is not None:
         base.phone_numbers = [PhoneNumber(number=phone, primary=True)]
-    if given_name is not None:
+    if (given_name := options.get("given_name")) is not None:
         base.given_name = given_name
-    if family_name is not None:
+    if (family_name := options.get("family_name")) is not None:
         base.family_name = family_name
-    if custom_fields:
+    if custom_fields := options.get("custom_fields"):
         base.custom_fields = {**base.custom_fields, **custom_fields}
-    body = set_statuses(base.to_json(), email_status=email_status, phone_status=phone_status)
+    body = set_statuses(
+        base.to_json(),
+        email_status=options.get("email_status"),
+        phone_status=options.get("phone_status"),
+        allowed=statuses,
+    )
+    postal_code, country = options.get("postal_code"), options.get("country")
     if postal_code is not None or country is not None:
         address = {k: v for k, v in (("postal_code", postal_code), ("country", country)) if v}
         body["postal_addresses"] = [{**(body.get("postal_addresses") or [{}])[0], **address}]
     if not base.email and not base.phone:
         raise ConfigurationError("an email address or a phone number is required")
     helper: dict[str, Any] = {"person": body}
-    if add := tag_list(add_tags, "add_tags"):
+    if add := tag_list(options.get("add_tags", ()), "add_tags"):
         helper["add_tags"] = add
-    if remove := tag_list(remove_tags, "remove_tags"):
+    if remove := tag_list(options.get("remove_tags", ()), "remove_tags"):
         helper["remove_tags"] = remove
+    if options.get("autoresponse"):
+        helper["triggers"] = {"autoresponse": {"enabled": True}}
     return helper
 
 
@@ -249,30 +626,20 @@ def tag_list(tags: Iterable[str], what: str) -> list[str]:
     return names
 
 
-#: The keywords a record of ``People.upsert_many`` may hold: those of ``People.signup``.
-SIGNUP_FIELDS = frozenset(
-    {
-        "person",
-        "email",
-        "phone",
-        "given_name",
-        "family_name",
-        "postal_code",
-        "country",
-        "custom_fields",
-        "email_status",
-        "phone_status",
-        "add_tags",
-        "remove_tags",
-    }
-)
-_TEXT_FIELDS = SIGNUP_FIELDS - {"person", "custom_fields", "add_tags", "remove_tags"}
+_TEXT_FIELDS = ACTION_HELPER_FIELDS - {
+    "person",
+    "custom_fields",
+    "add_tags",
+    "remove_tags",
+    "autoresponse",
+}
 
 
 def helper_body_of(
     record: Any,
     *,
     fields: frozenset[str] = SIGNUP_FIELDS,
+    statuses: Iterable[str] = WRITABLE_STATUSES,
     add_tags: Sequence[str] = (),
     remove_tags: Sequence[str] = (),
 ) -> dict[str, Any]:
@@ -310,7 +677,7 @@ def helper_body_of(
         )
     for name, job in (("add_tags", add_tags), ("remove_tags", remove_tags)):
         kwargs[name] = [*tag_list(kwargs.get(name) or (), name), *job]
-    return helper_body(**kwargs)
+    return helper_body(kwargs, statuses=statuses, accepted=fields)
 
 
 def helper_many(
@@ -319,6 +686,7 @@ def helper_many(
     records: Records[Any],
     *,
     fields: frozenset[str],
+    statuses: Iterable[str] = WRITABLE_STATUSES,
     add_tags: Iterable[str],
     remove_tags: Iterable[str],
     concurrency: int,
@@ -334,9 +702,12 @@ def helper_many(
     """
     check_arguments(records, concurrency)
     job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
+    allowed = frozenset(statuses)
 
     def body(record: Any) -> dict[str, Any]:
-        return helper_body_of(record, fields=fields, add_tags=job_add, remove_tags=job_remove)
+        return helper_body_of(
+            record, fields=fields, statuses=allowed, add_tags=job_add, remove_tags=job_remove
+        )
 
     async def start() -> Stream[WriteResult]:
         return hal.post_many(

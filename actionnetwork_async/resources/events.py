@@ -1,4 +1,4 @@
-"""``an.events``: list, get, create, update events; campaigns and attendances.
+"""``an.events``: list, get, create, update events; their campaigns and attendances (RSVPs).
 
 There is no delete: the API does not allow deleting an event.
 """
@@ -10,44 +10,50 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from ..bulk import (
-    DEFAULT_CONCURRENCY,
-    CheckpointStore,
-    Records,
-    WriteResult,
-)
-from ..errors import ConfigurationError, OutcomeUnknownError
+from typing_extensions import Unpack
+
+from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Records, WriteResult
 from ..filters import F, Filter, as_filter
-from ..models import Attendance, Event, Person
+from ..models import (
+    Attendance,
+    AttendanceFields,
+    Event,
+    EventCampaign,
+    EventContent,
+    EventFields,
+    Person,
+)
 from ..pagination import Stream
 from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
-from .base import Facade, check_id, fields_to_json, helper_body, helper_many
+from .base import (
+    ACTION_HELPER_FIELDS,
+    ACTION_HELPER_STATUSES,
+    ActionHelperOptions,
+    Actions,
+    Extra,
+    RecordKind,
+    Ref,
+    _check_ref,
+    helper_many,
+)
 
 __all__ = ["Events"]
 
-EventRef = Event | str
-#: The keywords a record of ``record_attendance_many`` may hold: ``record_attendance``'s.
-ATTENDANCE_FIELDS = frozenset(
-    {
-        "person",
-        "email",
-        "phone",
-        "given_name",
-        "family_name",
-        "postal_code",
-        "add_tags",
-        "remove_tags",
-    }
-)
-#: A record of ``record_attendance_many``: a ``Person``, or a mapping of ``ATTENDANCE_FIELDS``.
+#: A record of ``record_attendance_many``: a ``Person``, or a mapping of ``record_attendance``'s
+#: keywords (``ActionHelperOptions``).
 AttendanceRecord = Person | Mapping[str, Any]
 CAMPAIGNS_REL = "action_network:event_campaigns"
+#: RSVPs: one per person and event (a repeat updates it).
+ATTENDANCES = RecordKind(
+    "osdi:attendances", Attendance, helper="osdi:record_attendance_helper", one_per_person=True
+)
 
 
-class Events(Facade):
-    """The events of the API key's group."""
+class Events(Actions[Event]):
+    """The events of the API key's group (https://actionnetwork.org/docs/v2/events)."""
 
     REL = "osdi:events"
+    MODEL = Event
 
     def list(
         self,
@@ -71,24 +77,22 @@ class Events(Facade):
         combined: Filter | None = None
         for part in parts:
             combined = as_filter(part) if combined is None else combined & part
-        return self.stream_collection(filter=combined).map(Event.from_resource)
+        return self._models(self._stream_collection(filter=combined))
 
     def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
         """Stream the events changed since the last complete pull, each change exactly once
         across runs; then ``since`` is advanced. Save it after handling every event (see
         ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
         """
-        return pull_changes(
-            lambda query: self.stream_collection(filter=query),
-            since,
-            clock=self.hal.transport.server_clock,
-            collection=self.REL,
-            overlap=overlap,
-        ).map(Event.from_resource)
-
-    async def get(self, event_id: str) -> Event:
-        """One event by id."""
-        return Event.from_resource(await self.hal.get(await self.item_url(event_id)))
+        return self._models(
+            pull_changes(
+                lambda query: self._stream_collection(filter=query),
+                since,
+                clock=self.hal.transport.server_clock,
+                collection=self.REL,
+                overlap=overlap,
+            )
+        )
 
     async def create(
         self,
@@ -96,9 +100,9 @@ class Events(Facade):
         title: str,
         origin_system: str,
         identifier: str | None = None,
-        creator: Person | str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[EventContent],
     ) -> Event:
         """POST a new event (``title`` and ``origin_system`` are required).
 
@@ -109,145 +113,107 @@ class Events(Facade):
         to check whether the event was created. ``creator`` is a Person or a person's id or
         URL. ``start_date``/``end_date`` are the event's local wall-clock time (see ``Event``).
         """
-        body = self._new_event_body(title, origin_system, identifier, extra, fields)
-        return await self._create(await self.collection_url(), body, creator=creator)
+        return await self._create_action(
+            fields,
+            title=title,
+            origin_system=origin_system,
+            identifier=identifier,
+            creator=creator,
+            extra=extra,
+        )
 
     async def create_in_campaign(
         self,
-        campaign_id: str,
+        campaign: Ref[EventCampaign],
         *,
         title: str,
         origin_system: str,
         identifier: str | None = None,
-        creator: Person | str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[EventContent],
     ) -> Event:
         """POST a new event into an event campaign (``event_campaigns/{id}/events``)."""
-        body = self._new_event_body(title, origin_system, identifier, extra, fields)
-        check_id(campaign_id)
-        url = await self._campaign_events_url(campaign_id)
-        return await self._create(url, body, creator=creator)
-
-    @staticmethod
-    def _new_event_body(
-        title: str,
-        origin_system: str,
-        identifier: str | None,
-        extra: Mapping[str, Any] | None,
-        fields: dict[str, Any],
-    ) -> dict[str, Any]:
-        """Check a new event before any request, and build its body (with ``identifier``)."""
-        for name, value in (("title", title), ("origin_system", origin_system)):
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigurationError(f"an event needs a non-empty {name}")
-        if "identifiers" in fields:
-            raise ConfigurationError("pass identifier=, the client adds it to identifiers")
-        if identifier is not None:
-            system, _, key = identifier.partition(":")
-            if not system or not key or system == "action_network":
-                raise ConfigurationError(
-                    f"identifier must be '<your system>:<id>' (not action_network:), got "
-                    f"{identifier!r}"
-                )
-        body = fields_to_json(
-            Event, {**fields, "title": title, "origin_system": origin_system}, extra=extra
+        return await self._create_action(
+            fields,
+            title=title,
+            origin_system=origin_system,
+            identifier=identifier,
+            creator=creator,
+            extra=extra,
+            url=await self._campaign_events_url(campaign),
         )
-        if identifier is not None:
-            body["identifiers"] = [identifier]
-        return body
-
-    async def _create(
-        self, url: str, body: dict[str, Any], *, creator: Person | str | None
-    ) -> Event:
-        if creator is not None:
-            href = creator if isinstance(creator, str) and "/" in creator else None
-            href = href or await self.url_of(creator, rel="osdi:people")
-            body["_links"] = {"osdi:creator": {"href": href}}
-        # Only an identifier makes a re-sent POST safe: the API deduplicates on it.
-        retry_safe = bool(body.get("identifiers"))
-        try:
-            created = await self.hal.post(url, body, idempotent=retry_safe, expect="resource")
-        except OutcomeUnknownError as exc:
-            raise OutcomeUnknownError(
-                f"the event {body['title']!r} may have been created: the connection failed "
-                "after the POST was sent, and it was not re-sent so it cannot be created twice. "
-                f"Check before creating it again: an.events.list(F.title == {body['title']!r}); "
-                "pass identifier= to make creates safe to retry",
-                url=exc.url,
-            ) from exc
-        return Event.from_resource(created)
 
     async def update(
-        self, event: EventRef, *, extra: Mapping[str, Any] | None = None, **fields: Any
+        self,
+        event: Ref[Event],
+        changes: Event | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[EventFields],
     ) -> Event:
-        """PUT some fields of an event. System fields (``total_accepted``, ``status``,
-        ``sponsor`` ...) are refused here with a clear error, before any request.
+        """PUT some fields of an event (or a whole ``Event`` of changes). System fields
+        (``total_accepted``, ``status``, ``sponsor`` ...) are refused here with a clear error,
+        before any request.
         """
-        if not fields and not extra:
-            raise ConfigurationError("nothing to update: pass some fields")
-        body = fields_to_json(Event, fields, extra=extra)
-        result = await self.hal.put(await self.url_of(event), body, expect="resource")
-        return Event.from_resource(result)
+        return await self._update(event, changes, fields, extra)
 
-    # -- campaigns and attendances ------------------------------------------------------------
-    async def _campaign_events_url(self, campaign_id: str) -> str:
-        return f"{await self.item_url(campaign_id, rel=CAMPAIGNS_REL)}/events"
+    # -- campaigns ------------------------------------------------------------------------------
+    async def _campaign_events_url(self, campaign: Ref[EventCampaign]) -> str:
+        return await self._linked_url(campaign, "osdi:events", "events", CAMPAIGNS_REL)
 
-    def in_campaign(self, campaign_id: str) -> Stream[Event]:
+    def in_campaign(self, campaign: Ref[EventCampaign]) -> Stream[Event]:
         """Stream the events of an event campaign."""
-        check_id(campaign_id)
-        url = lambda: self._campaign_events_url(campaign_id)  # noqa: E731
-        return self.stream_collection(url).map(Event.from_resource)
+        _check_ref(campaign)
+        url = lambda: self._campaign_events_url(campaign)  # noqa: E731
+        return self._models(self._stream_collection(url))
 
-    def attendances(self, event: EventRef) -> Stream[Attendance]:
+    # -- attendances ----------------------------------------------------------------------------
+    def attendances(
+        self, event: Ref[Event], filter: Filter | str | None = None
+    ) -> Stream[Attendance]:
         """Stream an event's RSVPs, through its ``osdi:attendances`` link."""
-        return self.stream_related(event, "osdi:attendances").map(Attendance.from_resource)
+        return self._records(event, ATTENDANCES, filter)
+
+    async def get_attendance(self, event: Ref[Event], attendance: Ref[Attendance]) -> Attendance:
+        """One RSVP of an event."""
+        return await self._get_record(event, attendance, ATTENDANCES)
+
+    async def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance:
+        """RSVP an existing person (a ``Person``, or a person's id or URL)."""
+        return await self._create_record(event, person, ATTENDANCES, fields, extra)
+
+    async def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance:
+        """PUT some fields of an RSVP (its ``status``)."""
+        return await self._update_record(event, attendance, ATTENDANCES, fields, extra)
 
     async def record_attendance(
-        self,
-        event: EventRef,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        person: Person | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
+        self, event: Ref[Event], **options: Unpack[ActionHelperOptions]
     ) -> Attendance:
         """RSVP a person (created or matched by email, then phone) through the event's
-        ``osdi:record_attendance_helper`` link. A ``200 {}`` answer (the API accepted nothing)
-        raises ``NothingAcceptedError``.
+        ``osdi:record_attendance_helper`` (https://actionnetwork.org/docs/v2/
+        record_attendance_helper). A ``200 {}`` answer (the API accepted nothing) raises
+        ``NothingAcceptedError``.
         """
-        body = helper_body(
-            add_tags=add_tags,
-            remove_tags=remove_tags,
-            person=person,
-            email=email,
-            phone=phone,
-            given_name=given_name,
-            family_name=family_name,
-            postal_code=postal_code,
-        )
-        resource = await self.resource_of(event)
-        # "Attendances are deduplicated based on person, so a specific person can only RSVP to
-        # an event once" (https://actionnetwork.org/docs/v2/attendances), and the helper finds
-        # the person by email, then phone: a second send updates the same RSVP, so a retry
-        # after a timeout is safe.
-        result = await self.hal.post(
-            resource,
-            body,
-            rel="osdi:record_attendance_helper",
-            idempotent=True,
-            expect="resource",
-        )
-        return Attendance.from_resource(result)
+        return await self._record(event, ATTENDANCES, options, {})
 
     def record_attendance_many(
         self,
-        event: EventRef,
+        event: Ref[Event],
         records: Records[AttendanceRecord],
         *,
         add_tags: Iterable[str] = (),
@@ -265,15 +231,13 @@ class Events(Facade):
         attendance per person and event, and answers with it whether it was new or not. The
         event is fetched once (no request for an ``Event`` model), before the first record.
         """
-
-        async def helper_url() -> str:
-            return self.hal.url_for(await self.resource_of(event), "osdi:record_attendance_helper")
-
+        _check_ref(event)
         return helper_many(
             self.hal,
-            helper_url,
+            lambda: self._helper_url(event, ATTENDANCES),
             records,
-            fields=ATTENDANCE_FIELDS,
+            fields=ACTION_HELPER_FIELDS,
+            statuses=ACTION_HELPER_STATUSES,
             add_tags=add_tags,
             remove_tags=remove_tags,
             concurrency=concurrency,

@@ -1,4 +1,4 @@
-"""``an.people``: list, get, update and sign up people; their per-person collections.
+"""``an.people``: list, get, update and sign up people; their tags and per-person collections.
 
 There is no delete: the API does not allow deleting a person.
 """
@@ -8,51 +8,67 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
-from ..bulk import (
-    DEFAULT_CONCURRENCY,
-    CheckpointStore,
-    Records,
-    WriteResult,
-)
+from typing_extensions import Unpack
+
+from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Records, WriteResult
 from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource
-from ..models import Attendance, Person, Tagging
+from ..models import (
+    Attendance,
+    Donation,
+    Outreach,
+    Person,
+    PersonFields,
+    Response,
+    Signature,
+    Submission,
+    Tagging,
+)
+from ..models.base import ResourceModel
 from ..pagination import Stream
+from ..walker import HalWalker
 from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
 from .base import (
     SIGNUP_FIELDS,
-    Facade,
-    fields_to_json,
+    Extra,
+    HelperOptions,
+    Ref,
+    Searchable,
+    Status,
+    _check_ref,
+    _update_body,
     helper_body,
     helper_many,
     set_statuses,
+    tag_list,
 )
+from .tags import Tags
 
 __all__ = ["People"]
 
-PersonRef = Person | str
 #: A record of ``upsert_many``: a ``Person``, or a mapping of ``signup``'s keywords.
 PersonRecord = Person | Mapping[str, Any]
 
+R = TypeVar("R", bound=ResourceModel)
 
-class People(Facade):
+
+class People(Searchable[Person]):
     """The people of the API key's group."""
 
     REL = "osdi:people"
+    MODEL = Person
 
-    def list(self, filter: Filter | str | None = None) -> Stream[Person]:
-        """Stream every person (matching the OData ``filter``), page by page."""
-        return self._stream(filter)
-
-    def _stream(self, filter: Filter | str | None) -> Stream[Person]:
-        return self.stream_collection(filter=filter).map(Person.from_resource)
+    def __init__(self, hal: HalWalker, *, tags: Tags | None = None) -> None:
+        super().__init__(hal)
+        #: The tags facade whose remembered tag names ``tags()`` and ``add_tags()`` use.
+        self._tags = tags or Tags(hal)
 
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
-        return self._stream(F.modified_date > when)
+        return self.list(F.modified_date > when)
 
     def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
         """Stream the people changed since the last complete pull, each change exactly once
@@ -67,13 +83,15 @@ class People(Facade):
         ``overlap`` before this one began, on the server's clock, and what that brings back
         again is dropped (``actionnetwork_async.watermark`` has the rule).
         """
-        return pull_changes(
-            lambda query: self.stream_collection(filter=query),
-            since,
-            clock=self.hal.transport.server_clock,
-            collection=self.REL,
-            overlap=overlap,
-        ).map(Person.from_resource)
+        return self._models(
+            pull_changes(
+                lambda query: self._stream_collection(filter=query),
+                since,
+                clock=self.hal.transport.server_clock,
+                collection=self.REL,
+                overlap=overlap,
+            )
+        )
 
     def upsert_many(
         self,
@@ -89,9 +107,10 @@ class People(Facade):
         """Sign up many people through the person signup helper, pipelined at the rate limit;
         stream a ``WriteResult`` per record as each completes (docs/bulk.md).
 
-        A record is a ``Person`` or a mapping of ``signup``'s keywords (``{"email": ...,
-        "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags`` are added to
-        every record's own. Records are read lazily from any iterable or async iterable.
+        A record is a ``Person`` or a mapping of ``signup``'s keywords (``HelperOptions``:
+        ``{"email": ..., "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags``
+        are added to every record's own. Records are read lazily from any iterable or async
+        iterable.
 
         Each success is ``UPSERTED``: the helper creates the person or updates the one with
         that email (then phone) and answers 200 with the person either way; nothing in the
@@ -102,7 +121,7 @@ class People(Facade):
         """
         return helper_many(
             self.hal,
-            lambda: self.entry_link("osdi:person_signup_helper"),
+            lambda: self._entry_link("osdi:person_signup_helper"),
             records,
             fields=SIGNUP_FIELDS,
             add_tags=add_tags,
@@ -113,10 +132,6 @@ class People(Facade):
             key=key,
         )
 
-    async def get(self, person_id: str) -> Person:
-        """One person by id."""
-        return Person.from_resource(await self.hal.get(await self.item_url(person_id)))
-
     async def find_by_email(self, email: str) -> Person | None:
         """The person with this email address, or None."""
         return await self._first(F.email_address == email)
@@ -126,7 +141,7 @@ class People(Facade):
         return await self._first(F.phone_number == number)
 
     async def _first(self, filter: Filter) -> Person | None:
-        async with self._stream(filter) as people:
+        async with self.list(filter) as people:
             async for person in people:
                 return person
         return None
@@ -134,76 +149,74 @@ class People(Facade):
     @overload
     async def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: Literal[False] = False,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> Person: ...
 
     @overload
     async def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: Literal[True],
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> None: ...
 
     @overload
     async def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: bool,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> Person | None: ...
 
     async def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: bool = False,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> Person | None:
         """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged),
         some fields by name, or only a status. ``background=True`` asks the API to apply it
-        later and returns None at once.
+        later and returns None at once (https://actionnetwork.org/docs/v2/people, "background
+        processing is available on this operation").
 
         ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) change
         the email and the SMS subscription separately; each is left alone unless given. A
         model's read statuses (``bouncing`` ...), system dates and ``action_network:``
         identifiers are never sent.
         """
-        if changes is not None:
-            body = {**changes.to_json(), **fields_to_json(Person, fields, extra=extra)}
-        elif fields or extra:
-            body = fields_to_json(Person, fields, extra=extra)
-        elif isinstance(person, Person) and email_status is None and phone_status is None:
-            body = person.to_json()
-        else:
+        statuses_only = changes is None and not fields and not extra
+        if statuses_only and (email_status is not None or phone_status is not None):
             body = {}  # a status change alone sends nothing else
+        else:
+            body = _update_body(Person, person, changes, fields, extra)
         set_statuses(body, email_status=email_status, phone_status=phone_status)
         if not body:
             raise ConfigurationError("nothing to update: pass a Person, some fields or a status")
         params = {"background_request": "true"} if background else None
         result = await self.hal.put(
-            await self.url_of(person),
+            await self._url_of(person),
             body,
             params=params,
             expect=None if background else "resource",
@@ -214,80 +227,24 @@ class People(Facade):
 
     @overload
     async def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: Literal[False] = False,
+        self, *, background: Literal[False] = False, **options: Unpack[HelperOptions]
     ) -> Person: ...
 
     @overload
     async def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: Literal[True],
+        self, *, background: Literal[True], **options: Unpack[HelperOptions]
     ) -> None: ...
 
     @overload
     async def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: bool,
+        self, *, background: bool, **options: Unpack[HelperOptions]
     ) -> Person | None: ...
 
     async def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: bool = False,
+        self, *, background: bool = False, **options: Unpack[HelperOptions]
     ) -> Person | None:
         """The person signup helper: create the person, or update the one with that email
-        (then phone). An email address or a phone number is required.
+        (then phone). An email address or a phone number is required (``HelperOptions``).
 
         ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) are
         separate consents, each sent only when given: subscribing the email never opts the
@@ -298,21 +255,8 @@ class People(Facade):
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``. ``background=True`` returns None at once.
         """
-        body = helper_body(
-            add_tags=add_tags,
-            remove_tags=remove_tags,
-            person=person,
-            email=email,
-            phone=phone,
-            given_name=given_name,
-            family_name=family_name,
-            postal_code=postal_code,
-            country=country,
-            custom_fields=custom_fields,
-            email_status=email_status,
-            phone_status=phone_status,
-        )
-        url = await self.entry_link("osdi:person_signup_helper")
+        body = helper_body(options)
+        url = await self._entry_link("osdi:person_signup_helper")
         params = {"background_request": "true"} if background else None
         # The helper deduplicates on email, then phone: sending it twice updates the same
         # person, so a retry after a timeout is safe.
@@ -327,31 +271,103 @@ class People(Facade):
             return None
         return Person.from_resource(result)
 
-    # -- per-person collections, through the person's links ------------------------------------
-    def attendances(self, person: PersonRef) -> Stream[Attendance]:
+    # -- tags ----------------------------------------------------------------------------------
+    async def tags(self, person: Ref[Person]) -> list[str]:
+        """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
+        GET), named from the tags read once per client (``an.tags``)."""
+        taggings = [t async for t in self.taggings(person)]
+        return await self._tags.names_of(t.tag_id for t in taggings if t.tag_id)
+
+    async def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
+        """Put tags on a person, by name: each tag is found (or created when the group has
+        none of that name), then tagged. Returns the taggings (existing ones included: the API
+        keeps one per person and tag)."""
+        made = []
+        for name in tag_list(names, "names"):
+            tag = await self._tags.find_or_create(name)
+            made.append(await self._tags.create_tagging(tag, person))
+        return made
+
+    async def remove_tags(self, person: Ref[Person], names: Iterable[str]) -> int:
+        """Take tags off a person, by name, by deleting their taggings; names the person does
+        not carry are ignored. Returns how many were removed."""
+        wanted = set(tag_list(names, "names"))
+        removed = 0
+        for tagging in [t async for t in self.taggings(person)]:
+            tag_id = tagging.tag_id
+            if tag_id is not None and await self._tags.name_of(tag_id) in wanted:
+                await self._tags.delete_tagging(tag_id, tagging)
+                removed += 1
+        return removed
+
+    # -- per-person collections ----------------------------------------------------------------
+    def attendances(self, person: Ref[Person]) -> Stream[Attendance]:
         """The person's RSVPs."""
-        return self.related(person, "osdi:attendances").map(Attendance.from_resource)
+        return self._collection_of(person, "osdi:attendances").map(Attendance.from_resource)
 
-    def taggings(self, person: PersonRef) -> Stream[Tagging]:
+    def taggings(self, person: Ref[Person]) -> Stream[Tagging]:
         """The tags on the person (each tagging links to its ``osdi:tag``)."""
-        return self.related(person, "osdi:taggings").map(Tagging.from_resource)
+        return self._collection_of(person, "osdi:taggings").map(Tagging.from_resource)
 
-    def signatures(self, person: PersonRef) -> Stream[Resource]:
-        """The person's petition signatures, as HAL resources."""
-        return self.related(person, "osdi:signatures")
+    def signatures(self, person: Ref[Person]) -> Stream[Signature]:
+        """The person's petition signatures."""
+        return self._collection_of(person, "osdi:signatures").map(Signature.from_resource)
 
-    def submissions(self, person: PersonRef) -> Stream[Resource]:
-        """The person's form submissions, as HAL resources."""
-        return self.related(person, "osdi:submissions")
+    def submissions(self, person: Ref[Person]) -> Stream[Submission]:
+        """The person's form submissions."""
+        return self._collection_of(person, "osdi:submissions").map(Submission.from_resource)
 
-    def donations(self, person: PersonRef) -> Stream[Resource]:
-        """The person's donations, as HAL resources."""
-        return self.related(person, "osdi:donations")
+    def donations(self, person: Ref[Person]) -> Stream[Donation]:
+        """The person's donations."""
+        return self._collection_of(person, "osdi:donations").map(Donation.from_resource)
 
-    def outreaches(self, person: PersonRef) -> Stream[Resource]:
-        """The person's advocacy outreaches, as HAL resources."""
-        return self.related(person, "osdi:outreaches")
+    def outreaches(self, person: Ref[Person]) -> Stream[Outreach]:
+        """The person's advocacy outreaches (letters, calls)."""
+        return self._collection_of(person, "osdi:outreaches").map(Outreach.from_resource)
 
-    def related(self, person: PersonRef, rel: str) -> Stream[Resource]:
-        """Any collection a person links to, by rel (a ``Person`` needs no extra request)."""
-        return self.stream_related(person, rel)
+    def responses(self, person: Ref[Person]) -> Stream[Response]:
+        """The person's survey responses."""
+        return self._collection_of(person, "action_network:responses").map(Response.from_resource)
+
+    async def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
+        """One of the person's RSVPs, by its id under the person."""
+        return await self._record_of(person, attendance, "osdi:attendances", Attendance)
+
+    async def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
+        """One of the person's signatures, by its id under the person."""
+        return await self._record_of(person, signature, "osdi:signatures", Signature)
+
+    async def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
+        """One of the person's form submissions, by its id under the person."""
+        return await self._record_of(person, submission, "osdi:submissions", Submission)
+
+    async def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
+        """One of the person's donations, by its id under the person."""
+        return await self._record_of(person, donation, "osdi:donations", Donation)
+
+    async def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
+        """One of the person's outreaches, by its id under the person."""
+        return await self._record_of(person, outreach, "osdi:outreaches", Outreach)
+
+    async def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
+        """One of the person's survey responses, by its id under the person."""
+        return await self._record_of(person, response, "action_network:responses", Response)
+
+    def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
+        """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
+        id costs one GET of the person, to read the link)."""
+        return self._stream_related(person, rel)
+
+    def _collection_of(self, person: Ref[Person], rel: str) -> Stream[Resource]:
+        """One of the person's documented collections (``people/{id}/signatures`` ...): read
+        from a ``Person``'s links, built from an id, so neither costs an extra request."""
+        _check_ref(person)
+
+        async def url() -> str:
+            return await self._linked_url(person, rel, rel.partition(":")[2])
+
+        return self._stream_collection(url)
+
+    async def _record_of(self, person: Ref[Person], record: Ref[R], rel: str, model: type[R]) -> R:
+        url = await self._child_url(person, record, rel, rel.partition(":")[2])
+        return model.from_resource(await self.hal.get(url))

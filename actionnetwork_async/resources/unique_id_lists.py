@@ -16,9 +16,8 @@ from collections.abc import Iterable, Iterator
 
 from ..errors import ConfigurationError, IncompleteWriteError
 from ..models import UniqueIdList
-from ..pagination import Stream
 from ..walker import HalWalker
-from .base import Facade, check_id
+from .base import Collection, Ref, _id_of, check_id
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
 
@@ -26,13 +25,15 @@ __all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
 DEFAULT_CHUNK_SIZE = 10_000
 _PERSON_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
 
-ListRef = UniqueIdList | str
+ListRef = Ref[UniqueIdList]
 
 
-class UniqueIdLists(Facade):
-    """The unique ID lists (ID targets) of the API key's group."""
+class UniqueIdLists(Collection[UniqueIdList]):
+    """The unique ID lists (ID targets) of the API key's group; ``get`` shows a list's
+    ``count``, never its ids (https://actionnetwork.org/docs/v2/unique_id_lists)."""
 
     REL = "action_network:unique_id_lists"
+    MODEL = UniqueIdList
 
     def __init__(self, hal: HalWalker, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
         super().__init__(hal)
@@ -42,14 +43,6 @@ class UniqueIdLists(Facade):
     def lock(self, list_id: str) -> asyncio.Lock:
         """The lock every change to this list takes (one per list, per client)."""
         return self._locks.setdefault(list_id, asyncio.Lock())
-
-    def list(self) -> Stream[UniqueIdList]:
-        """Stream every unique ID list."""
-        return self.stream_collection().map(UniqueIdList.from_resource)
-
-    async def get(self, list_id: str) -> UniqueIdList:
-        """One list (its ``count``; the API never shows the ids)."""
-        return UniqueIdList.from_resource(await self.hal.get(await self.item_url(list_id)))
 
     async def create(
         self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
@@ -69,7 +62,7 @@ class UniqueIdLists(Facade):
             raise ConfigurationError("unique_ids is empty: a list needs at least one id")
         # Not idempotent: a POST re-sent after a timeout could create a second list.
         created = await self.hal.post(
-            await self.collection_url(), {"name": name, "unique_ids": first}, expect="resource"
+            await self._collection_url(), {"name": name, "unique_ids": first}, expect="resource"
         )
         result = UniqueIdList.from_resource(created)
         url = result.url or created.url or ""
@@ -92,7 +85,7 @@ class UniqueIdLists(Facade):
         """Delete a list; returns the API's notice."""
         list_id = _list_id(unique_list)
         async with self.lock(list_id):
-            answer = await self.hal.delete(await self.url_of(unique_list))
+            answer = await self.hal.delete(await self._url_of(unique_list))
         return str(answer.get("notice", "")) if answer is not None else ""
 
     async def _change(
@@ -109,7 +102,7 @@ class UniqueIdLists(Facade):
         if first is None:
             raise ConfigurationError("unique_ids is empty: nothing to send")
         list_id = _list_id(unique_list)
-        url = await self.url_of(unique_list)
+        url = await self._url_of(unique_list)
         async with self.lock(list_id):
             # Nothing has landed before the first chunk: its failure is raised as it is.
             result = await self._put(url, first, operation)
@@ -154,9 +147,9 @@ def _check_chunk(size: int) -> int:
 
 
 def _list_id(unique_list: ListRef) -> str:
-    list_id = unique_list if isinstance(unique_list, str) else unique_list.id
-    check_id(list_id or "")
-    return str(list_id)
+    list_id = _id_of(unique_list)
+    check_id(list_id)
+    return list_id
 
 
 def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:

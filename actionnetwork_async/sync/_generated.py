@@ -7,34 +7,109 @@ as blocking ``Stream``s. Signatures and docstrings are the async methods' own.
 
 from __future__ import annotations
 
+import builtins
 import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Literal, overload
+from typing import Any, Generic, Literal, overload
+
+from typing_extensions import Unpack
 
 from actionnetwork_async import (
     DEFAULT_PREFETCH,
+    ActionContent,
+    ActionFields,
+    ActionHelperOptions,
+    ActionTarget,
+    AdvocacyCampaign,
+    AdvocacyCampaignContent,
+    AdvocacyCampaignFields,
     Attendance,
+    AttendanceFields,
+    Campaign,
     CheckpointStore,
+    CustomField,
+    Donation,
+    DonationFields,
+    Embed,
     Event,
+    EventCampaign,
+    EventCampaignContent,
+    EventCampaignFields,
+    EventContent,
+    EventFields,
+    Extra,
     Filter,
+    Form,
+    FormContent,
+    FormFields,
+    FundraisingPage,
+    FundraisingPageContent,
+    FundraisingPageFields,
+    HelperOptions,
+    ListItem,
+    Message,
+    MessageContent,
+    MessageFields,
+    MessageStatistics,
     Outcome,
+    Outreach,
+    OutreachFields,
+    Payment,
+    PeopleList,
     Person,
+    PersonFields,
+    Petition,
+    PetitionContent,
+    PetitionFields,
+    Query,
     RateLimiter,
+    Recipient,
+    Recurrence,
+    Ref,
     Resource,
+    Response,
+    ResponseFields,
     RetryPolicy,
+    Signature,
+    SignatureFields,
+    Status,
+    Submission,
+    SubmissionFields,
+    Survey,
+    Tag,
     Tagging,
     UniqueIdList,
     Watermark,
+    Wrapper,
     WriteResult,
 )
 from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R, Records
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
+from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns
+from actionnetwork_async.resources.actions import Campaigns as AsyncCampaigns
+from actionnetwork_async.resources.actions import Donations as AsyncDonations
+from actionnetwork_async.resources.actions import EventCampaigns as AsyncEventCampaigns
+from actionnetwork_async.resources.actions import Forms as AsyncForms
+from actionnetwork_async.resources.actions import FundraisingPages as AsyncFundraisingPages
+from actionnetwork_async.resources.actions import Petitions as AsyncPetitions
+from actionnetwork_async.resources.actions import Surveys as AsyncSurveys
+from actionnetwork_async.resources.base import Actions as AsyncActions
+from actionnetwork_async.resources.base import Collection as AsyncCollection
 from actionnetwork_async.resources.base import Facade as AsyncFacade
-from actionnetwork_async.resources.events import AttendanceRecord, EventRef
+from actionnetwork_async.resources.base import M
+from actionnetwork_async.resources.base import Searchable as AsyncSearchable
+from actionnetwork_async.resources.base import Writable as AsyncWritable
+from actionnetwork_async.resources.events import AttendanceRecord
 from actionnetwork_async.resources.events import Events as AsyncEvents
+from actionnetwork_async.resources.lists import Lists as AsyncLists
+from actionnetwork_async.resources.lists import Metadata as AsyncMetadata
+from actionnetwork_async.resources.messages import Messages as AsyncMessages
+from actionnetwork_async.resources.messages import Queries as AsyncQueries
+from actionnetwork_async.resources.messages import Wrappers as AsyncWrappers
 from actionnetwork_async.resources.people import People as AsyncPeople
-from actionnetwork_async.resources.people import PersonRecord, PersonRef
+from actionnetwork_async.resources.people import PersonRecord
+from actionnetwork_async.resources.tags import Tags as AsyncTags
 from actionnetwork_async.resources.unique_id_lists import DEFAULT_CHUNK_SIZE, ListRef
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
 from actionnetwork_async.sansio import Expect
@@ -45,7 +120,32 @@ from actionnetwork_async.watermark import DEFAULT_OVERLAP
 
 from ._portal import BlockingClient, Stream, Twin
 
-__all__ = ["ActionNetwork", "Events", "Facade", "HalWalker", "People", "UniqueIdLists"]
+__all__ = [
+    "ActionNetwork",
+    "Actions",
+    "AdvocacyCampaigns",
+    "Campaigns",
+    "Collection",
+    "Donations",
+    "EventCampaigns",
+    "Events",
+    "Facade",
+    "Forms",
+    "FundraisingPages",
+    "HalWalker",
+    "Lists",
+    "Messages",
+    "Metadata",
+    "People",
+    "Petitions",
+    "Queries",
+    "Searchable",
+    "Surveys",
+    "Tags",
+    "UniqueIdLists",
+    "Wrappers",
+    "Writable",
+]
 
 
 class HalWalker(Twin):
@@ -150,7 +250,7 @@ class HalWalker(Twin):
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = False,
-        expect: Literal["document", "resource"],
+        expect: Literal["document", "answer", "resource"],
         **template_vars: Any,
     ) -> Resource: ...
 
@@ -219,7 +319,7 @@ class HalWalker(Twin):
         rel: str | None = None,
         params: Params | None = None,
         idempotent: bool = True,
-        expect: Literal["document", "resource"],
+        expect: Literal["document", "answer", "resource"],
         **template_vars: Any,
     ) -> Resource: ...
 
@@ -369,59 +469,105 @@ class HalWalker(Twin):
 
 
 class Facade(Twin):
-    """Base of ``an.people``, ``an.events`` and ``an.unique_id_lists``."""
+    """The plumbing every facade shares: finding URLs through the entry point and links, and
+    streaming collections through the walker."""
 
     _aio: AsyncFacade
 
-    def stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
-        """Items of a collection whose first page ``first_page()`` fetches on first use; the
-        walker pages on from there (prefetch and the shared limiter included)."""
-        return self._stream(self._aio.stream(first_page))
 
-    def stream_collection(
-        self, url: Callable[[], Awaitable[str]] | None = None, *, filter: Filter | str | None = None
-    ) -> Stream[Resource]:
-        """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
-        return self._stream(self._aio.stream_collection(url, filter=filter))
+class Collection(Facade, Generic[M]):
+    """A collection of ``MODEL``: list it, get one."""
 
-    def stream_related(self, target: Any, rel: str) -> Stream[Resource]:
-        """The items of the collection ``target`` links to by ``rel`` (a model needs no GET)."""
-        return self._stream(self._aio.stream_related(target, rel))
+    _aio: AsyncCollection[M]
 
-    def collection_url(self, rel: str | None = None) -> str:
-        """The URL of a collection, read from the entry point's links."""
-        return self._call(lambda: self._aio.collection_url(rel))
+    def list(self) -> Stream[M]:
+        """Stream every item, a page at a time."""
+        return self._stream(self._aio.list())
 
-    def entry_link(self, rel: str) -> str:
-        """The href of the entry point's link ``rel`` (a collection or a helper).
+    def get(self, target: Ref[M]) -> M:
+        """One item, fresh from the API: by id, or the model or ``Resource`` of it."""
+        return self._call(lambda: self._aio.get(target))
 
-        Action Network answers a wrong or missing key at the entry point with 200 and no
-        collection links, not 403: a missing link there is reported as the authentication
-        failure it almost certainly is.
+
+class Tags(Collection[Tag]):
+    """The tags of the API key's group (group keys only). Tags cannot be edited or deleted
+    over the API; taggings can be added and deleted."""
+
+    _aio: AsyncTags
+
+    def list(self) -> Stream[Tag]:
+        """Stream every tag (the API takes no filter here). The names seen are remembered."""
+        return self._stream(self._aio.list())
+
+    def create(self, name: str) -> Tag:
+        """POST a new tag. Use ``find_or_create`` to reuse one of the same name."""
+        return self._call(lambda: self._aio.create(name))
+
+    def find(self, name: str) -> Tag | None:
+        """The tag with exactly this name, or None. The tags are walked once and remembered; a
+        name not among them is looked for again in a fresh walk (it may be new)."""
+        return self._call(lambda: self._aio.find(name))
+
+    def find_or_create(self, name: str) -> Tag:
+        """The tag with exactly this name, created if there is none."""
+        return self._call(lambda: self._aio.find_or_create(name))
+
+    def taggings(self, tag: Ref[Tag]) -> Stream[Tagging]:
+        """The taggings of a tag: one per person carrying it."""
+        return self._stream(self._aio.taggings(tag))
+
+    def people(self, tag: Ref[Tag]) -> Stream[str]:
+        """The ids of the people carrying a tag, read from its taggings' links."""
+        return self._stream(self._aio.people(tag))
+
+    def get_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> Tagging:
+        """One tagging of a tag."""
+        return self._call(lambda: self._aio.get_tagging(tag, tagging))
+
+    def create_tagging(self, tag: Ref[Tag], person: Ref[Person]) -> Tagging:
+        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
+        POST cannot tag twice."""
+        return self._call(lambda: self._aio.create_tagging(tag, person))
+
+    def delete_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> None:
+        """Take a tag off a person: DELETE the tagging, at its place under the tag."""
+        return self._call(lambda: self._aio.delete_tagging(tag, tagging))
+
+    def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
+        """The names of these tags, sorted."""
+        return self._call(lambda: self._aio.names_of(tag_ids))
+
+    def name_of(self, tag_id: str) -> str:
+        """A tag's name: from the tags walked once per client, or read if it is newer."""
+        return self._call(lambda: self._aio.name_of(tag_id))
+
+    def index(
+        self, *, progress: Callable[[int], object] | None = None
+    ) -> dict[str, builtins.list[str]]:
+        """Every tagged person's id -> the names of their tags (sorted), in one walk over the
+        tags and their taggings: ``ceil(tags / 25)`` requests for the tags, then
+        ``ceil(taggings / 25)`` for each tag (at least one), several tags at a time under the
+        client's one limiter. For an export of people with their tags, this replaces one or
+        more requests per person. ``progress(n)`` is called with the taggings of each page
+        read.
         """
-        return self._call(lambda: self._aio.entry_link(rel))
-
-    def item_url(self, item_id: str, rel: str | None = None) -> str:
-        """The URL of one item: the collection URL and the id, as the reference documents."""
-        return self._call(lambda: self._aio.item_url(item_id, rel))
-
-    def resource_of(self, target: Any, rel: str | None = None) -> Resource:
-        """The HAL resource of a model (no request) or of an id (one GET)."""
-        return self._call(lambda: self._aio.resource_of(target, rel))
-
-    def url_of(self, target: Any, rel: str | None = None) -> str:
-        """The URL of a model (its self link) or of an id (built, no request)."""
-        return self._call(lambda: self._aio.url_of(target, rel))
+        return self._call(lambda: self._aio.index(progress=progress))
 
 
-class People(Facade):
+class Searchable(Collection[M]):
+    """A collection the API lets you filter (OData: ``F.modified_date > when``)."""
+
+    _aio: AsyncSearchable[M]
+
+    def list(self, filter: Filter | str | None = None) -> Stream[M]:
+        """Stream every item matching the OData ``filter`` (all without one), page by page."""
+        return self._stream(self._aio.list(filter))
+
+
+class People(Searchable[Person]):
     """The people of the API key's group."""
 
     _aio: AsyncPeople
-
-    def list(self, filter: Filter | str | None = None) -> Stream[Person]:
-        """Stream every person (matching the OData ``filter``), page by page."""
-        return self._stream(self._aio.list(filter))
 
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
@@ -456,9 +602,10 @@ class People(Facade):
         """Sign up many people through the person signup helper, pipelined at the rate limit;
         stream a ``WriteResult`` per record as each completes (docs/bulk.md).
 
-        A record is a ``Person`` or a mapping of ``signup``'s keywords (``{"email": ...,
-        "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags`` are added to
-        every record's own. Records are read lazily from any iterable or async iterable.
+        A record is a ``Person`` or a mapping of ``signup``'s keywords (``HelperOptions``:
+        ``{"email": ..., "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags``
+        are added to every record's own. Records are read lazily from any iterable or async
+        iterable.
 
         Each success is ``UPSERTED``: the helper creates the person or updates the one with
         that email (then phone) and answers 200 with the person either way; nothing in the
@@ -479,10 +626,6 @@ class People(Facade):
             )
         )
 
-    def get(self, person_id: str) -> Person:
-        """One person by id."""
-        return self._call(lambda: self._aio.get(person_id))
-
     def find_by_email(self, email: str) -> Person | None:
         """The person with this email address, or None."""
         return self._call(lambda: self._aio.find_by_email(email))
@@ -494,56 +637,57 @@ class People(Facade):
     @overload
     def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: Literal[False] = False,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> Person: ...
 
     @overload
     def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: Literal[True],
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> None: ...
 
     @overload
     def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: bool,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> Person | None: ...
 
     def update(
         self,
-        person: PersonRef,
+        person: Ref[Person],
         changes: Person | None = None,
         *,
-        email_status: str | None = None,
-        phone_status: str | None = None,
+        email_status: Status | None = None,
+        phone_status: Status | None = None,
         background: bool = False,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        extra: Extra = None,
+        **fields: Unpack[PersonFields],
     ) -> Person | None:
         """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged),
         some fields by name, or only a status. ``background=True`` asks the API to apply it
-        later and returns None at once.
+        later and returns None at once (https://actionnetwork.org/docs/v2/people, "background
+        processing is available on this operation").
 
         ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) change
         the email and the SMS subscription separately; each is left alone unless given. A
@@ -564,80 +708,20 @@ class People(Facade):
 
     @overload
     def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: Literal[False] = False,
+        self, *, background: Literal[False] = False, **options: Unpack[HelperOptions]
     ) -> Person: ...
 
     @overload
-    def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: Literal[True],
-    ) -> None: ...
+    def signup(self, *, background: Literal[True], **options: Unpack[HelperOptions]) -> None: ...
 
     @overload
-    def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: bool,
-    ) -> Person | None: ...
+    def signup(self, *, background: bool, **options: Unpack[HelperOptions]) -> Person | None: ...
 
     def signup(
-        self,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        country: str | None = None,
-        person: Person | None = None,
-        custom_fields: Mapping[str, str] | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        email_status: str | None = None,
-        phone_status: str | None = None,
-        background: bool = False,
+        self, *, background: bool = False, **options: Unpack[HelperOptions]
     ) -> Person | None:
         """The person signup helper: create the person, or update the one with that email
-        (then phone). An email address or a phone number is required.
+        (then phone). An email address or a phone number is required (``HelperOptions``).
 
         ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) are
         separate consents, each sent only when given: subscribing the email never opts the
@@ -648,55 +732,102 @@ class People(Facade):
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``. ``background=True`` returns None at once.
         """
-        return self._call(
-            lambda: self._aio.signup(
-                email=email,
-                phone=phone,
-                given_name=given_name,
-                family_name=family_name,
-                postal_code=postal_code,
-                country=country,
-                person=person,
-                custom_fields=custom_fields,
-                add_tags=add_tags,
-                remove_tags=remove_tags,
-                email_status=email_status,
-                phone_status=phone_status,
-                background=background,
-            )
-        )
+        return self._call(lambda: self._aio.signup(background=background, **options))
 
-    def attendances(self, person: PersonRef) -> Stream[Attendance]:
+    def tags(self, person: Ref[Person]) -> list[str]:
+        """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
+        GET), named from the tags read once per client (``an.tags``)."""
+        return self._call(lambda: self._aio.tags(person))
+
+    def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
+        """Put tags on a person, by name: each tag is found (or created when the group has
+        none of that name), then tagged. Returns the taggings (existing ones included: the API
+        keeps one per person and tag)."""
+        return self._call(lambda: self._aio.add_tags(person, names))
+
+    def remove_tags(self, person: Ref[Person], names: Iterable[str]) -> int:
+        """Take tags off a person, by name, by deleting their taggings; names the person does
+        not carry are ignored. Returns how many were removed."""
+        return self._call(lambda: self._aio.remove_tags(person, names))
+
+    def attendances(self, person: Ref[Person]) -> Stream[Attendance]:
         """The person's RSVPs."""
         return self._stream(self._aio.attendances(person))
 
-    def taggings(self, person: PersonRef) -> Stream[Tagging]:
+    def taggings(self, person: Ref[Person]) -> Stream[Tagging]:
         """The tags on the person (each tagging links to its ``osdi:tag``)."""
         return self._stream(self._aio.taggings(person))
 
-    def signatures(self, person: PersonRef) -> Stream[Resource]:
-        """The person's petition signatures, as HAL resources."""
+    def signatures(self, person: Ref[Person]) -> Stream[Signature]:
+        """The person's petition signatures."""
         return self._stream(self._aio.signatures(person))
 
-    def submissions(self, person: PersonRef) -> Stream[Resource]:
-        """The person's form submissions, as HAL resources."""
+    def submissions(self, person: Ref[Person]) -> Stream[Submission]:
+        """The person's form submissions."""
         return self._stream(self._aio.submissions(person))
 
-    def donations(self, person: PersonRef) -> Stream[Resource]:
-        """The person's donations, as HAL resources."""
+    def donations(self, person: Ref[Person]) -> Stream[Donation]:
+        """The person's donations."""
         return self._stream(self._aio.donations(person))
 
-    def outreaches(self, person: PersonRef) -> Stream[Resource]:
-        """The person's advocacy outreaches, as HAL resources."""
+    def outreaches(self, person: Ref[Person]) -> Stream[Outreach]:
+        """The person's advocacy outreaches (letters, calls)."""
         return self._stream(self._aio.outreaches(person))
 
-    def related(self, person: PersonRef, rel: str) -> Stream[Resource]:
-        """Any collection a person links to, by rel (a ``Person`` needs no extra request)."""
+    def responses(self, person: Ref[Person]) -> Stream[Response]:
+        """The person's survey responses."""
+        return self._stream(self._aio.responses(person))
+
+    def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
+        """One of the person's RSVPs, by its id under the person."""
+        return self._call(lambda: self._aio.get_attendance(person, attendance))
+
+    def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
+        """One of the person's signatures, by its id under the person."""
+        return self._call(lambda: self._aio.get_signature(person, signature))
+
+    def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
+        """One of the person's form submissions, by its id under the person."""
+        return self._call(lambda: self._aio.get_submission(person, submission))
+
+    def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
+        """One of the person's donations, by its id under the person."""
+        return self._call(lambda: self._aio.get_donation(person, donation))
+
+    def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
+        """One of the person's outreaches, by its id under the person."""
+        return self._call(lambda: self._aio.get_outreach(person, outreach))
+
+    def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
+        """One of the person's survey responses, by its id under the person."""
+        return self._call(lambda: self._aio.get_response(person, response))
+
+    def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
+        """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
+        id costs one GET of the person, to read the link)."""
         return self._stream(self._aio.related(person, rel))
 
 
-class Events(Facade):
-    """The events of the API key's group."""
+class Writable(Collection[M]):
+    """A collection whose items can be created or changed: the generic writes."""
+
+    _aio: AsyncWritable[M]
+
+
+class Actions(Writable[M], Searchable[M]):
+    """Action pages (events, petitions, forms ...): made with a title and an origin system,
+    with embed codes and the records people leave on them."""
+
+    _aio: AsyncActions[M]
+
+    def embed(self, action: Ref[M]) -> Embed:
+        """The action's embed codes (``action_network:embed``). Only actions made in the user
+        interface have them (https://actionnetwork.org/docs/v2/embed)."""
+        return self._call(lambda: self._aio.embed(action))
+
+
+class Events(Actions[Event]):
+    """The events of the API key's group (https://actionnetwork.org/docs/v2/events)."""
 
     _aio: AsyncEvents
 
@@ -723,19 +854,15 @@ class Events(Facade):
         """
         return self._stream(self._aio.changes(since, overlap=overlap))
 
-    def get(self, event_id: str) -> Event:
-        """One event by id."""
-        return self._call(lambda: self._aio.get(event_id))
-
     def create(
         self,
         *,
         title: str,
         origin_system: str,
         identifier: str | None = None,
-        creator: Person | str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[EventContent],
     ) -> Event:
         """POST a new event (``title`` and ``origin_system`` are required).
 
@@ -759,19 +886,19 @@ class Events(Facade):
 
     def create_in_campaign(
         self,
-        campaign_id: str,
+        campaign: Ref[EventCampaign],
         *,
         title: str,
         origin_system: str,
         identifier: str | None = None,
-        creator: Person | str | None = None,
-        extra: Mapping[str, Any] | None = None,
-        **fields: Any,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[EventContent],
     ) -> Event:
         """POST a new event into an event campaign (``event_campaigns/{id}/events``)."""
         return self._call(
             lambda: self._aio.create_in_campaign(
-                campaign_id,
+                campaign,
                 title=title,
                 origin_system=origin_system,
                 identifier=identifier,
@@ -782,55 +909,70 @@ class Events(Facade):
         )
 
     def update(
-        self, event: EventRef, *, extra: Mapping[str, Any] | None = None, **fields: Any
+        self,
+        event: Ref[Event],
+        changes: Event | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[EventFields],
     ) -> Event:
-        """PUT some fields of an event. System fields (``total_accepted``, ``status``,
-        ``sponsor`` ...) are refused here with a clear error, before any request.
+        """PUT some fields of an event (or a whole ``Event`` of changes). System fields
+        (``total_accepted``, ``status``, ``sponsor`` ...) are refused here with a clear error,
+        before any request.
         """
-        return self._call(lambda: self._aio.update(event, extra=extra, **fields))
+        return self._call(lambda: self._aio.update(event, changes, extra=extra, **fields))
 
-    def in_campaign(self, campaign_id: str) -> Stream[Event]:
+    def in_campaign(self, campaign: Ref[EventCampaign]) -> Stream[Event]:
         """Stream the events of an event campaign."""
-        return self._stream(self._aio.in_campaign(campaign_id))
+        return self._stream(self._aio.in_campaign(campaign))
 
-    def attendances(self, event: EventRef) -> Stream[Attendance]:
+    def attendances(
+        self, event: Ref[Event], filter: Filter | str | None = None
+    ) -> Stream[Attendance]:
         """Stream an event's RSVPs, through its ``osdi:attendances`` link."""
-        return self._stream(self._aio.attendances(event))
+        return self._stream(self._aio.attendances(event, filter))
+
+    def get_attendance(self, event: Ref[Event], attendance: Ref[Attendance]) -> Attendance:
+        """One RSVP of an event."""
+        return self._call(lambda: self._aio.get_attendance(event, attendance))
+
+    def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance:
+        """RSVP an existing person (a ``Person``, or a person's id or URL)."""
+        return self._call(lambda: self._aio.create_attendance(event, person, extra=extra, **fields))
+
+    def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance:
+        """PUT some fields of an RSVP (its ``status``)."""
+        return self._call(
+            lambda: self._aio.update_attendance(event, attendance, extra=extra, **fields)
+        )
 
     def record_attendance(
-        self,
-        event: EventRef,
-        *,
-        email: str | None = None,
-        phone: str | None = None,
-        person: Person | None = None,
-        given_name: str | None = None,
-        family_name: str | None = None,
-        postal_code: str | None = None,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
+        self, event: Ref[Event], **options: Unpack[ActionHelperOptions]
     ) -> Attendance:
         """RSVP a person (created or matched by email, then phone) through the event's
-        ``osdi:record_attendance_helper`` link. A ``200 {}`` answer (the API accepted nothing)
-        raises ``NothingAcceptedError``.
+        ``osdi:record_attendance_helper`` (https://actionnetwork.org/docs/v2/
+        record_attendance_helper). A ``200 {}`` answer (the API accepted nothing) raises
+        ``NothingAcceptedError``.
         """
-        return self._call(
-            lambda: self._aio.record_attendance(
-                event,
-                email=email,
-                phone=phone,
-                person=person,
-                given_name=given_name,
-                family_name=family_name,
-                postal_code=postal_code,
-                add_tags=add_tags,
-                remove_tags=remove_tags,
-            )
-        )
+        return self._call(lambda: self._aio.record_attendance(event, **options))
 
     def record_attendance_many(
         self,
-        event: EventRef,
+        event: Ref[Event],
         records: Records[AttendanceRecord],
         *,
         add_tags: Iterable[str] = (),
@@ -862,18 +1004,621 @@ class Events(Facade):
         )
 
 
-class UniqueIdLists(Facade):
-    """The unique ID lists (ID targets) of the API key's group."""
+class EventCampaigns(Actions[EventCampaign]):
+    """Event campaigns (https://actionnetwork.org/docs/v2/event_campaigns); their events are
+    ``an.events.in_campaign()`` and ``an.events.create_in_campaign()``."""
+
+    _aio: AsyncEventCampaigns
+
+    def create(
+        self,
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[EventCampaignContent],
+    ) -> EventCampaign:
+        """POST a new event campaign; ``identifier`` makes it safe to re-send."""
+        return self._call(
+            lambda: self._aio.create(
+                title=title,
+                origin_system=origin_system,
+                identifier=identifier,
+                creator=creator,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        campaign: Ref[EventCampaign],
+        changes: EventCampaign | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[EventCampaignFields],
+    ) -> EventCampaign:
+        """PUT some fields of an event campaign (or a whole model of changes)."""
+        return self._call(lambda: self._aio.update(campaign, changes, extra=extra, **fields))
+
+
+class Petitions(Actions[Petition]):
+    """Petitions and their signatures (https://actionnetwork.org/docs/v2/petitions)."""
+
+    _aio: AsyncPetitions
+
+    def create(
+        self,
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[PetitionContent],
+    ) -> Petition:
+        """POST a new petition; ``identifier`` (``"my_crm:12"``) makes it safe to re-send."""
+        return self._call(
+            lambda: self._aio.create(
+                title=title,
+                origin_system=origin_system,
+                identifier=identifier,
+                creator=creator,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        petition: Ref[Petition],
+        changes: Petition | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[PetitionFields],
+    ) -> Petition:
+        """PUT some fields of a petition (or a whole ``Petition`` of changes)."""
+        return self._call(lambda: self._aio.update(petition, changes, extra=extra, **fields))
+
+    def signatures(
+        self, petition: Ref[Petition], filter: Filter | str | None = None
+    ) -> Stream[Signature]:
+        """Stream a petition's signatures."""
+        return self._stream(self._aio.signatures(petition, filter))
+
+    def get_signature(self, petition: Ref[Petition], signature: Ref[Signature]) -> Signature:
+        """One signature of a petition."""
+        return self._call(lambda: self._aio.get_signature(petition, signature))
+
+    def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature:
+        """Sign a petition for an existing person (no autoresponse is sent)."""
+        return self._call(
+            lambda: self._aio.create_signature(petition, person, extra=extra, **fields)
+        )
+
+    def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature:
+        """PUT some fields of a signature (its ``comments`` ...)."""
+        return self._call(
+            lambda: self._aio.update_signature(petition, signature, extra=extra, **fields)
+        )
+
+    def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Signature:
+        """The record signature helper: the person (created or matched by email, then phone)
+        signs, in one request (https://actionnetwork.org/docs/v2/record_signature_helper).
+        A ``200 {}`` answer raises ``NothingAcceptedError``."""
+        return self._call(
+            lambda: self._aio.record_signature(petition, comments=comments, **options)
+        )
+
+
+class Forms(Actions[Form]):
+    """Forms and their submissions (https://actionnetwork.org/docs/v2/forms)."""
+
+    _aio: AsyncForms
+
+    def create(
+        self,
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[FormContent],
+    ) -> Form:
+        """POST a new form; ``identifier`` (``"my_crm:12"``) makes it safe to re-send."""
+        return self._call(
+            lambda: self._aio.create(
+                title=title,
+                origin_system=origin_system,
+                identifier=identifier,
+                creator=creator,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        form: Ref[Form],
+        changes: Form | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[FormFields],
+    ) -> Form:
+        """PUT some fields of a form (or a whole ``Form`` of changes)."""
+        return self._call(lambda: self._aio.update(form, changes, extra=extra, **fields))
+
+    def submissions(
+        self, form: Ref[Form], filter: Filter | str | None = None
+    ) -> Stream[Submission]:
+        """Stream a form's submissions."""
+        return self._stream(self._aio.submissions(form, filter))
+
+    def get_submission(self, form: Ref[Form], submission: Ref[Submission]) -> Submission:
+        """One submission of a form."""
+        return self._call(lambda: self._aio.get_submission(form, submission))
+
+    def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission:
+        """Submit a form for an existing person (no autoresponse is sent)."""
+        return self._call(lambda: self._aio.create_submission(form, person, extra=extra, **fields))
+
+    def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission:
+        """PUT some fields of a submission."""
+        return self._call(
+            lambda: self._aio.update_submission(form, submission, extra=extra, **fields)
+        )
+
+    def record_submission(
+        self, form: Ref[Form], **options: Unpack[ActionHelperOptions]
+    ) -> Submission:
+        """The record submission helper: the person (created or matched) submits the form, in
+        one request (https://actionnetwork.org/docs/v2/record_submission_helper). A
+        ``200 {}`` answer raises ``NothingAcceptedError``."""
+        return self._call(lambda: self._aio.record_submission(form, **options))
+
+
+class FundraisingPages(Actions[FundraisingPage]):
+    """Fundraising pages and their donations (https://actionnetwork.org/docs/v2/
+    fundraising_pages). Donations can only be added to pages made over the API, and are not
+    charged."""
+
+    _aio: AsyncFundraisingPages
+
+    def create(
+        self,
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[FundraisingPageContent],
+    ) -> FundraisingPage:
+        """POST a new fundraising page; ``identifier`` makes it safe to re-send."""
+        return self._call(
+            lambda: self._aio.create(
+                title=title,
+                origin_system=origin_system,
+                identifier=identifier,
+                creator=creator,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        page: Ref[FundraisingPage],
+        changes: FundraisingPage | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[FundraisingPageFields],
+    ) -> FundraisingPage:
+        """PUT some fields of a fundraising page (or a whole model of changes)."""
+        return self._call(lambda: self._aio.update(page, changes, extra=extra, **fields))
+
+    def donations(
+        self, page: Ref[FundraisingPage], filter: Filter | str | None = None
+    ) -> Stream[Donation]:
+        """Stream a fundraising page's donations."""
+        return self._stream(self._aio.donations(page, filter))
+
+    def get_donation(self, page: Ref[FundraisingPage], donation: Ref[Donation]) -> Donation:
+        """One donation of a fundraising page."""
+        return self._call(lambda: self._aio.get_donation(page, donation))
+
+    def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[DonationFields],
+    ) -> Donation:
+        """Add a donation by an existing person (``recipients`` with their amounts; the API
+        sums them into ``amount``). Never re-sent after a lost answer: donations are not
+        deduplicated. There is no update: the API allows none."""
+        return self._call(lambda: self._aio.create_donation(page, person, extra=extra, **fields))
+
+    def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Donation:
+        """The record donation helper: the person (created or matched) and their donation to
+        ``recipients`` in one request (https://actionnetwork.org/docs/v2/
+        record_donation_helper). Never re-sent after a lost answer. A ``200 {}`` answer raises
+        ``NothingAcceptedError``."""
+        return self._call(
+            lambda: self._aio.record_donation(
+                page,
+                recipients=recipients,
+                currency=currency,
+                payment=payment,
+                recurrence=recurrence,
+                **options,
+            )
+        )
+
+
+class Donations(Searchable[Donation]):
+    """Every donation of the group, on any fundraising page: read only here (donations are
+    added through ``an.fundraising_pages``; https://actionnetwork.org/docs/v2/donations)."""
+
+    _aio: AsyncDonations
+
+
+class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
+    """Advocacy campaigns (letter and call campaigns) and their outreaches
+    (https://actionnetwork.org/docs/v2/advocacy_campaigns). Outreaches can only be added to
+    campaigns made over the API, and reach no target."""
+
+    _aio: AsyncAdvocacyCampaigns
+
+    def create(
+        self,
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[AdvocacyCampaignContent],
+    ) -> AdvocacyCampaign:
+        """POST a new advocacy campaign; ``identifier`` makes it safe to re-send."""
+        return self._call(
+            lambda: self._aio.create(
+                title=title,
+                origin_system=origin_system,
+                identifier=identifier,
+                creator=creator,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        changes: AdvocacyCampaign | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[AdvocacyCampaignFields],
+    ) -> AdvocacyCampaign:
+        """PUT some fields of an advocacy campaign (or a whole model of changes)."""
+        return self._call(lambda: self._aio.update(campaign, changes, extra=extra, **fields))
+
+    def outreaches(
+        self, campaign: Ref[AdvocacyCampaign], filter: Filter | str | None = None
+    ) -> Stream[Outreach]:
+        """Stream an advocacy campaign's outreaches."""
+        return self._stream(self._aio.outreaches(campaign, filter))
+
+    def get_outreach(self, campaign: Ref[AdvocacyCampaign], outreach: Ref[Outreach]) -> Outreach:
+        """One outreach of an advocacy campaign."""
+        return self._call(lambda: self._aio.get_outreach(campaign, outreach))
+
+    def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach:
+        """Add an outreach by an existing person. Never re-sent after a lost answer:
+        outreaches are not deduplicated."""
+        return self._call(
+            lambda: self._aio.create_outreach(campaign, person, extra=extra, **fields)
+        )
+
+    def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach:
+        """PUT some fields of an outreach."""
+        return self._call(
+            lambda: self._aio.update_outreach(campaign, outreach, extra=extra, **fields)
+        )
+
+    def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Outreach:
+        """The record outreach helper: the person (created or matched) and their letter or
+        call in one request (https://actionnetwork.org/docs/v2/record_outreach_helper). Never
+        re-sent after a lost answer. A ``200 {}`` answer raises ``NothingAcceptedError``."""
+        return self._call(
+            lambda: self._aio.record_outreach(
+                campaign, subject=subject, message=message, targets=targets, type=type, **options
+            )
+        )
+
+
+class Surveys(Actions[Survey]):
+    """Surveys and their responses (https://actionnetwork.org/docs/v2/surveys)."""
+
+    _aio: AsyncSurveys
+
+    def create(
+        self,
+        *,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        creator: Ref[Person] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[ActionContent],
+    ) -> Survey:
+        """POST a new survey; ``identifier`` makes it safe to re-send."""
+        return self._call(
+            lambda: self._aio.create(
+                title=title,
+                origin_system=origin_system,
+                identifier=identifier,
+                creator=creator,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        survey: Ref[Survey],
+        changes: Survey | None = None,
+        *,
+        extra: Extra = None,
+        **fields: Unpack[ActionFields],
+    ) -> Survey:
+        """PUT some fields of a survey (or a whole ``Survey`` of changes)."""
+        return self._call(lambda: self._aio.update(survey, changes, extra=extra, **fields))
+
+    def responses(
+        self, survey: Ref[Survey], filter: Filter | str | None = None
+    ) -> Stream[Response]:
+        """Stream a survey's responses."""
+        return self._stream(self._aio.responses(survey, filter))
+
+    def get_response(self, survey: Ref[Survey], response: Ref[Response]) -> Response:
+        """One response to a survey."""
+        return self._call(lambda: self._aio.get_response(survey, response))
+
+    def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[ResponseFields],
+    ) -> Response:
+        """Add a response by an existing person (answers, whose shape the API does not
+        document, go in ``extra``)."""
+        return self._call(lambda: self._aio.create_response(survey, person, extra=extra, **fields))
+
+    def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        **fields: Unpack[ResponseFields],
+    ) -> Response:
+        """PUT some fields of a response."""
+        return self._call(
+            lambda: self._aio.update_response(survey, response, extra=extra, **fields)
+        )
+
+    def record_response(
+        self, survey: Ref[Survey], **options: Unpack[ActionHelperOptions]
+    ) -> Response:
+        """The record response helper: the person (created or matched) responds, in one
+        request (https://actionnetwork.org/docs/v2/record_response_helper). A ``200 {}``
+        answer raises ``NothingAcceptedError``."""
+        return self._call(lambda: self._aio.record_response(survey, **options))
+
+
+class Campaigns(Searchable[Campaign]):
+    """Campaigns: several actions on one page; read only over the API
+    (https://actionnetwork.org/docs/v2/campaigns)."""
+
+    _aio: AsyncCampaigns
+
+
+class Messages(Writable[Message]):
+    """Mass emails of the API key's group."""
+
+    _aio: AsyncMessages
+
+    def create(
+        self,
+        *,
+        subject: str,
+        body: str,
+        from_: str,
+        reply_to: str,
+        targets: Iterable[Ref[Query]] = (),
+        wrapper: Ref[Wrapper] | None = None,
+        identifier: str | None = None,
+        extra: Extra = None,
+        **fields: Unpack[MessageContent],
+    ) -> Message:
+        """POST a new message (a draft once its targets are counted). ``targets`` are saved
+        queries (models, Resources or ids): none targets everyone subscribed. ``wrapper`` is
+        the email wrapper. Only an ``identifier`` of yours makes it safe to re-send.
+        """
+        return self._call(
+            lambda: self._aio.create(
+                subject=subject,
+                body=body,
+                from_=from_,
+                reply_to=reply_to,
+                targets=targets,
+                wrapper=wrapper,
+                identifier=identifier,
+                extra=extra,
+                **fields,
+            )
+        )
+
+    def update(
+        self,
+        message: Ref[Message],
+        changes: Message | None = None,
+        *,
+        targets: Iterable[Ref[Query]] | None = None,
+        wrapper: Ref[Wrapper] | None = None,
+        extra: Extra = None,
+        **fields: Unpack[MessageFields],
+    ) -> Message:
+        """PUT some fields of a message (a draft, or one still calculating its targets); new
+        ``targets`` (saved queries) or a new ``wrapper`` are counted again by the API."""
+        return self._call(
+            lambda: self._aio.update(
+                message, changes, targets=targets, wrapper=wrapper, extra=extra, **fields
+            )
+        )
+
+    def send(self, message: Ref[Message]) -> str:
+        """Send a draft with people targeted now, through its send helper; returns the API's
+        message. A ``200 {}`` answer (nothing sent) raises ``NothingAcceptedError``."""
+        return self._call(lambda: self._aio.send(message))
+
+    def stop(self, message: Ref[Message]) -> str:
+        """Stop a message that is sending (DELETE on its send helper)."""
+        return self._call(lambda: self._aio.stop(message))
+
+    def schedule(self, message: Ref[Message], when: datetime) -> str:
+        """Schedule a draft with people targeted for ``when`` (in the future; naive means
+        UTC), through its schedule helper."""
+        return self._call(lambda: self._aio.schedule(message, when))
+
+    def unschedule(self, message: Ref[Message]) -> str:
+        """Cancel a message's scheduling (DELETE on its schedule helper)."""
+        return self._call(lambda: self._aio.unschedule(message))
+
+    def statistics(self, message: Ref[Message]) -> MessageStatistics:
+        """How a message did (sent, opened, clicked ...), read fresh from the API."""
+        return self._call(lambda: self._aio.statistics(message))
+
+
+class Queries(Collection[Query]):
+    """Saved queries, to target messages with; read only
+    (https://actionnetwork.org/docs/v2/queries)."""
+
+    _aio: AsyncQueries
+
+
+class Wrappers(Collection[Wrapper]):
+    """Email wrappers; read only (https://actionnetwork.org/docs/v2/wrappers)."""
+
+    _aio: AsyncWrappers
+
+
+class Lists(Collection[PeopleList]):
+    """Lists of people: reports, and the recipients of each email
+    (https://actionnetwork.org/docs/v2/lists)."""
+
+    _aio: AsyncLists
+
+    def items(self, people_list: Ref[PeopleList]) -> Stream[ListItem]:
+        """Stream the people on a list (https://actionnetwork.org/docs/v2/items). Like the
+        people collection, items have no totals: the walk stops at the first empty page."""
+        return self._stream(self._aio.items(people_list))
+
+    def get_item(self, people_list: Ref[PeopleList], item: Ref[ListItem]) -> ListItem:
+        """One item of a list."""
+        return self._call(lambda: self._aio.get_item(people_list, item))
+
+
+class Metadata(Facade):
+    """What the API says about the group's data (https://actionnetwork.org/docs/v2/metadata)."""
+
+    _aio: AsyncMetadata
+
+    def custom_fields(self) -> list[CustomField]:
+        """Every custom field name in use in the group, with its notes
+        (https://actionnetwork.org/docs/v2/custom_fields): two requests, the metadata and its
+        ``action_network:custom_fields`` link."""
+        return self._call(lambda: self._aio.custom_fields())
+
+
+class UniqueIdLists(Collection[UniqueIdList]):
+    """The unique ID lists (ID targets) of the API key's group; ``get`` shows a list's
+    ``count``, never its ids (https://actionnetwork.org/docs/v2/unique_id_lists)."""
 
     _aio: AsyncUniqueIdLists
-
-    def list(self) -> Stream[UniqueIdList]:
-        """Stream every unique ID list."""
-        return self._stream(self._aio.list())
-
-    def get(self, list_id: str) -> UniqueIdList:
-        """One list (its ``count``; the API never shows the ids)."""
-        return self._call(lambda: self._aio.get(list_id))
 
     def create(
         self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
@@ -911,8 +1656,22 @@ class ActionNetwork(BlockingClient):
     """
 
     hal: HalWalker
+    tags: Tags
     people: People
     events: Events
+    event_campaigns: EventCampaigns
+    petitions: Petitions
+    forms: Forms
+    fundraising_pages: FundraisingPages
+    donations: Donations
+    advocacy_campaigns: AdvocacyCampaigns
+    surveys: Surveys
+    campaigns: Campaigns
+    messages: Messages
+    queries: Queries
+    wrappers: Wrappers
+    lists: Lists
+    metadata: Metadata
     unique_id_lists: UniqueIdLists
 
     def __init__(
@@ -952,6 +1711,20 @@ class ActionNetwork(BlockingClient):
             )
         )
         self.hal = HalWalker(self._portal, self._aio.hal)
+        self.tags = Tags(self._portal, self._aio.tags)
         self.people = People(self._portal, self._aio.people)
         self.events = Events(self._portal, self._aio.events)
+        self.event_campaigns = EventCampaigns(self._portal, self._aio.event_campaigns)
+        self.petitions = Petitions(self._portal, self._aio.petitions)
+        self.forms = Forms(self._portal, self._aio.forms)
+        self.fundraising_pages = FundraisingPages(self._portal, self._aio.fundraising_pages)
+        self.donations = Donations(self._portal, self._aio.donations)
+        self.advocacy_campaigns = AdvocacyCampaigns(self._portal, self._aio.advocacy_campaigns)
+        self.surveys = Surveys(self._portal, self._aio.surveys)
+        self.campaigns = Campaigns(self._portal, self._aio.campaigns)
+        self.messages = Messages(self._portal, self._aio.messages)
+        self.queries = Queries(self._portal, self._aio.queries)
+        self.wrappers = Wrappers(self._portal, self._aio.wrappers)
+        self.lists = Lists(self._portal, self._aio.lists)
+        self.metadata = Metadata(self._portal, self._aio.metadata)
         self.unique_id_lists = UniqueIdLists(self._portal, self._aio.unique_id_lists)

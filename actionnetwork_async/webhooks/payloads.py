@@ -17,8 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
-from urllib.parse import unquote, urlsplit
+from typing import Any, ClassVar
 
 import attrs
 
@@ -30,7 +29,8 @@ from ..errors import (
     WebhookTooLargeError,
 )
 from ..hal import Resource, parse_resource
-from ..models import Person, Record, Sponsor
+from ..models import ActionTarget, Payment, Person, Recipient, Record, Recurrence, Sponsor
+from ..models.base import last_segment
 
 __all__ = [
     "ENVELOPE_KEYS",
@@ -56,7 +56,13 @@ ENVELOPE_KEYS = frozenset({"action_network:sponsor", "idempotency_key"})
 
 @attrs.define(kw_only=True)
 class Payload(Record):
-    """What every action-like payload carries: the person, tags and dates."""
+    """What every action-like payload carries: the person, tags and dates.
+
+    ``ACTION_REL`` is the link to the action the record was left on (the petition of a
+    signature ...), None for types that have none; ``WebhookEvent.action_id`` reads it.
+    """
+
+    ACTION_REL: ClassVar[str | None] = None
 
     identifiers: list[str] = attrs.field(factory=list)
     created_date: datetime | None = None
@@ -64,6 +70,14 @@ class Payload(Record):
     person: Person | None = None
     add_tags: list[str] = attrs.field(factory=list)
     referrer_data: dict[str, Any] = attrs.field(factory=dict)
+
+    @property
+    def id(self) -> str | None:
+        """The record's Action Network id (a signature's ...), when the payload has one."""
+        for ident in self.identifiers:
+            if ident.startswith("action_network:"):
+                return ident.removeprefix("action_network:")
+        return None
 
 
 @attrs.define(kw_only=True)
@@ -80,46 +94,66 @@ class UploadPayload(Payload):
 
 @attrs.define(kw_only=True)
 class ResponsePayload(Payload):
-    """``action_network:response``: a survey response
-    (https://actionnetwork.org/docs/webhooks/response)."""
+    """``action_network:response``: a survey response; the survey is its
+    ``action_network:survey`` link (https://actionnetwork.org/docs/webhooks/response)."""
+
+    ACTION_REL = "action_network:survey"
 
 
 @attrs.define(kw_only=True)
 class SignaturePayload(Payload):
-    """``osdi:signature``: a petition signature."""
+    """``osdi:signature``: a petition signature, on its ``osdi:petition``
+    (https://actionnetwork.org/docs/webhooks/signature)."""
+
+    ACTION_REL = "osdi:petition"
 
     comments: str | None = None
 
 
 @attrs.define(kw_only=True)
 class AttendancePayload(Payload):
-    """``osdi:attendance``: an RSVP to an event."""
+    """``osdi:attendance``: an RSVP to its ``osdi:event``
+    (https://actionnetwork.org/docs/webhooks/attendance)."""
+
+    ACTION_REL = "osdi:event"
 
     status: str | None = None
 
 
 @attrs.define(kw_only=True)
 class SubmissionPayload(Payload):
-    """``osdi:submission``: a form submission."""
+    """``osdi:submission``: a submission of its ``osdi:form``
+    (https://actionnetwork.org/docs/webhooks/submission)."""
+
+    ACTION_REL = "osdi:form"
 
 
 @attrs.define(kw_only=True)
 class DonationPayload(Payload):
-    """``osdi:donation``: a donation; ``amount`` is the total as the API sends it."""
+    """``osdi:donation``: a donation on its ``osdi:fundraising_page``; ``amount`` is the
+    total as the API sends it (https://actionnetwork.org/docs/webhooks/donation)."""
+
+    ACTION_REL = "osdi:fundraising_page"
 
     amount: str | None = None
     currency: str | None = None
-    recipients: list[dict[str, Any]] = attrs.field(factory=list)
-    payment: dict[str, Any] = attrs.field(factory=dict)
+    recipients: list[Recipient] = attrs.field(factory=list)
+    payment: Payment | None = None
+    recurrence: Recurrence | None = None
 
 
 @attrs.define(kw_only=True)
 class OutreachPayload(Payload):
-    """``osdi:outreach``: an advocacy campaign action (a letter, a call)."""
+    """``osdi:outreach``: a letter or call of its ``osdi:advocacy_campaign``; one per target
+    (https://actionnetwork.org/docs/webhooks/outreach)."""
 
+    ACTION_REL = "osdi:advocacy_campaign"
+
+    type: str | None = None
     subject: str | None = None
     message: str | None = None
-    targets: list[dict[str, Any]] = attrs.field(factory=list)
+    targets: list[ActionTarget] = attrs.field(factory=list)
+    duration: int | None = None
 
 
 @attrs.define(kw_only=True)
@@ -165,11 +199,26 @@ class WebhookEvent:
         """The Action Network id of the payload's person, for ``an.people.get(event.person_id)``:
         the last segment of the ``osdi:person`` link, else the person's own identifier."""
         url = self.person_url
-        if url is not None:
-            last = unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
-            if last:
-                return last
+        if url is not None and (last := last_segment(url)):
+            return last
         return self.person.id if self.person is not None else None
+
+    @property
+    def action_url(self) -> str | None:
+        """The link to the action the record was left on (``osdi:petition`` of a signature,
+        ``osdi:event`` of an RSVP ...) as the payload wrote it: never fetch it, use
+        ``action_id``."""
+        rel = self.payload.ACTION_REL if isinstance(self.payload, Payload) else None
+        if rel is not None and self.hal.has_link(rel):
+            return self.hal.link(rel, index=0).href
+        return None
+
+    @property
+    def action_id(self) -> str | None:
+        """The Action Network id of that action, for ``an.petitions.get(event.action_id)``
+        and the like."""
+        url = self.action_url
+        return last_segment(url) if url is not None else None
 
     @property
     def person(self) -> Person | None:

@@ -1,0 +1,53 @@
+"""``an.lists`` (reports and email recipient lists, and the people on them) and
+``an.metadata`` (the custom field names in use). Both are read only over the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..models import CustomField, ListItem, PeopleList
+from ..pagination import Stream
+from .base import Collection, Facade, Ref, _check_ref
+
+__all__ = ["Lists", "Metadata"]
+
+ITEMS = "osdi:items"
+
+
+class Lists(Collection[PeopleList]):
+    """Lists of people: reports, and the recipients of each email
+    (https://actionnetwork.org/docs/v2/lists)."""
+
+    REL = "osdi:lists"
+    MODEL = PeopleList
+
+    def items(self, people_list: Ref[PeopleList]) -> Stream[ListItem]:
+        """Stream the people on a list (https://actionnetwork.org/docs/v2/items). Like the
+        people collection, items have no totals: the walk stops at the first empty page."""
+        _check_ref(people_list)
+
+        async def url() -> str:
+            return await self._linked_url(people_list, ITEMS, "items")
+
+        return self._stream_collection(url).map(ListItem.from_resource)
+
+    async def get_item(self, people_list: Ref[PeopleList], item: Ref[ListItem]) -> ListItem:
+        """One item of a list."""
+        url = await self._child_url(people_list, item, ITEMS, "items")
+        return ListItem.from_resource(await self.hal.get(url))
+
+
+class Metadata(Facade):
+    """What the API says about the group's data (https://actionnetwork.org/docs/v2/metadata)."""
+
+    REL = "action_network:metadata"
+
+    async def custom_fields(self) -> list[CustomField]:
+        """Every custom field name in use in the group, with its notes
+        (https://actionnetwork.org/docs/v2/custom_fields): two requests, the metadata and its
+        ``action_network:custom_fields`` link."""
+        metadata = await self.hal.get(await self._collection_url())
+        answer = await self.hal.follow(metadata, "action_network:custom_fields")
+        items: list[Any] = list(answer.get("action_network:custom_fields") or ())
+        items += [r.data for r in answer.items()] if answer.embedded else []
+        return [CustomField.from_json(item) for item in items]

@@ -1,0 +1,131 @@
+"""One facade surface, checked by introspection and by mypy: plumbing private, every ``get``
+taking a model, a Resource or an id, every ``update`` the same options, every helper the same
+``ActionHelperOptions``, and writable fields typed so that a misspelt one is a type error."""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import typing
+from pathlib import Path
+
+import attrs
+
+import actionnetwork_async as package
+from actionnetwork_async import ActionHelperOptions, ActionNetwork, Resource
+from actionnetwork_async.models import RENAMES
+
+ROOT = Path(__file__).parent.parent
+CLIENT = ActionNetwork("surface-key", base_url="http://127.0.0.1:9/")
+FACADES = [
+    name
+    for name, value in vars(CLIENT).items()
+    if name not in ("hal", "transport") and not name.startswith("_") and hasattr(value, "hal")
+]
+PLUMBING = (
+    "stream",
+    "stream_collection",
+    "stream_related",
+    "collection_url",
+    "item_url",
+    "resource_of",
+    "url_of",
+)
+
+
+def test_every_facade_has_the_same_surface() -> None:
+    assert len(FACADES) == 17
+    for name in FACADES:
+        facade = getattr(CLIENT, name)
+        assert not [p for p in PLUMBING if hasattr(facade, p)], f"{name} shows its plumbing"
+        if hasattr(facade, "get"):
+            hints = typing.get_type_hints(facade.get)
+            target = next(iter(inspect.signature(facade.get).parameters))
+            assert Resource in typing.get_args(hints[target]), f"{name}.get takes no Resource"
+            assert str in typing.get_args(hints[target])
+        if hasattr(facade, "update"):
+            parameters = inspect.signature(facade.update).parameters
+            assert {"changes", "extra", "fields"} <= set(parameters), name
+            assert parameters["fields"].kind is inspect.Parameter.VAR_KEYWORD
+        for method_name, method in inspect.getmembers(facade, inspect.ismethod):
+            if method_name.startswith("record_") and not method_name.endswith("_many"):
+                options = typing.get_type_hints(method, include_extras=True)["options"]
+                assert typing.get_args(options) == (ActionHelperOptions,), method_name
+
+
+def test_typed_fields_are_writable_fields_of_their_model() -> None:
+    pairs = [
+        (getattr(package, name), getattr(package, name.removesuffix(suffix)))
+        for name in package.__all__
+        for suffix in ("Fields", "Content")
+        if name.endswith(suffix) and hasattr(package, name.removesuffix(suffix))
+    ]
+    assert len(pairs) >= 14
+    for fields, model in pairs:
+        names = {f.name for f in attrs.fields(model)}
+        for key in typing.get_type_hints(fields):
+            assert key in names, f"{fields.__name__}.{key} is no field of {model.__name__}"
+            assert RENAMES.get(key, key) not in model.READ_ONLY, f"{key} is read-only"
+
+
+def test_every_public_name_is_exported_with_a_docstring() -> None:
+    for name in package.__all__:
+        value = getattr(package, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert (value.__doc__ or "").strip(), f"{name} has no docstring"
+
+
+SNIPPET = """
+from actionnetwork_async import ActionNetwork, Recipient
+from actionnetwork_async.sync import ActionNetwork as Blocking
+
+
+async def use(an: ActionNetwork) -> None:
+    reveal_type(await an.petitions.get("p1"))
+    reveal_type(await an.fundraising_pages.record_donation(
+        "f1", email="a@example.org", recipients=[Recipient(amount="3.00")]
+    ))
+    await an.petitions.update("p1", titel="typo")
+    await an.events.create(title="T", origin_system="o", start_dat="typo")
+    await an.petitions.record_signature("p1", email="a@example.org", email_status="subscrbed")
+    await an.events.update("e1", total_accepted=3)
+    await an.forms.update("f1", call_to_action=3)
+
+
+def block(an: Blocking) -> None:
+    reveal_type(an.petitions.get("p1"))
+    for signature in an.petitions.signatures("p1"):
+        reveal_type(signature)
+"""
+
+
+def test_types_catch_a_misspelt_field_and_keep_the_model(tmp_path: Path) -> None:
+    """mypy on a user's code: the concrete model comes back, async and blocking alike, and a
+    misspelt or mistyped field is a type error before anything runs."""
+    source = tmp_path / "use_facades.py"
+    source.write_text(SNIPPET)
+    checked = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-error-summary", str(source)],
+        cwd=ROOT,  # the project's mypy cache keeps this quick
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = checked.stdout.splitlines()
+    reveals = [
+        line.split('Revealed type is "')[1].rstrip('"') for line in lines if "Revealed" in line
+    ]
+    assert reveals == [
+        "actionnetwork_async.models.actions.Petition",
+        "actionnetwork_async.models.records.Donation",
+        "actionnetwork_async.models.actions.Petition",
+        "actionnetwork_async.models.records.Signature",
+    ], checked.stdout
+    errors = "\n".join(line for line in lines if ": error:" in line)
+    assert '"titel"' in errors
+    assert '"start_dat"' in errors
+    assert "subscrbed" in errors
+    assert '"total_accepted"' in errors  # read-only: not a field a write takes
+    assert '"call_to_action"' in errors  # a str, not an int
+    assert len([line for line in lines if ": error:" in line]) == 5, checked.stdout
