@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from redis.commands.core import AsyncScript
 
 __all__ = [
+    "CONFIRM_AHEAD",
     "KEY_PREFIX",
     "RECHECK_INTERVAL",
     "REDIS_EXTRA",
@@ -69,6 +70,11 @@ KEY_PREFIX = "actionnetwork-async:"
 RECHECK_INTERVAL = 1.0
 #: An idle schedule is kept this long past its last slot (then nothing in it matters).
 IDLE_TTL = 3600.0
+#: A slot this close (seconds) is confirmed at once: its waiter starts at it with no further
+#: call to Redis, so the delays of a call never make it late. (A restart's silence is this much
+#: longer than a window, for slots confirmed just before it.)
+CONFIRM_AHEAD = 0.025
+_CHECK_LEAD = 0.010  # a waiter checks back this long before its slot, to be confirmed in time
 
 _US = 1_000_000  # the script counts microseconds: exact in a double for centuries
 _RECONNECT_FIRST, _RECONNECT_MAX = 0.05, 0.5  # seconds between tries while Redis is down
@@ -84,12 +90,15 @@ SCRIPT = """
 -- ARGV: op, N, window, half-life, backoff factor, max slowdown, idle ttl (ms), then
 --   reserve   max_wait (-1: none), quiet_ago (-1: none)
 --   check     max_wait, quiet_ago, epoch, slot: a waiter with a slot reserved earlier
---             checking back (once a window, and at its slot before it starts)
+--             checking back (once a window, and shortly before its slot)
 --   release   -, -, epoch, slot: a waiter gave its slot up unused: it becomes a hole
 --   penalize  retry_after (-1: none), sent_ago: a request got a 429
--- Durations are microseconds; times passed in are ages ("sent this long ago"), never a
--- machine's own clock. Replies: {granted 0/1, wait, epoch, slot}.
+-- and last the late-start tolerance and the confirm-ahead time. Durations are microseconds;
+-- times passed in are ages ("sent this long ago"), never a machine's own clock. Replies:
+-- {0 refused / 1 reserved / 2 confirmed, wait, epoch, slot}.
 local op, limit, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local ahead = tonumber(ARGV[13])  -- a slot this close is confirmed, not checked again
+local tolerance = tonumber(ARGV[12])  -- a slot this far past can still be used
 local half_life, factor, max_slowdown = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
 
 -- The server's clock and identity: one clock for every machine, and a restart detector.
@@ -107,21 +116,27 @@ local penalized_at = tonumber(state[5]) or 0
 if state[1] == epoch then
   for slot in string.gmatch(state[2], '%d+') do starts[#starts + 1] = tonumber(slot) end
   for slot in string.gmatch(state[6] or '', '%d+') do
-    if tonumber(slot) >= now then holes[#holes + 1] = tonumber(slot) end  -- past ones: gone
+    slot = tonumber(slot)  -- holes too far past to be used on time are forgotten
+    if slot >= now - tolerance then holes[#holes + 1] = slot end
   end
 elseif state[1] then
   -- Written by another server run (a restart that reloaded its data, a fail-over): slots
-  -- granted since were lost. Their holders check before they start, so whatever did start
-  -- started before now: one window of silence and nothing can add up with them.
-  not_before = math.max(not_before, now + window)
+  -- granted since were lost. Their holders had them confirmed at most `ahead` before they
+  -- started, so whatever started did so before now + ahead: a window of silence after that
+  -- and nothing can add up with them.
+  not_before = math.max(not_before, now + window + ahead)
 else
   -- No state: unused since this server started, or before it started (a restart that lost
-  -- everything). Then nothing before one window after its start; uptime rounds down, so late.
+  -- everything). Then nothing before one window after its start (and `ahead`: slots
+  -- confirmed just before); uptime rounds down, so this errs late.
   local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)'))
-  not_before = now - uptime * 1000000 + window
+  not_before = now - uptime * 1000000 + window + ahead
 end
 
 local function fmt(t) return string.format('%.0f', t) end
+
+-- 2: the slot is confirmed, start at it; 1: reserved, check back shortly before it.
+local function granted(slot) if slot - now <= ahead then return 2 end return 1 end
 
 -- SlotSchedule.slowdown_at: 429s stretch the window, and the stretch halves every half-life.
 local function slowdown_now()
@@ -155,7 +170,7 @@ if op == 'release' then
   -- The slot stays in the schedule (others were placed around it) and goes to the next
   -- request that asks: giving a valid schedule's slot to someone else keeps it valid.
   local slot = tonumber(ARGV[11])
-  if state[1] == epoch and ARGV[10] == epoch and slot >= now then
+  if state[1] == epoch and ARGV[10] == epoch and slot >= now - tolerance then
     holes[#holes + 1] = slot
     table.sort(holes)
     save()
@@ -164,20 +179,22 @@ if op == 'release' then
   return {1, 0, epoch, ''}
 end
 
--- check: the slot stands if this server granted it and no Retry-After came since; a slot
+-- check: the slot stands if this server granted it, no Retry-After came since, and it is
+-- not over: a start later than its slot by more than the tolerance would come closer than a
+-- window to the start N after it, so such a slot is left unused (it still counts). A slot
 -- given up ahead of it is taken instead (and this one given up in turn).
-if op == 'check' and state[1] == epoch and ARGV[10] == epoch
-    and tonumber(ARGV[11]) >= not_before then
-  local mine = tonumber(ARGV[11])
+local mine = tonumber(ARGV[11])
+if op == 'check' and state[1] == epoch and ARGV[10] == epoch and mine >= not_before
+    and now - mine <= tolerance then
   if holes[1] and holes[1] < mine and holes[1] >= not_before then
     local hole = table.remove(holes, 1)
     holes[#holes + 1] = mine
     table.sort(holes)
     save()
     redis.call('PUBLISH', KEYS[1] .. ':holes', ARGV[11])
-    return {1, hole - now, epoch, fmt(hole)}
+    return {granted(hole), hole - now, epoch, fmt(hole)}
   end
-  return {1, mine - now, epoch, ARGV[11]}
+  return {granted(mine), mine - now, epoch, ARGV[11]}
 end
 
 -- reserve (or a check that failed): SlotSchedule.next_slot, the slot recorded at once.
@@ -191,7 +208,7 @@ for i, hole in ipairs(holes) do  -- the earliest slot given up, if it is still a
     if max_wait >= 0 and hole - now > max_wait then break end
     table.remove(holes, i)
     save()
-    return {1, hole - now, epoch, fmt(hole)}
+    return {granted(hole), hole - now, epoch, fmt(hole)}
   end
 end
 local n = #starts
@@ -207,7 +224,7 @@ end
 starts[n + 1] = slot
 if n + 1 > 2 * limit then table.remove(starts, 1) end
 save()
-return {1, slot - now, epoch, fmt(slot)}
+return {granted(slot), slot - now, epoch, fmt(slot)}
 """
 
 
@@ -369,7 +386,6 @@ class RedisRateLimiter:
         self._down_since: float | None = None  # time.monotonic() of the outage's first failure
         self._on_fallback = False
         self._recheck_at = 0.0
-        self._rtt = float("inf")  # the fastest round trip to Redis seen (loop seconds)
         self._tasks: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
@@ -395,30 +411,22 @@ class RedisRateLimiter:
         if self._on_fallback and time.monotonic() < self._recheck_at:
             await self._fallback_acquire()
             return
-        result = await self._call("reserve", deadline)
-        behind = 0.0  # how late the timer woke for the slot being checked
-        while result is not None:  # None: Redis is out of reach and the fallback granted it
-            reply, excess = result
-            granted, wait, epoch, slot = int(reply[0]), int(reply[1]) / _US, reply[2], reply[3]
-            if not granted:
+        reply = await self._call("reserve", deadline)
+        while reply is not None:  # None: Redis is out of reach and the fallback granted it
+            code, wait, epoch, slot = int(reply[0]), int(reply[1]) / _US, reply[2], reply[3]
+            if not code:
                 raise self._timeout(wait)
-            if wait <= 0:  # the slot is now, and Redis has just said so
-                # A slot is used on time or not at all: a start later than its slot would
-                # come closer than a window to the start N after it. Late (a slow answer, a
-                # timer that fired late), the slot is left unused (it still counts) and the
-                # request queues again.
-                late = behind + excess
-                if late <= LATE_START_TOLERANCE:
-                    return
-                log.debug("a slot would start %.1f ms late: queueing again", late * 1e3)
-                result, behind = await self._call("reserve", deadline), 0.0
-                continue
-            # Sleep until the slot, or until the doorbell says a slot ahead was given up (a
-            # cancelled waiter's), or a window at most: then check back, to move into it.
-            nap = min(wait, self.schedule.window)
-            wake = loop.time() + nap
+            if wait <= 0:
+                return  # the slot is now, and Redis has just said so
+            # Confirmed (the slot is at most CONFIRM_AHEAD away): start at it, if on time.
+            # Reserved: sleep until shortly before it, or until the doorbell says a slot ahead
+            # was given up (a cancelled waiter's), or a window at most, and check back. The
+            # check finds out whether the slot still stands (no restart, no Retry-After since,
+            # not too late to use); if not, its answer is a new reservation.
+            due = loop.time() + wait
+            nap = wait if code == 2 else min(max(0.0, wait - _CHECK_LEAD), self.schedule.window)
             link = self._link()
-            bell = link.bell(int(slot))
+            bell = link.bell(int(slot)) if code == 1 else asyncio.Event()
             try:
                 await asyncio.wait_for(bell.wait(), nap)
             except asyncio.TimeoutError:
@@ -427,11 +435,17 @@ class RedisRateLimiter:
                 self._spawn(self._once("release", epoch=epoch, slot=slot))
                 raise
             finally:
-                del link.sleeping[bell]
-            # At the slot, the check finds out whether Redis still holds it (no restart, no
-            # Retry-After since); if not, its answer is a new reservation.
-            behind = 0.0 if bell.is_set() or nap < wait else loop.time() - wake
-            result = await self._call("check", deadline, epoch=epoch, slot=slot)
+                link.sleeping.pop(bell, None)
+            if code == 1:
+                reply = await self._call("check", deadline, epoch=epoch, slot=slot)
+            elif loop.time() - due <= LATE_START_TOLERANCE:
+                return
+            else:
+                # A start later than its slot would come closer than a window to the start N
+                # after it: the slot is left unused (it still counts), the request queues again.
+                late = (loop.time() - due) * 1e3
+                log.debug("woke %.1f ms late for a slot: queueing again", late)
+                reply = await self._call("reserve", deadline)
 
     def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
         """A request started at ``sent_at`` got a 429: every process pauses and slows down."""
@@ -452,12 +466,8 @@ class RedisRateLimiter:
             await link.aclose()
 
     # -- talking to Redis -----------------------------------------------------------------------
-    async def _run(
-        self, op: str, first: int, second: int, epoch: str, slot: str
-    ) -> tuple[list[str], float]:
-        """One run of the script (``SCRIPT`` documents the arguments): its reply, and how much
-        longer than the fastest round trip it took (seconds), which a start may be late by."""
-        loop = asyncio.get_running_loop()
+    async def _run(self, op: str, first: int, second: int, epoch: str, slot: str) -> list[str]:
+        """One run of the script (``SCRIPT`` documents the arguments)."""
         args: list[str | int | float] = [
             op,
             self.schedule.limit,
@@ -470,13 +480,11 @@ class RedisRateLimiter:
             second,
             epoch,
             slot,
+            round(LATE_START_TOLERANCE * _US),
+            round(CONFIRM_AHEAD * _US),
         ]
-        started = loop.time()
         reply: list[str] = await self._link().script(keys=[self.key], args=args)
-        took = loop.time() - started
-        excess = max(0.0, took - self._rtt)
-        self._rtt = min(self._rtt, took)
-        return reply, excess
+        return reply
 
     def _link(self) -> _Link:
         """The link from the running loop, made on first use there: a limiter built in one
@@ -502,9 +510,9 @@ class RedisRateLimiter:
 
     async def _call(
         self, op: str, deadline: float | None, *, epoch: str = "", slot: str = ""
-    ) -> tuple[list[str], float] | None:
-        """Reserve or check a slot (``_run``'s result); wait out a short outage; None once the
-        fallback took over.
+    ) -> list[str] | None:
+        """Reserve or check a slot; wait out a short outage; None once the fallback took
+        over.
 
         While Redis is unreachable the call is tried again (pauses of 50 to 500 ms) until the
         outage is ``unavailable_after`` old or ``deadline`` passes; then it fails closed or
@@ -516,12 +524,12 @@ class RedisRateLimiter:
         while True:
             max_wait = -1 if deadline is None else max(0, round((deadline - loop.time()) * _US))
             try:
-                result = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
+                reply = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
             except errors as exc:
                 error: BaseException = exc
             else:
                 self._recovered()
-                return result
+                return reply
             now = time.monotonic()
             if self._down_since is None:
                 self._down_since = now
