@@ -10,9 +10,9 @@ import pytest
 import pytest_asyncio
 
 from actionnetwork_async import ActionNetwork, RetryPolicy
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, RedisServer
 
-from .redis_server import RedisServer, redis_servers
+from .redis_server import redis_servers
 
 ClientFactory = Callable[..., ActionNetwork]
 

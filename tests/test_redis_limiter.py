@@ -27,9 +27,10 @@ from actionnetwork_async import (
 )
 from actionnetwork_async.limiter import BACKOFF_FACTOR, LATE_START_TOLERANCE
 from actionnetwork_async.redis import RECHECK_INTERVAL
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
+from actionnetwork_async.testing.redis_server import free_port
 
-from .redis_server import RedisServer, free_port
+from .redis_server import require_redis
 
 WINDOW = 1 + DEFAULT_MARGIN
 WINDOW_US = round(WINDOW * 1_000_000)
@@ -270,11 +271,10 @@ async def test_requests_wait_out_a_short_outage(redis_server: RedisServer, limit
 
 @pytest.mark.asyncio
 async def test_fallback_goes_on_locally_with_a_warning_then_back_to_redis(
-    tmp_path: object, limiters: Make, caplog: pytest.LogCaptureFixture
+    limiters: Make, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from .redis_server import require_redis
-
-    server = RedisServer(require_redis(), tmp_path, password=PASSWORD)  # type: ignore[arg-type]
+    require_redis()
+    server = RedisServer(password=PASSWORD)  # not started yet: unreachable
     fallback = SlidingWindowLimiter(2.0)
     key = new_key()
     limiter = limiters(server.url, key=key, unavailable_after=0, fallback=fallback)
@@ -299,7 +299,7 @@ async def test_fallback_goes_on_locally_with_a_warning_then_back_to_redis(
             await until(back, timeout=5 * RECHECK_INTERVAL)
             assert await slots(server.url, key)  # the shared schedule is in use again
     finally:
-        server.stop()
+        server.close()
 
 
 # -- the clients' ways in --------------------------------------------------------------------

@@ -25,9 +25,8 @@ from actionnetwork_async import (
     DEFAULT_PREFETCH,
     REDIS_URL_ENV,
 )
-from actionnetwork_async.testing import Emulator, serve_in_thread
-
-from .redis_server import RedisServer, free_port
+from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
+from actionnetwork_async.testing.redis_server import free_port
 
 PEOPLE = 250  # 10 pages: with the entry point and the empty last page, 12 requests or more each
 LIMIT = 4
