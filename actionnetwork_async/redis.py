@@ -255,7 +255,8 @@ def redacted_url(url: str) -> str:
     return f"{parts.scheme}://{userinfo}{host}{port}{parts.path}"
 
 
-def _import_redis() -> Any:
+def import_redis() -> Any:
+    """The ``redis`` package, or ``ConfigurationError`` naming the extra to install."""
     try:
         import redis.asyncio
     except ImportError as exc:
@@ -263,8 +264,28 @@ def _import_redis() -> Any:
     return redis
 
 
-def _check_url(url: object, what: str) -> str:
-    """``url`` if redis-py can connect with it; else ``ConfigurationError`` (no password in it)."""
+def connect(url: str, timeout: float) -> Redis:
+    """A redis-py asyncio client for ``url`` (connecting on first use), as this library uses
+    them: ``timeout`` seconds per connect and per command, text replies, and one immediate
+    retry, so a pooled connection a restart broke is replaced at once. Waiting for a Redis
+    that is down is the caller's business, not redis-py's."""
+    redis = import_redis()
+    from redis.asyncio.retry import Retry
+    from redis.backoff import NoBackoff
+
+    client: Redis = redis.asyncio.Redis.from_url(
+        url,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 1),
+        decode_responses=True,
+    )
+    return client
+
+
+def check_url(url: object, what: str) -> str:
+    """``url`` if redis-py can connect with it; else ``ConfigurationError`` (no password in
+    it), saying that ``what`` needs one."""
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{what} needs a Redis URL such as redis://localhost:6379/0")
     from redis.asyncio.connection import parse_url
@@ -317,7 +338,7 @@ class _Link:
             async for message in pubsub.listen():
                 if message["type"] == "message":
                     self.ring(int(message["data"]))
-        except _errors() as exc:
+        except errors() as exc:
             log.debug("doorbell of %s stopped: %s", self.channel, type(exc).__name__)
         finally:
             await pubsub.aclose()  # type: ignore[no-untyped-call]
@@ -360,8 +381,8 @@ class RedisRateLimiter:
         unavailable_after: float = 5.0,
         timeout: float = 1.0,
     ) -> None:
-        _import_redis()
-        self._url = _check_url(url, "RedisRateLimiter")
+        import_redis()
+        self._url = check_url(url, "RedisRateLimiter")
         if not isinstance(key, str) or not key:
             raise ConfigurationError(f"key must be a non-empty string, got {key!r}")
         # The same checks as the local limiter, and the same schedule arithmetic.
@@ -492,20 +513,7 @@ class RedisRateLimiter:
         loop = asyncio.get_running_loop()
         link = self._links.get(loop)
         if link is None:
-            redis = _import_redis()
-            from redis.asyncio.retry import Retry
-            from redis.backoff import NoBackoff
-
-            client = redis.asyncio.Redis.from_url(
-                self._url,
-                socket_timeout=self.timeout,
-                socket_connect_timeout=self.timeout,
-                # One immediate retry: a pooled connection a restart broke is replaced at once.
-                # Waiting for Redis to come back is the limiter's business, not redis-py's.
-                retry=Retry(NoBackoff(), 1),
-                decode_responses=True,
-            )
-            link = self._links[loop] = _Link(client, self.key)
+            link = self._links[loop] = _Link(connect(self._url, self.timeout), self.key)
         return link
 
     async def _call(
@@ -519,13 +527,13 @@ class RedisRateLimiter:
         falls back. On the fallback, one try: the outage is old already.
         """
         loop = asyncio.get_running_loop()
-        errors = _errors()
+        failures = errors()
         pause = _RECONNECT_FIRST
         while True:
             max_wait = -1 if deadline is None else max(0, round((deadline - loop.time()) * _US))
             try:
                 reply = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
-            except errors as exc:
+            except failures as exc:
                 error: BaseException = exc
             else:
                 self._recovered()
@@ -548,7 +556,7 @@ class RedisRateLimiter:
         """Feedback that nothing waits for (a 429, a slot given up): one try, never raises."""
         try:
             await self._run(op, first, second, epoch, slot)
-        except _errors() as exc:
+        except errors() as exc:
             log.warning("could not tell Redis at %s (%s): %s", self.url, op, self._describe(exc))
 
     def _quiet_ago(self, loop: asyncio.AbstractEventLoop) -> int:
@@ -600,7 +608,7 @@ class RedisRateLimiter:
     def _describe(self, error: BaseException) -> str:
         """An error of redis-py in a few words, with no password in them."""
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
-        return _redact_password(text, self._password)
+        return redact_password(text, self._password)
 
     def _timeout(self, wait: float) -> LimiterTimeoutError:
         return LimiterTimeoutError(
@@ -609,14 +617,15 @@ class RedisRateLimiter:
         )
 
 
-def _errors() -> tuple[type[BaseException], ...]:
+def errors() -> tuple[type[BaseException], ...]:
     """What redis-py raises when Redis cannot do what was asked (imported lazily)."""
     from redis.exceptions import RedisError
 
     return (RedisError, OSError)
 
 
-def _redact_password(text: str, password: str | None) -> str:
+def redact_password(text: str, password: str | None) -> str:
+    """``text`` without ``password`` (as written in a URL, or decoded)."""
     if not password:
         return text
     for form in {password, unquote(password)}:
