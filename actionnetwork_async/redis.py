@@ -4,17 +4,19 @@
 starts in any ``1 s + margin``, 429 feedback, ``max_wait``) kept in one Redis hash and run by
 one small Lua script (``SCRIPT``, explained line by line), atomically and on the Redis
 server's clock, so the clocks of the machines never meet. A request *reserves* the next slot
-in a single round trip, sleeps until it (checking back once a window, to move into a slot a
-cancelled waiter gave up), then *checks* it (one more round trip, which finds out whether Redis
-restarted meanwhile) and starts. Reservations are served in the order they
-reach Redis, so processes share the limit first come, first served, and nobody polls.
+in a single round trip and sleeps until shortly before it, when a second round trip confirms
+it (and finds out whether Redis restarted meanwhile, or the slot came too late to use); it then
+starts at the slot. Slots are handed out in the order requests reach Redis, so processes share
+the limit first come, first served, and nobody polls. A waiter cancelled before its slot gives
+it back, and a waiter behind it moves in (a pub/sub doorbell wakes it).
 
 Failures are explicit: while Redis cannot be reached, requests wait for it up to
 ``unavailable_after`` seconds; past that the limiter fails closed with
 ``LimiterUnavailableError`` or, if given a ``fallback``, goes on with that local limiter (with
 a warning) and returns to Redis when it answers again. A restart of Redis loses the state;
 the script notices (the state records the run id of the server that wrote it) and grants no
-slot for one window, so the starts it forgot cannot be followed by a burst.
+slot for one window, so the starts it forgot cannot be followed by a burst. Also exported:
+the helpers the Redis idempotency store of the webhook receiver shares.
 
 The ``redis`` package (``pip install "actionnetwork-async[redis]"``) is imported only when a
 limiter is built, so the core never needs it. docs/redis.md says when to use this and what it
