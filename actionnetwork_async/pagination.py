@@ -11,6 +11,10 @@ Filters on every page: every query parameter of the first page's URL (``filter``
 ...) that a ``next`` link leaves out is put back before the link is followed, so a server that
 drops the filter from its ``next`` links cannot turn a filtered stream into the whole collection.
 
+No endless streams: a ``next`` link that leads back to a page already read (the same URL up to
+the order of its query parameters) raises ``UnexpectedResponseError`` instead of reading the
+collection again and again. The stream remembers one hash per page read for this.
+
 Pipelining: when the ``next`` href differs from the current page's URL only by its ``page`` query
 parameter, pages ``n+1 .. n+prefetch`` are requested concurrently, consumed strictly in order,
 and any speculative page past the end is cancelled and dropped. Otherwise ``next`` links are
@@ -25,6 +29,7 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from .errors import ConfigurationError, UnexpectedResponseError
 from .hal import Resource
 
 __all__ = [
@@ -82,7 +87,15 @@ def with_page(url: str, page: int) -> str:
 
 
 def with_query(url: str, params: Mapping[str, str | int]) -> str:
-    """``url`` with ``params`` set in its query (replacing those names, others kept in order)."""
+    """``url`` with ``params`` set in its query (replacing those names, others kept in order).
+
+    ``params`` maps names to strings or integers; anything else is a ``ConfigurationError``.
+    """
+    if not isinstance(params, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool)
+        for k, v in params.items()
+    ):
+        raise ConfigurationError(f"params must map names to strings or integers, got {params!r}")
     parts = urlsplit(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += [(k, str(v)) for k, v in params.items()]
@@ -118,6 +131,31 @@ def successor_page(current_url: str, next_url: str, current_page: int | None = N
         return None
     current = current if current is not None else (current_page or 1)
     return following if following == current + 1 else None
+
+
+def _page_key(url: str) -> int:
+    """A page's identity, small enough to keep one per page: a hash of its URL with the query
+    in a canonical order."""
+    key, page = _split_page(url)
+    return hash((key, page or 1))  # no page parameter is page 1
+
+
+class _Visited:
+    """The pages a stream has read, to refuse a ``next`` link that loops back."""
+
+    def __init__(self, first_url: str) -> None:
+        self._keys = {_page_key(first_url)}
+
+    def add(self, url: str, previous: str) -> None:
+        key = _page_key(url)
+        if key in self._keys:
+            raise UnexpectedResponseError(
+                f"the next link of {previous} leads back to a page already read; following "
+                "it would never end the collection",
+                status=200,
+                url=url,
+            )
+        self._keys.add(key)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -186,6 +224,7 @@ async def iter_pages(
     page = first if isinstance(first, Resource) else await fetch(first)
     page_url = page.url or page.self_href or ""
     carried = _carried(page_url)
+    visited = _Visited(page_url)
     ahead: dict[int, asyncio.Task[Resource]] = {}
     loop = asyncio.get_running_loop()
     try:
@@ -207,6 +246,7 @@ async def iter_pages(
             if succ is None:
                 await _discard(ahead)
                 yield page
+                visited.add(nxt, page_url)
                 page, page_url = await fetch(nxt), nxt
                 continue
             # Schedule pages succ .. succ+prefetch-1 before yielding, so they load meanwhile.
@@ -222,6 +262,7 @@ async def iter_pages(
                         fetch(with_page(nxt, k)), name=f"actionnetwork-prefetch-page-{k}"
                     )
             yield page
+            visited.add(with_page(nxt, succ), page_url)
             page, page_url = await ahead.pop(succ), with_page(nxt, succ)
     finally:
         await _discard(ahead)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, overload
 from urllib.parse import urljoin
 
+from ._validate import positive_int
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
 from .pagination import Fetch, Stream, iter_items, iter_pages, with_query
@@ -29,11 +30,9 @@ class HalWalker:
     """Walks the API by its links; available as ``ActionNetwork.hal``."""
 
     def __init__(self, transport: Transport, base_url: str, *, prefetch: int = 5) -> None:
-        if prefetch < 1:
-            raise ConfigurationError(f"prefetch must be >= 1, got {prefetch!r}")
         self.transport = transport
         self.base_url = base_url
-        self.prefetch = prefetch
+        self.prefetch = positive_int(prefetch, "prefetch")
         self._entry_point: Resource | None = None
         self._entry_point_lock = asyncio.Lock()
 
@@ -60,7 +59,16 @@ class HalWalker:
             if href is None:
                 raise ConfigurationError(f"{target!r} has no self link or URL")
             return href
-        return urljoin(self.base_url, target) if target else self.base_url
+        if target is None or target == "":
+            return self.base_url
+        if not isinstance(target, str):
+            raise ConfigurationError(
+                f"a target is a URL, a Link or a Resource, not a {type(target).__name__}"
+            )
+        try:
+            return urljoin(self.base_url, target)
+        except ValueError as exc:  # a malformed authority such as "http://[::1"
+            raise ConfigurationError(f"not a usable URL: {exc}") from None
 
     async def request(
         self,
@@ -109,10 +117,16 @@ class HalWalker:
     ) -> Resource:
         """GET the resource a link of ``rel`` points to (compact or expanded rel).
 
-        With ``use_embedded`` an embedded copy of that rel is returned instead of a request.
+        With ``use_embedded`` an embedded copy of that rel (at ``index``, default the first) is
+        returned instead of a request when there is one; otherwise the link is followed.
         """
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise ConfigurationError(f"index must be an integer, got {index!r}")
         if use_embedded and resource.resolve_embedded_rel(rel) is not None:
-            return resource.embedded_for(rel)[index or 0]
+            copies = resource.embedded_for(rel)
+            position = index or 0
+            if -len(copies) <= position < len(copies):
+                return copies[position]
         link = resource.link(rel, index=index, name=name)
         return await self.get(link.expand(**template_vars), params=params)
 
@@ -138,7 +152,7 @@ class HalWalker:
     ) -> Stream[Resource]:
         """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_pages(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        return Stream(iter_pages(fetch, first, rel=rel, prefetch=self._prefetch(prefetch)))
 
     def iterate(
         self,
@@ -157,7 +171,10 @@ class HalWalker:
         out gets it back. At most ``prefetch`` pages are held.
         """
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_items(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        return Stream(iter_items(fetch, first, rel=rel, prefetch=self._prefetch(prefetch)))
+
+    def _prefetch(self, prefetch: int | None) -> int:
+        return self.prefetch if prefetch is None else positive_int(prefetch, "prefetch")
 
     def _start(
         self, target: Target | None, rel: str | None, params: Params | None

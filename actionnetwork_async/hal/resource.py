@@ -102,7 +102,7 @@ class Resource:
         if index is not None:
             try:
                 return group[index]
-            except IndexError:
+            except (IndexError, TypeError):
                 raise HALError(f"rel {rel!r} has {len(group)} link(s); no index {index}") from None
         if len(group) != 1:
             raise HALError(f"rel {rel!r} has {len(group)} links; pass index= or name= to pick one")
@@ -148,8 +148,19 @@ def parse_resource(
     """Parse a HAL JSON document (already decoded) into a ``Resource``.
 
     Relative hrefs resolve against ``url``; ``curies`` are inherited from an enclosing document
-    and replaced by the resource's own when it declares any.
+    and replaced by the resource's own when it declares any. Anything that is not a HAL
+    document raises ``HALError``, embedding nested too deep for the stack included (documents
+    from the network never get here that deep: ``sansio.decode_json`` bounds their nesting).
     """
+    try:
+        return _parse_resource(document, url=url, curies=curies)
+    except RecursionError:
+        raise HALError("_embedded resources nested too deeply") from None
+
+
+def _parse_resource(
+    document: Any, *, url: str | None, curies: Mapping[str, Link] | None
+) -> Resource:
     if not isinstance(document, Mapping):
         raise HALError(f"a HAL resource must be a JSON object, got {type(document).__name__}")
     raw_links = document.get("_links") or {}
@@ -178,5 +189,5 @@ def parse_resource(
 
 def _parse_embedded(value: Any, *, url: str | None, curies: Mapping[str, Link]) -> Embedded:
     if isinstance(value, list):
-        return Embedded(tuple(parse_resource(v, url=url, curies=curies) for v in value), True)
-    return Embedded((parse_resource(value, url=url, curies=curies),), False)
+        return Embedded(tuple(_parse_resource(v, url=url, curies=curies) for v in value), True)
+    return Embedded((_parse_resource(value, url=url, curies=curies),), False)
