@@ -26,6 +26,9 @@ from .payloads import (
     parse,
 )
 from .receiver import (
+    DEFAULT_TTL,
+    LEASE_MARGIN,
+    Claim,
     Handler,
     IdempotencyStore,
     MemoryIdempotencyStore,
@@ -34,9 +37,12 @@ from .receiver import (
 )
 
 __all__ = [
+    "DEFAULT_TTL",
+    "LEASE_MARGIN",
     "MAX_BODY",
     "ActionPayload",
     "AttendancePayload",
+    "Claim",
     "DonationPayload",
     "Handler",
     "IdempotencyStore",
