@@ -7,7 +7,7 @@ from typing import Protocol, runtime_checkable
 
 from aiolimiter import AsyncLimiter
 
-from .errors import ConfigurationError
+from ._validate import positive_number
 
 __all__ = ["AioRateLimiter", "RateLimiter", "SpacedRateLimiter", "Unlimited"]
 
@@ -23,9 +23,7 @@ _FLOAT_NOISE = 1e-9  # seconds
 
 
 def _check_rate(rate: float) -> float:
-    if not rate > 0:
-        raise ConfigurationError(f"rate must be > 0 requests per second, got {rate!r}")
-    return float(rate)
+    return positive_number(rate, "rate (requests per second)")
 
 
 class SpacedRateLimiter:

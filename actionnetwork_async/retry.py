@@ -23,6 +23,7 @@ from collections.abc import Callable
 import attrs
 import backoff
 
+from ._validate import positive_int, positive_number
 from .errors import (
     ConnectError,
     DecodeError,
@@ -49,8 +50,10 @@ class RetryDecision:
 class RetryPolicy:
     """How many times and how long to retry; ``decide`` is the whole rule."""
 
-    max_tries: int = attrs.field(default=6, validator=attrs.validators.gt(0))
-    max_time: float = attrs.field(default=120.0, validator=attrs.validators.gt(0))
+    max_tries: int = attrs.field(default=6, validator=lambda _, a, v: positive_int(v, a.name))
+    max_time: float = attrs.field(
+        default=120.0, validator=lambda _, a, v: positive_number(v, a.name)
+    )
     base: float = 2.0
     factor: float = 0.5
     max_delay: float = 30.0

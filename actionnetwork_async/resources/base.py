@@ -123,10 +123,17 @@ def _id_of(target: Any) -> str:
 
 
 def check_id(item_id: str) -> str:
-    """An Action Network id, checked to be usable in a URL."""
-    if not isinstance(item_id, str) or not item_id.strip() or "/" in item_id:
-        raise ConfigurationError(f"not an Action Network id: {item_id!r}")
-    return quote(item_id.strip())
+    """An Action Network id, checked to name one item: stripped, and quoted for a URL path.
+
+    Refused: what is not a non-empty string, and anything that would change the path instead
+    of naming an item in it: a slash, and the dot segments ``.`` and ``..`` (``people/..`` is
+    the entry point).
+    """
+    text = item_id.strip() if isinstance(item_id, str) else ""
+    if not text or "/" in text or "\\" in text or text in (".", ".."):
+        shown = repr(item_id) if isinstance(item_id, str) else f"a {type(item_id).__name__}"
+        raise ConfigurationError(f"not an Action Network id: {shown}")
+    return quote(text, safe="")
 
 
 def fields_to_json(
@@ -209,6 +216,24 @@ def helper_body(
     An email address or a phone number is required; the caller's ``person`` is not changed.
     The email and phone statuses are set only when given, each on its own.
     """
+    texts = {
+        "email": email,
+        "phone": phone,
+        "given_name": given_name,
+        "family_name": family_name,
+        "postal_code": postal_code,
+        "country": country,
+    }
+    for name, value in texts.items():
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"{name} must be a string, got a {type(value).__name__}")
+    if person is not None and not isinstance(person, Person):
+        raise ConfigurationError(f"person must be a Person, got a {type(person).__name__}")
+    if custom_fields is not None and not (
+        isinstance(custom_fields, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in custom_fields.items())
+    ):
+        raise ConfigurationError("custom_fields must map field names to strings")
     # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
     base = Person.from_json(person.to_json()) if person is not None else Person()
     if email is not None:
@@ -237,8 +262,18 @@ def helper_body(
 
 def tag_list(tags: Iterable[str], what: str) -> list[str]:
     """Tag names, checked."""
-    names = [tags] if isinstance(tags, str) else list(tags)
+    names = [tags] if isinstance(tags, str) else _listed(tags, what)
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError(f"{what} must be tag names, got {name!r}")
     return names
+
+
+def _listed(values: Iterable[Any], what: str) -> list[Any]:
+    """``values`` as a list; what is not iterable (None ...) is a ``ConfigurationError``."""
+    if values is None or isinstance(values, (bytes, Mapping)):
+        raise ConfigurationError(f"{what} must be a list of strings, got {values!r}")
+    try:
+        return list(values)
+    except TypeError:
+        raise ConfigurationError(f"{what} must be a list of strings, got {values!r}") from None

@@ -108,7 +108,7 @@ class Events(Facade):
         if "identifiers" in fields:
             raise ConfigurationError("pass identifier=, the client adds it to identifiers")
         if identifier is not None:
-            system, _, key = identifier.partition(":")
+            system, _, key = identifier.partition(":") if isinstance(identifier, str) else ("",) * 3
             if not system or not key or system == "action_network":
                 raise ConfigurationError(
                     f"identifier must be '<your system>:<id>' (not action_network:), got "

@@ -114,6 +114,8 @@ class People(Facade):
         model's read statuses (``bouncing`` ...), system dates and ``action_network:``
         identifiers are never sent.
         """
+        if changes is not None and not isinstance(changes, Person):
+            raise ConfigurationError(f"changes must be a Person, got a {type(changes).__name__}")
         if changes is not None:
             body = {**changes.to_json(), **fields_to_json(Person, fields, extra=extra)}
         elif fields or extra:
