@@ -13,7 +13,8 @@ drops the filter from its ``next`` links cannot turn a filtered stream into the 
 
 No endless streams: a ``next`` link that leads back to a page already read (the same URL up to
 the order of its query parameters) raises ``UnexpectedResponseError`` instead of reading the
-collection again and again. The stream remembers one hash per page read for this.
+collection again and again. The pages read are remembered as runs of consecutive page numbers,
+so this costs no memory per page on a collection read in order.
 
 Pipelining: when the ``next`` href differs from the current page's URL only by its ``page`` query
 parameter, pages ``n+1 .. n+prefetch`` are requested concurrently, consumed strictly in order,
@@ -27,7 +28,7 @@ import asyncio
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Coroutine, Mapping
 from types import TracebackType
 from typing import Any, Generic, TypeVar
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from .errors import ConfigurationError, UnexpectedResponseError
 from .hal import Resource
@@ -50,9 +51,17 @@ Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
 
 
 # -- pure URL helpers ------------------------------------------------------------------------
+def _split(url: str) -> SplitResult:
+    """``urlsplit``, with a malformed URL (``http://[::1``) as a ``ConfigurationError``."""
+    try:
+        return urlsplit(url)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"not a usable URL: {exc}") from None
+
+
 def _split_page(url: str) -> tuple[tuple[str, ...], int | None]:
     """(the URL without its page parameter, as a comparable key; the page number or None)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     page: int | None = None
     rest = []
@@ -80,7 +89,7 @@ def page_number(url: str) -> int | None:
 
 def with_page(url: str, page: int) -> str:
     """``url`` with its ``page`` query parameter set (other parameters kept, in order)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
     query.append(("page", str(page)))
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
@@ -96,7 +105,7 @@ def with_query(url: str, params: Mapping[str, str | int]) -> str:
         for k, v in params.items()
     ):
         raise ConfigurationError(f"params must map names to strings or integers, got {params!r}")
-    parts = urlsplit(url)
+    parts = _split(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += [(k, str(v)) for k, v in params.items()]
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
@@ -104,7 +113,7 @@ def with_query(url: str, params: Mapping[str, str | int]) -> str:
 
 def restore_query(url: str, carried: list[tuple[str, str]]) -> str:
     """``url`` with every ``carried`` parameter it lacks added back (those it has are kept)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {k for k, _ in query}
     missing = [(k, v) for k, v in carried if k not in present]
@@ -115,9 +124,7 @@ def restore_query(url: str, carried: list[tuple[str, str]]) -> str:
 
 def _carried(url: str) -> list[tuple[str, str]]:
     """The query parameters of a first page that every later page must carry (all but page)."""
-    return [
-        (k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k != "page"
-    ]
+    return [(k, v) for k, v in parse_qsl(_split(url).query, keep_blank_values=True) if k != "page"]
 
 
 def successor_page(current_url: str, next_url: str, current_page: int | None = None) -> int | None:
@@ -133,29 +140,45 @@ def successor_page(current_url: str, next_url: str, current_page: int | None = N
     return following if following == current + 1 else None
 
 
-def _page_key(url: str) -> int:
-    """A page's identity, small enough to keep one per page: a hash of its URL with the query
-    in a canonical order."""
-    key, page = _split_page(url)
-    return hash((key, page or 1))  # no page parameter is page 1
-
-
 class _Visited:
-    """The pages a stream has read, to refuse a ``next`` link that loops back."""
+    """The pages a stream has read, to refuse a ``next`` link that loops back.
+
+    Pages are identified by their URL without ``page`` (query in a canonical order) and their
+    page number (none is page 1), and kept as runs of consecutive numbers: a collection read
+    page after page is one run, so memory stays flat however long it is.
+    """
 
     def __init__(self, first_url: str) -> None:
-        self._keys = {_page_key(first_url)}
+        self._runs: dict[tuple[str, ...], list[list[int]]] = {}
+        self._current: tuple[tuple[str, ...], list[int]] | None = None
+        self._enter(*self._identify(first_url))
+
+    @staticmethod
+    def _identify(url: str) -> tuple[tuple[str, ...], int]:
+        key, page = _split_page(url)
+        return key, 1 if page is None else page
+
+    def _enter(self, key: tuple[str, ...], page: int) -> None:
+        current = self._current
+        if current is not None and current[0] == key and current[1][1] == page - 1:
+            current[1][1] = page  # the next page of the run being read
+            return
+        run = [page, page]
+        self._runs.setdefault(key, []).append(run)
+        self._current = (key, run)
 
     def add(self, url: str, previous: str) -> None:
-        key = _page_key(url)
-        if key in self._keys:
+        """Record that ``url`` (``previous``'s next link) is read next; raises
+        ``UnexpectedResponseError`` if it was read already."""
+        key, page = self._identify(url)
+        if any(first <= page <= last for first, last in self._runs.get(key, ())):
             raise UnexpectedResponseError(
                 f"the next link of {previous} leads back to a page already read; following "
                 "it would never end the collection",
                 status=200,
                 url=url,
             )
-        self._keys.add(key)
+        self._enter(key, page)
 
 
 def _int_or_none(value: Any) -> int | None:

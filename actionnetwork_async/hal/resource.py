@@ -67,7 +67,10 @@ class Resource:
     def identifier(self, system: str = "action_network") -> str | None:
         """The id this resource has in ``system`` (``identifiers`` entry without its prefix)."""
         prefix = system + ":"
-        for ident in self.data.get("identifiers") or ():
+        identifiers = self.data.get("identifiers")
+        if isinstance(identifiers, str):  # one identifier where the API documents an array
+            identifiers = [identifiers]
+        for ident in identifiers if isinstance(identifiers, list) else ():
             if isinstance(ident, str) and ident.startswith(prefix):
                 return ident[len(prefix) :]
         return None

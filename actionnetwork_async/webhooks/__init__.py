@@ -24,6 +24,7 @@ from .payloads import (
     UploadPayload,
     WebhookEvent,
     parse,
+    safe_name,
 )
 from .receiver import (
     DEFAULT_TTL,
@@ -62,4 +63,5 @@ __all__ = [
     "WebhookTooLargeError",
     "parse",
     "receiver",
+    "safe_name",
 ]
