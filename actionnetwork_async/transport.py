@@ -178,6 +178,8 @@ class Transport:
         """
         if self.closed:
             raise ClientClosedError("this client is closed; create a new one")
+        if not isinstance(method, str) or not method.isalpha():
+            raise ConfigurationError(f"not an HTTP method: {method!r}")
         method = method.upper()
         self.check_origin(url)
         if params:

@@ -120,6 +120,8 @@ class HalWalker:
         With ``use_embedded`` an embedded copy of that rel (at ``index``, default the first) is
         returned instead of a request when there is one; otherwise the link is followed.
         """
+        if not isinstance(resource, Resource):
+            raise ConfigurationError(f"follow needs a Resource, got a {type(resource).__name__}")
         if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
             raise ConfigurationError(f"index must be an integer, got {index!r}")
         if use_embedded and resource.resolve_embedded_rel(rel) is not None:

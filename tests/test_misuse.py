@@ -7,19 +7,23 @@ and values that were read wrongly (``"primary": "false"``, an ``identifiers`` st
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
 
 from actionnetwork_async import (
     ActionNetwork,
+    ActionNetworkError,
     ConfigurationError,
     EmailAddress,
     ModelError,
     Person,
     RetryPolicy,
     SpacedRateLimiter,
+    Stream,
     UniqueIdList,
     parse_resource,
     webhooks,
@@ -78,6 +82,15 @@ def test_policy_and_limiter_arguments_are_checked_too() -> None:
         RetryPolicy(max_time=-1)
     with pytest.raises(ConfigurationError, match="rate"):
         SpacedRateLimiter("4")  # type: ignore[arg-type]
+    for wrong in ({"factor": "x"}, {"base": 0}, {"max_delay": None}, {"max_retry_after": -1}):
+        with pytest.raises(ConfigurationError, match=next(iter(wrong))):
+            RetryPolicy(**wrong)
+    for statuses in (None, "503", [503, "x"], [True], [700]):
+        with pytest.raises(ConfigurationError, match="retry_statuses"):
+            RetryPolicy(retry_statuses=statuses)  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="jitter"):
+        RetryPolicy(jitter=0.5)  # type: ignore[arg-type]
+    assert RetryPolicy(retry_statuses=[429]).retry_statuses == frozenset({429})
 
 
 # -- 16: bad arguments to calls ----------------------------------------------------------------
@@ -206,3 +219,71 @@ def test_a_string_where_the_api_documents_an_array_is_an_array_of_one() -> None:
     assert person.languages_spoken == ["en"]
     assert person.email == "a@b.org"
     assert person.postal_addresses[0].address_lines == ["1 Main St"]
+
+
+# -- every public call, one bad argument at a time ----------------------------------------------
+WRONG = [None, 123, -1, 1.5, True, float("nan"), "", "x", [], [1], {}, {"a": 1}, object()]
+
+
+@pytest.mark.asyncio
+async def test_no_public_call_raises_anything_but_library_errors_on_a_wrong_argument(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    """Each public method of the facades and the walker, called with valid arguments except
+    one, replaced by each value of WRONG: it returns or raises an ActionNetworkError."""
+    an = make_client(emu, max_tries=1)
+    person, event, target = (
+        emu.ids("people")[0],
+        emu.ids("events")[0],
+        emu.ids("unique_id_lists")[0],
+    )
+    valid: dict[str, Any] = {
+        "person": person,
+        "person_id": person,
+        "event": event,
+        "event_id": event,
+        "unique_list": target,
+        "list_id": target,
+        "campaign_id": "c",
+        "target": "people",
+        "resource": await an.hal.get("people"),
+        "rel": "osdi:people",
+        "method": "GET",
+        "url": "people",
+        "email": "a@b.org",
+        "number": "15551234567",
+        "title": "t",
+        "origin_system": "o",
+        "name": "n",
+        "unique_ids": [PERSON],
+        "when": datetime(2024, 1, 1, tzinfo=timezone.utc),
+    }
+    escaped: list[str] = []
+    for facade in (an.people, an.events, an.unique_id_lists, an.hal):
+        for name, method in inspect.getmembers(facade, inspect.ismethod):
+            if name.startswith("_") or name in ("lock", "entry_point"):
+                continue
+            parameters = [
+                p
+                for p in inspect.signature(method).parameters.values()
+                if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+            ]
+            for wrong_one in parameters:
+                for value in WRONG:
+                    arguments = {
+                        p.name: value if p is wrong_one else valid.get(p.name)
+                        for p in parameters
+                        if p is wrong_one or p.default is inspect.Parameter.empty
+                    }
+                    try:
+                        result = method(**arguments)
+                        if inspect.isawaitable(result):
+                            result = await result
+                        if isinstance(result, Stream):
+                            async with result as stream:
+                                await anext(stream, None)
+                    except ActionNetworkError:
+                        pass
+                    except Exception as exc:
+                        escaped.append(f"{name}({wrong_one.name}={value!r}): {exc!r}")
+    assert escaped == [], "\n".join(escaped)

@@ -42,6 +42,8 @@ class Facade:
     def stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
         """Items of a collection whose first page ``first_page()`` fetches on first use; the
         walker pages on from there (prefetch and the shared limiter included)."""
+        if not callable(first_page):
+            raise ConfigurationError(f"first_page must be an async callable, got {first_page!r}")
 
         async def items() -> AsyncGenerator[Resource, None]:
             async with self.hal.iterate(await first_page()) as stream:
@@ -58,6 +60,8 @@ class Facade:
     ) -> Stream[Resource]:
         """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
         params = {"filter": text} if (text := render_filter(filter)) else None
+        if url is not None and not callable(url):
+            raise ConfigurationError(f"url must be an async callable, got {url!r}")
         locate = url or self.collection_url
 
         async def first_page() -> Resource:
@@ -145,6 +149,10 @@ def fields_to_json(
     unknown names raise ``ConfigurationError`` before any request; fields this library does not
     know yet can be sent through ``extra`` (API names, sent as they are).
     """
+    if extra is not None and not (
+        isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra)
+    ):
+        raise ConfigurationError(f"extra must map API field names to values, got {extra!r}")
     names = {f.name for f in attrs.fields(model)} - {"extra", "resource"}
     unknown = sorted(set(fields) - names)
     if unknown:
@@ -172,7 +180,7 @@ def fields_to_json(
 
 def check_status(status: str | None, what: str) -> str | None:
     """A subscription status a write may set, checked (None: leave the status as it is)."""
-    if status is not None and status not in WRITABLE_STATUSES:
+    if status is not None and (not isinstance(status, str) or status not in WRITABLE_STATUSES):
         raise ConfigurationError(f"{what} must be 'subscribed' or 'unsubscribed', got {status!r}")
     return status
 
