@@ -346,11 +346,16 @@ class WebhookReceiver:
         if claim is Claim.IN_PROGRESS:
             return _Outcome.BUSY
         await self._run(event, key=key, owner=owner)
+        # shielded: once the handlers succeeded, a cancellation must not leave the key to be
+        # claimed (and handled) again when its lease runs out
+        await asyncio.shield(self._complete(key, owner))
+        return _Outcome.HANDLED
+
+    async def _complete(self, key: str, owner: str) -> None:
         try:
             await self.store.complete(key, owner=owner)
-        except Exception as exc:  # handled all the same: its lease runs out, nothing reruns it
+        except Exception as exc:  # handled all the same; only a retry after the lease reruns it
             log.error("idempotency store failed to record key %s: %s", safe_name(key), _kind(exc))
-        return _Outcome.HANDLED
 
     async def _run(self, event: WebhookEvent, *, key: str | None, owner: str) -> None:
         """Run the element's handlers within ``handler_timeout``; on any failure (cancellation
