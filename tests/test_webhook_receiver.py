@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from actionnetwork_async import ConfigurationError, webhooks
@@ -408,6 +409,54 @@ async def test_a_cancelled_attempt_releases_its_claim(serve: Serve) -> None:
     assert len(store) == 0
     assert (await post(url, DELIVERY))[0] == 200  # handled, not a "duplicate"
     assert calls == 2
+
+
+class SlowToRecord(webhooks.MemoryIdempotencyStore):
+    """A store whose complete() waits for the test's go-ahead."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recording, self.go, self.recorded = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def complete(self, key: str, *, owner: str) -> None:
+        self.recording.set()
+        await self.go.wait()
+        await super().complete(key, owner=owner)
+        self.recorded.set()
+
+
+async def test_a_cancellation_after_the_handler_succeeded_still_records_the_key() -> None:
+    calls = 0
+
+    async def count(event: webhooks.WebhookEvent) -> None:
+        nonlocal calls
+        calls += 1
+
+    store = SlowToRecord()
+    hooks = webhooks.receiver(count, store=store)
+    cancelled = asyncio.Event()
+
+    @web.middleware
+    async def watch(request: web.Request, handler: Any) -> web.StreamResponse:
+        try:
+            return await handler(request)  # type: ignore[no-any-return]
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    app = web.Application(middlewares=[watch])
+    app.add_routes(hooks.routes())
+    async with TestServer(app) as server:  # handler_cancellation on
+        url = str(server.make_url(hooks.path))
+        first = asyncio.ensure_future(post(url, DELIVERY))
+        await store.recording.wait()
+        first.cancel()  # the sender hangs up while the outcome is being recorded
+        await cancelled.wait()  # the server cancelled the request
+        store.go.set()
+        await asyncio.wait_for(store.recorded.wait(), 5)  # at once; unshielded: never
+        answer = await post(url, DELIVERY)
+    assert json.loads(answer[1]) == {"handled": 0, "duplicates": 1}
+    assert calls == 1
 
 
 async def test_a_handler_past_its_timeout_fails_the_delivery_and_frees_the_key(
