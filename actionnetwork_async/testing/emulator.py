@@ -39,7 +39,7 @@ from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, see
 from .state import SPONSOR, ApiError, State, an_id, link_id
 from .webhook_sender import WebhookSender
 
-__all__ = ["DEFAULT_API_KEY", "Emulator", "Fault", "RequestRecord"]
+__all__ = ["DEFAULT_API_KEY", "FAULT_MIX", "Emulator", "Fault", "RequestRecord"]
 
 DEFAULT_API_KEY = "emulator-key-0123456789abcdef"
 API_PATH = "/api/v2/"
