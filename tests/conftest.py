@@ -30,7 +30,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "long",
-    max_examples=5_000,
+    max_examples=1_000,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
