@@ -8,7 +8,14 @@ statuses such as ``bouncing``), and sends ``extra`` back unchanged. Renames such
 
 Datetimes are UTC (aware) except the fields with ``metadata=WALL_CLOCK``: an event's ``start_date``
 and ``end_date`` are local to the event's place, so they are read as naive wall time and written
-with the wall time of the datetime given, never converted.
+with the wall time of the datetime given, never converted. A UTC datetime is converted when it
+is read: one outside the years 1 to 9999 in UTC is a ``ModelError`` then, never an overflow later.
+
+Known fields are read strictly but sensibly: a boolean is ``true``/``false`` or those words as a
+string (``"false"`` is False; anything else is a ``ModelError``); a single string or object where
+the API documents an array is an array of that one value (``"identifiers": "x:1"`` is
+``["x:1"]``: the value is kept, and its meaning is plain); a text field takes a string or a
+number. ``ModelError`` messages name the field's path and the type expected, never the value.
 """
 
 from __future__ import annotations
