@@ -5,7 +5,7 @@ runs it standalone; the pytest plugin gives the ``an_emulator`` and ``an_client`
 ``RedisServer`` runs a throwaway redis-server for the Redis features.
 """
 
-from .emulator import DEFAULT_API_KEY, Emulator, Fault, RequestRecord
+from .emulator import DEFAULT_API_KEY, FAULT_MIX, Emulator, Fault, RequestRecord
 from .odata import FilterError, compile_filter
 from .redis_server import RedisServer
 from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, seed_unique_id_lists
@@ -15,6 +15,7 @@ from .webhook_sender import Delivery, WebhookSender
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "FAULT_MIX",
     "ApiError",
     "Delivery",
     "Emulator",
