@@ -36,6 +36,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from ._validate import non_negative_number, positive_number
 from .errors import ConfigurationError, LimiterTimeoutError, LimiterUnavailableError
 from .limiter import (
     BACKOFF_FACTOR,
@@ -391,16 +392,12 @@ class RedisRateLimiter:
         local = SlidingWindowLimiter(rate, margin=margin, max_wait=max_wait)
         if fallback is not None and not isinstance(fallback, SlidingWindowLimiter):
             raise ConfigurationError(f"fallback must be a SlidingWindowLimiter, got {fallback!r}")
-        if not unavailable_after >= 0:
-            raise ConfigurationError(f"unavailable_after must be >= 0, got {unavailable_after!r}")
-        if not timeout > 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
         self.key = key
         self.rate, self.margin, self.max_wait = local.rate, local.margin, local.max_wait
         self.schedule: SlotSchedule = local.schedule
         self.fallback = fallback
-        self.unavailable_after = float(unavailable_after)
-        self.timeout = float(timeout)
+        self.unavailable_after = non_negative_number(unavailable_after, "unavailable_after")
+        self.timeout = positive_number(timeout, "timeout")
         self.url = redacted_url(url)
         self._password = urlsplit(url).password
         self._links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Link] = (
