@@ -407,6 +407,7 @@ class RedisRateLimiter:
         self._on_fallback = False
         self._recheck_at = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
+        self._fastest = float("inf")  # the fastest round trip to Redis seen (seconds)
 
     def __repr__(self) -> str:
         return (
@@ -431,22 +432,40 @@ class RedisRateLimiter:
         if self._on_fallback and time.monotonic() < self._recheck_at:
             await self._fallback_acquire()
             return
-        reply = await self._call("reserve", deadline)
-        while reply is not None:  # None: Redis is out of reach and the fallback granted it
+        result = await self._call("reserve", deadline)
+        while result is not None:  # None: Redis is out of reach and the fallback granted it
+            reply, slow = result
             code, wait, epoch, slot = int(reply[0]), int(reply[1]) / _US, reply[2], reply[3]
             if not code:
                 raise self._timeout(wait)
-            if wait <= 0:
-                return  # the slot is now, and Redis has just said so
-            # Confirmed (the slot is at most CONFIRM_AHEAD away): start at it, if on time.
-            # Reserved: sleep until shortly before it, or until the doorbell says a slot ahead
-            # was given up (a cancelled waiter's), or a window at most, and check back. The
-            # check finds out whether the slot still stands (no restart, no Retry-After since,
-            # not too late to use); if not, its answer is a new reservation.
-            due = loop.time() + wait
-            nap = wait if code == 2 else min(max(0.0, wait - _CHECK_LEAD), self.schedule.window)
+            if code == 2 or wait <= 0:
+                # Confirmed (the slot is now, or at most CONFIRM_AHEAD away): start at it, if
+                # on time. A start later than its slot would come closer than a window to the
+                # start N after it; how late it is: the timer's lateness, the server's (a
+                # negative wait), and how much slower than usual Redis's answer was (a busy
+                # machine can hold an answer, and the start after it, back).
+                late = slow - min(wait, 0.0)
+                if wait > 0:
+                    due = loop.time() + wait
+                    try:
+                        await asyncio.sleep(wait)
+                    except asyncio.CancelledError:
+                        self._spawn(self._once("release", epoch=epoch, slot=slot))
+                        raise
+                    late += loop.time() - due
+                if late <= LATE_START_TOLERANCE:
+                    return
+                # Late: the slot is left unused (it still counts), the request queues again.
+                log.debug("a slot would start %.1f ms late: queueing again", late * 1e3)
+                result = await self._call("reserve", deadline)
+                continue
+            # Reserved: sleep until shortly before the slot, or until the doorbell says a slot
+            # ahead was given up (a cancelled waiter's), or a window at most; then check back.
+            # The check finds out whether the slot still stands (no restart, no Retry-After
+            # since, not too late to use); if not, its answer is a new reservation.
+            nap = min(max(0.0, wait - _CHECK_LEAD), self.schedule.window)
             link = self._link()
-            bell = link.bell(int(slot)) if code == 1 else asyncio.Event()
+            bell = link.bell(int(slot))
             try:
                 await asyncio.wait_for(bell.wait(), nap)
             except asyncio.TimeoutError:
@@ -455,17 +474,8 @@ class RedisRateLimiter:
                 self._spawn(self._once("release", epoch=epoch, slot=slot))
                 raise
             finally:
-                link.sleeping.pop(bell, None)
-            if code == 1:
-                reply = await self._call("check", deadline, epoch=epoch, slot=slot)
-            elif loop.time() - due <= LATE_START_TOLERANCE:
-                return
-            else:
-                # A start later than its slot would come closer than a window to the start N
-                # after it: the slot is left unused (it still counts), the request queues again.
-                late = (loop.time() - due) * 1e3
-                log.debug("woke %.1f ms late for a slot: queueing again", late)
-                reply = await self._call("reserve", deadline)
+                del link.sleeping[bell]
+            result = await self._call("check", deadline, epoch=epoch, slot=slot)
 
     def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
         """A request started at ``sent_at`` got a 429: every process pauses and slows down."""
@@ -486,8 +496,12 @@ class RedisRateLimiter:
             await link.aclose()
 
     # -- talking to Redis -----------------------------------------------------------------------
-    async def _run(self, op: str, first: int, second: int, epoch: str, slot: str) -> list[str]:
-        """One run of the script (``SCRIPT`` documents the arguments)."""
+    async def _run(
+        self, op: str, first: int, second: int, epoch: str, slot: str
+    ) -> tuple[list[str], float]:
+        """One run of the script (``SCRIPT`` documents the arguments): its reply, and how much
+        longer than the fastest round trip seen it took (seconds)."""
+        loop = asyncio.get_running_loop()
         args: list[str | int | float] = [
             op,
             self.schedule.limit,
@@ -503,8 +517,12 @@ class RedisRateLimiter:
             round(LATE_START_TOLERANCE * _US),
             round(CONFIRM_AHEAD * _US),
         ]
+        sent = loop.time()
         reply: list[str] = await self._link().script(keys=[self.key], args=args)
-        return reply
+        took = loop.time() - sent
+        slow = max(0.0, took - self._fastest)
+        self._fastest = min(self._fastest, took)
+        return reply, slow
 
     def _link(self) -> _Link:
         """The link from the running loop, made on first use there: a limiter built in one
@@ -517,9 +535,9 @@ class RedisRateLimiter:
 
     async def _call(
         self, op: str, deadline: float | None, *, epoch: str = "", slot: str = ""
-    ) -> list[str] | None:
-        """Reserve or check a slot; wait out a short outage; None once the fallback took
-        over.
+    ) -> tuple[list[str], float] | None:
+        """Reserve or check a slot (``_run``'s answer); wait out a short outage; None once
+        the fallback took over.
 
         While Redis is unreachable the call is tried again (pauses of 50 to 500 ms) until the
         outage is ``unavailable_after`` old or ``deadline`` passes; then it fails closed or
@@ -531,12 +549,12 @@ class RedisRateLimiter:
         while True:
             max_wait = -1 if deadline is None else max(0, round((deadline - loop.time()) * _US))
             try:
-                reply = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
+                result = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
             except failures as exc:
                 error: BaseException = exc
             else:
                 self._recovered()
-                return reply
+                return result
             now = time.monotonic()
             if self._down_since is None:
                 self._down_since = now

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -339,6 +340,12 @@ def test_misconfiguration_is_a_configuration_error_without_the_password(
     monkeypatch.setitem(sys.modules, "redis", None)  # as if the extra were not installed
     with pytest.raises(ConfigurationError, match=r"actionnetwork-async\[redis\]"):
         RedisRateLimiter("redis://localhost/0", key="k")
+
+
+def test_the_core_never_imports_redis() -> None:
+    code = "import sys, actionnetwork_async, actionnetwork_async.sync, actionnetwork_async.cli; "
+    code += "sys.exit('redis' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 
 def test_blocking_clients_share_a_limiter_built_in_another_thread(
