@@ -131,9 +131,10 @@ elseif state[1] then
 else
   -- No state: unused since this server started, or before it started (a restart that lost
   -- everything). Then nothing before one window after its start (and `ahead`: slots
-  -- confirmed just before); uptime rounds down, so this errs late.
+  -- confirmed just before). Redis counts its uptime as a difference of whole seconds of the
+  -- clock, up to a second more than has passed: a second less is taken, to err late.
   local uptime = tonumber(string.match(info, 'uptime_in_seconds:(%d+)'))
-  not_before = now - uptime * 1000000 + window + ahead
+  not_before = now - math.max(0, uptime - 1) * 1000000 + window + ahead
 end
 
 local function fmt(t) return string.format('%.0f', t) end

@@ -27,7 +27,7 @@ from actionnetwork_async import (
     sync,
 )
 from actionnetwork_async.limiter import BACKOFF_FACTOR, LATE_START_TOLERANCE
-from actionnetwork_async.redis import RECHECK_INTERVAL
+from actionnetwork_async.redis import CONFIRM_AHEAD, RECHECK_INTERVAL
 from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
 from actionnetwork_async.testing.redis_server import free_port
 
@@ -228,9 +228,32 @@ async def test_a_restart_voids_reservations_and_keeps_a_window_of_silence(
     restarted = loop.time()
     await asyncio.gather(*waiters)
     # The waiters' slots were a window after the first four; the restart forgot both, so
-    # without the guard they would start at once, or the next four with them.
-    assert loop.time() - restarted >= WINDOW - 0.01
+    # without the guard they would start at once, or the next four with them. (Taking Redis's
+    # uptime, counted in whole seconds of its clock, at its word let them through up to a
+    # second early.)
+    assert loop.time() - restarted >= WINDOW + CONFIRM_AHEAD - LATE_START_TOLERANCE
     assert len(await slots(redis_server.url, key)) == 4  # reserved again, under the new run
+
+
+@pytest.mark.asyncio
+async def test_after_a_restart_nothing_starts_within_a_window_of_it_whatever_uptime_says(
+    redis_server: RedisServer, limiters: Make
+) -> None:
+    limiter = limiters(redis_server.url, key=new_key())
+    await limiter.acquire()  # a start just before the restart, which forgets it
+    loop = asyncio.get_running_loop()
+    await asyncio.to_thread(redis_server.restart)
+    restarted = loop.time()
+    async with Redis.from_url(redis_server.url, decode_responses=True) as client:
+
+        async def uptime_says_one_second() -> bool:  # whole seconds of the clock: early
+            return int((await client.info("server"))["uptime_in_seconds"]) >= 1
+
+        await until(uptime_says_one_second)
+    await limiter.acquire()
+    # A window (and CONFIRM_AHEAD) after the restart at the earliest: the start before it
+    # may have been that recent.
+    assert loop.time() - restarted >= WINDOW + CONFIRM_AHEAD - LATE_START_TOLERANCE
 
 
 @pytest.mark.asyncio
