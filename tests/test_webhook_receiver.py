@@ -190,6 +190,24 @@ async def test_logs_carry_no_personal_data(serve: Serve, caplog: pytest.LogCaptu
     assert "secret@person.org" not in caplog.text
 
 
+async def test_a_refused_delivery_is_logged_without_its_values(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A field that cannot be read is named in the log, its value (here a person's home,
+    there an email in the wrong field) is not."""
+    url = await serve(webhooks.receiver()) + "/webhooks/action-network"
+    person = {"postal_addresses": [{"location": {"latitude": "51.5072 N"}}]}
+    delivery = [{"osdi:signature": {"created_date": "ann@example.org", "person": person}}]
+    with caplog.at_level(logging.DEBUG, logger="actionnetwork_async"):
+        status, body = await post(url, delivery)
+    assert status == 400
+    assert "created_date" in body
+    assert "created_date" in caplog.text
+    assert "location.latitude" in caplog.text
+    assert "ann@example.org" not in caplog.text
+    assert "51.5072" not in caplog.text
+
+
 async def test_routes_mount_in_an_existing_app() -> None:
     app = web.Application()
     app.add_routes(webhooks.receiver(secret=SECRET, path="/hooks").routes())

@@ -23,6 +23,7 @@ from urllib.parse import unquote, urlsplit
 import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.v import transform_error
 
 from ..errors import ModelError
 from ..hal import Links, Resource
@@ -124,7 +125,7 @@ class Record:
         try:
             return converter.structure(data, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-            raise ModelError(f"cannot read a {cls.__name__}: {_describe(exc)}") from exc
+            raise ModelError(f"cannot read a {cls.__name__}: {_describe(exc, cls.__name__)}") from exc
 
     def to_json(self) -> dict[str, Any]:
         """The JSON to send: set fields only, no read-only field, unknown fields unchanged."""
@@ -186,13 +187,13 @@ def last_segment(url: str) -> str | None:
     return segment or None
 
 
-def _describe(exc: BaseException) -> str:
+def _describe(exc: BaseException, model: str) -> str:
+    """Which fields failed and what they should hold, never their values: the message may
+    reach a log (a webhook receiver logs why it refused a delivery), and a value can be
+    personal data. The values stay in the chained exception, for a traceback."""
     if isinstance(exc, cattrs.BaseValidationError):
-        notes = [
-            f"{getattr(e, '__notes__', [''])[0]}: {e}" for e in exc.exceptions if e is not None
-        ]
-        return "; ".join(notes) or str(exc)
-    return str(exc)
+        return "; ".join(transform_error(exc, path=model))
+    return str(exc)  # raised by ``structure`` itself: names a type, never a value
 
 
 def _unset(value: Any) -> bool:
