@@ -25,6 +25,8 @@ __all__ = ["Handler", "IdempotencyStore", "MemoryIdempotencyStore", "WebhookRece
 
 log = logging.getLogger("actionnetwork_async.webhooks")
 
+#: A webhook handler: an async function of one ``WebhookEvent``; what it returns is ignored,
+#: what it raises makes the delivery answer 500 so Action Network sends it again.
 Handler = Callable[[WebhookEvent], Awaitable[object]]
 DEFAULT_PATH = "/webhooks/action-network"
 
