@@ -125,7 +125,9 @@ class Record:
         try:
             return converter.structure(data, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-            raise ModelError(f"cannot read a {cls.__name__}: {_describe(exc, cls.__name__)}") from exc
+            raise ModelError(
+                f"cannot read a {cls.__name__}: {_describe(exc, cls.__name__)}"
+            ) from exc
 
     def to_json(self) -> dict[str, Any]:
         """The JSON to send: set fields only, no read-only field, unknown fields unchanged."""
