@@ -20,7 +20,6 @@ from typing import Any
 import griffe
 import pytest
 
-import actionnetwork_async
 from actionnetwork_async import ActionNetwork
 
 ROOT = Path(__file__).parent.parent
@@ -165,8 +164,3 @@ def test_every_quirk_links_to_the_api_documentation() -> None:
     for row in rows:
         assert re.search(r"https://actionnetwork\.org/docs\b", row), row
         assert "`actionnetwork_async" in row or "`an." in row, f"say where it is handled: {row}"
-
-
-def test_the_package_docstring_points_at_the_site() -> None:
-    assert actionnetwork_async.__doc__ is not None
-    assert "mkdocs" in (ROOT / "README.md").read_text()
