@@ -63,6 +63,21 @@ def test_every_public_name_has_a_docstring(name: str) -> None:
     assert found.docstring.value.strip()
 
 
+def test_every_public_method_has_a_docstring() -> None:
+    """The methods the reference shows for each public class, each with its description."""
+    missing = []
+    for name in public_names():
+        found = lookup(name)
+        if found.kind.value != "class":
+            continue
+        for member_name, member in found.members.items():
+            member = member.final_target if member.is_alias else member
+            public = not member_name.startswith("_")
+            if public and member.kind.value == "function" and member.docstring is None:
+                missing.append(f"{found.path}.{member_name}")
+    assert not missing, sorted(set(missing))
+
+
 def test_every_public_name_is_on_a_reference_page() -> None:
     shown: set[str] = set()
     for page in sorted((DOCS / "reference").glob("*.md")):

@@ -64,6 +64,7 @@ class MemoryIdempotencyStore:
             del self._expiry[key]
 
     async def claim(self, key: str) -> bool:
+        """Take ``key`` unless it is held or was handled within ``ttl``."""
         now = self.clock()
         self._purge(now)
         if key in self._expiry:
@@ -72,9 +73,11 @@ class MemoryIdempotencyStore:
         return True
 
     async def complete(self, key: str) -> None:
+        """Remember ``key`` as handled for ``ttl`` seconds."""
         self._expiry[key] = self.clock() + self.ttl
 
     async def release(self, key: str) -> None:
+        """Forget ``key``, so a retry of its delivery is handled."""
         self._expiry.pop(key, None)
 
 
