@@ -93,14 +93,17 @@ class ActionNetwork:
             )
         elif max_wait is not None:
             raise ConfigurationError("max_wait= configures the built-in limiter; give it to yours")
-        policy = retry or RetryPolicy()
-        if max_tries is not None or max_time is not None:
+        policy = RetryPolicy() if retry is None else retry  # the transport checks its type
+        if isinstance(policy, RetryPolicy) and (max_tries is not None or max_time is not None):
             policy = attrs.evolve(
                 policy,
                 max_tries=max_tries if max_tries is not None else policy.max_tries,
                 max_time=max_time if max_time is not None else policy.max_time,
             )
-        base_url = base_url or os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        if base_url is None:
+            base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        if not isinstance(base_url, str):  # the transport checks that it is an http(s) URL
+            raise ConfigurationError(f"base_url must be a URL string, got {base_url!r}")
         if not base_url.endswith("/"):
             base_url += "/"
         #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.

@@ -24,7 +24,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, ModelError
 from .models.base import format_datetime, format_wall_clock
 
 __all__ = [
@@ -47,7 +47,10 @@ def render_value(value: Any, *, wall_clock: bool = False) -> str:
     A datetime is sent in UTC, or as its own wall time when ``wall_clock``.
     """
     if isinstance(value, datetime):
-        text = format_wall_clock(value) if wall_clock else format_datetime(value)
+        try:
+            text = format_wall_clock(value) if wall_clock else format_datetime(value)
+        except ModelError as exc:  # a time whose UTC form is past year 9999 or before year 1
+            raise ConfigurationError(f"cannot filter on that datetime: {exc}") from None
     elif isinstance(value, date):
         text = value.isoformat()
     elif isinstance(value, bool):

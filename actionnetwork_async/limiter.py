@@ -29,7 +29,8 @@ from typing import Protocol, runtime_checkable
 import attrs
 from aiolimiter import AsyncLimiter
 
-from .errors import ConfigurationError, LimiterTimeoutError
+from ._validate import non_negative_number, positive_number
+from .errors import LimiterTimeoutError
 
 __all__ = [
     "BACKOFF_FACTOR",
@@ -82,9 +83,7 @@ class RateLimitFeedback(Protocol):
 
 
 def _check_rate(rate: float) -> float:
-    if not rate > 0:
-        raise ConfigurationError(f"rate must be > 0 requests per second, got {rate!r}")
-    return float(rate)
+    return positive_number(rate, "rate (requests per second)")
 
 
 @attrs.define
@@ -178,12 +177,8 @@ class SlidingWindowLimiter:
         self, rate: float = 4.0, *, margin: float = DEFAULT_MARGIN, max_wait: float | None = None
     ) -> None:
         self.rate = _check_rate(rate)
-        if not margin >= 0:
-            raise ConfigurationError(f"margin must be >= 0 seconds, got {margin!r}")
-        if max_wait is not None and not max_wait >= 0:
-            raise ConfigurationError(f"max_wait must be >= 0 seconds or None, got {max_wait!r}")
-        self.margin = float(margin)
-        self.max_wait = max_wait
+        self.margin = non_negative_number(margin, "margin (seconds)")
+        self.max_wait = None if max_wait is None else non_negative_number(max_wait, "max_wait")
         limit = int(self.rate) if self.rate.is_integer() else 1
         self.schedule = SlotSchedule(limit=limit, window=limit * (1.0 + self.margin) / self.rate)
         self._queue = asyncio.Lock()  # FIFO

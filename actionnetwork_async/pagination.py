@@ -12,6 +12,11 @@ Filters on every page: every query parameter of the first page's URL (``filter``
 ...) that a ``next`` link leaves out is put back before the link is followed, so a server that
 drops the filter from its ``next`` links cannot turn a filtered stream into the whole collection.
 
+No endless streams: a ``next`` link that leads back to a page already read (the same URL up to
+the order of its query parameters) raises ``UnexpectedResponseError`` instead of reading the
+collection again and again. The pages read are remembered as runs of consecutive page numbers,
+so this costs no memory per page on a collection read in order.
+
 Pipelining: when the ``next`` href differs from the current page's URL only by its ``page`` query
 parameter, pages ``n+1 .. n+prefetch`` are requested concurrently, consumed strictly in order,
 and any speculative page past the end is cancelled and dropped. Otherwise ``next`` links are
@@ -32,8 +37,9 @@ from collections.abc import (
 )
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+from .errors import ConfigurationError, UnexpectedResponseError
 from .hal import Resource
 
 __all__ = [
@@ -55,9 +61,17 @@ Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
 
 
 # -- pure URL helpers ------------------------------------------------------------------------
+def _split(url: str) -> SplitResult:
+    """``urlsplit``, with a malformed URL (``http://[::1``) as a ``ConfigurationError``."""
+    try:
+        return urlsplit(url)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"not a usable URL: {exc}") from None
+
+
 def _split_page(url: str) -> tuple[tuple[str, ...], int | None]:
     """(the URL without its page parameter, as a comparable key; the page number or None)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     page: int | None = None
     rest = []
@@ -85,15 +99,23 @@ def page_number(url: str) -> int | None:
 
 def with_page(url: str, page: int) -> str:
     """``url`` with its ``page`` query parameter set (other parameters kept, in order)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
     query.append(("page", str(page)))
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
 
 
 def with_query(url: str, params: Mapping[str, str | int]) -> str:
-    """``url`` with ``params`` set in its query (replacing those names, others kept in order)."""
-    parts = urlsplit(url)
+    """``url`` with ``params`` set in its query (replacing those names, others kept in order).
+
+    ``params`` maps names to strings or integers; anything else is a ``ConfigurationError``.
+    """
+    if not isinstance(params, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, (str, int)) and not isinstance(v, bool)
+        for k, v in params.items()
+    ):
+        raise ConfigurationError(f"params must map names to strings or integers, got {params!r}")
+    parts = _split(url)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in params]
     query += [(k, str(v)) for k, v in params.items()]
     return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
@@ -101,7 +123,7 @@ def with_query(url: str, params: Mapping[str, str | int]) -> str:
 
 def restore_query(url: str, carried: list[tuple[str, str]]) -> str:
     """``url`` with every ``carried`` parameter it lacks added back (those it has are kept)."""
-    parts = urlsplit(url)
+    parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {k for k, _ in query}
     missing = [(k, v) for k, v in carried if k not in present]
@@ -112,9 +134,7 @@ def restore_query(url: str, carried: list[tuple[str, str]]) -> str:
 
 def _carried(url: str) -> list[tuple[str, str]]:
     """The query parameters of a first page that every later page must carry (all but page)."""
-    return [
-        (k, v) for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k != "page"
-    ]
+    return [(k, v) for k, v in parse_qsl(_split(url).query, keep_blank_values=True) if k != "page"]
 
 
 def successor_page(current_url: str, next_url: str, current_page: int | None = None) -> int | None:
@@ -128,6 +148,47 @@ def successor_page(current_url: str, next_url: str, current_page: int | None = N
         return None
     current = current if current is not None else (current_page or 1)
     return following if following == current + 1 else None
+
+
+class _Visited:
+    """The pages a stream has read, to refuse a ``next`` link that loops back.
+
+    Pages are identified by their URL without ``page`` (query in a canonical order) and their
+    page number (none is page 1), and kept as runs of consecutive numbers: a collection read
+    page after page is one run, so memory stays flat however long it is.
+    """
+
+    def __init__(self, first_url: str) -> None:
+        self._runs: dict[tuple[str, ...], list[list[int]]] = {}
+        self._current: tuple[tuple[str, ...], list[int]] | None = None
+        self._enter(*self._identify(first_url))
+
+    @staticmethod
+    def _identify(url: str) -> tuple[tuple[str, ...], int]:
+        key, page = _split_page(url)
+        return key, 1 if page is None else page
+
+    def _enter(self, key: tuple[str, ...], page: int) -> None:
+        current = self._current
+        if current is not None and current[0] == key and current[1][1] == page - 1:
+            current[1][1] = page  # the next page of the run being read
+            return
+        run = [page, page]
+        self._runs.setdefault(key, []).append(run)
+        self._current = (key, run)
+
+    def add(self, url: str, previous: str) -> None:
+        """Record that ``url`` (``previous``'s next link) is read next; raises
+        ``UnexpectedResponseError`` if it was read already."""
+        key, page = self._identify(url)
+        if any(first <= page <= last for first, last in self._runs.get(key, ())):
+            raise UnexpectedResponseError(
+                f"the next link of {previous} leads back to a page already read; following "
+                "it would never end the collection",
+                status=200,
+                url=url,
+            )
+        self._enter(key, page)
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -212,6 +273,7 @@ async def iter_pages(
     page = first if isinstance(first, Resource) else await fetch(first)
     page_url = page.url or page.self_href or ""
     carried = _carried(page_url)
+    visited = _Visited(page_url)
     ahead: dict[int, asyncio.Task[Resource]] = {}
     loop = asyncio.get_running_loop()
     try:
@@ -233,6 +295,7 @@ async def iter_pages(
             if succ is None:
                 await _discard(ahead)
                 yield page
+                visited.add(nxt, page_url)
                 page, page_url = await fetch(nxt), nxt
                 continue
             # Schedule pages succ .. succ+prefetch-1 before yielding, so they load meanwhile.
@@ -248,6 +311,7 @@ async def iter_pages(
                         fetch(with_page(nxt, k)), name=f"actionnetwork-prefetch-page-{k}"
                     )
             yield page
+            visited.add(with_page(nxt, succ), page_url)
             page, page_url = await ahead.pop(succ), with_page(nxt, succ)
     finally:
         await _discard(ahead)

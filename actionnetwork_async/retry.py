@@ -18,12 +18,15 @@ Sleeping is the transport's job; every retry goes through the rate limiter again
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import attrs
 import backoff
 
+from ._validate import positive_int, positive_number
 from .errors import (
+    ConfigurationError,
     ConnectError,
     DecodeError,
     RateLimitError,
@@ -45,18 +48,43 @@ class RetryDecision:
     reason: str = ""
 
 
+def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> None:
+    positive_number(value, attribute.name)
+
+
+def _callable(_: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        raise ConfigurationError(f"{attribute.name} must be callable, got {value!r}")
+
+
+def _statuses(value: Iterable[int]) -> frozenset[int]:
+    """HTTP statuses to retry, as a frozenset; anything else is a ``ConfigurationError``."""
+    wrong = ConfigurationError(f"retry_statuses must be HTTP status codes, got {value!r}")
+    if isinstance(value, (str, bytes)):
+        raise wrong
+    try:
+        statuses = frozenset(value)
+    except TypeError:
+        raise wrong from None
+    if not all(
+        isinstance(s, int) and not isinstance(s, bool) and 100 <= s <= 599 for s in statuses
+    ):
+        raise wrong
+    return statuses
+
+
 @attrs.frozen
 class RetryPolicy:
     """How many times and how long to retry; ``decide`` is the whole rule."""
 
-    max_tries: int = attrs.field(default=6, validator=attrs.validators.gt(0))
-    max_time: float = attrs.field(default=120.0, validator=attrs.validators.gt(0))
-    base: float = 2.0
-    factor: float = 0.5
-    max_delay: float = 30.0
-    max_retry_after: float = 60.0
-    retry_statuses: frozenset[int] = RETRY_STATUSES
-    jitter: Callable[[float], float] = backoff.full_jitter
+    max_tries: int = attrs.field(default=6, validator=lambda _, a, v: positive_int(v, a.name))
+    max_time: float = attrs.field(default=120.0, validator=_positive)
+    base: float = attrs.field(default=2.0, validator=_positive)
+    factor: float = attrs.field(default=0.5, validator=_positive)
+    max_delay: float = attrs.field(default=30.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=60.0, validator=_positive)
+    retry_statuses: frozenset[int] = attrs.field(default=RETRY_STATUSES, converter=_statuses)
+    jitter: Callable[[float], float] = attrs.field(default=backoff.full_jitter, validator=_callable)
 
     def backoff_delay(self, attempt: int) -> float:
         """The un-jittered delay after failed attempt number ``attempt`` (1-based)."""

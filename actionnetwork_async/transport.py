@@ -21,6 +21,7 @@ import attrs
 from yarl import URL
 
 from . import sansio
+from ._validate import positive_int, positive_number
 from .errors import (
     ActionNetworkError,
     ClientClosedError,
@@ -87,11 +88,19 @@ class Transport:
         max_connections: int = 16,
         user_agent: str = USER_AGENT,
     ) -> None:
-        if not api_key:
-            raise ConfigurationError("an API key is required")
+        if not api_key or not isinstance(api_key, str):
+            raise ConfigurationError("an API key (a non-empty string) is required")
         home = sansio.origin(base_url)
-        if home is None:
+        if home is None or home[0] not in ("http", "https"):
             raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
+        if session is not None and not isinstance(session, aiohttp.ClientSession):
+            raise ConfigurationError(f"session must be an aiohttp.ClientSession, got {session!r}")
+        if not isinstance(limiter, RateLimiter):
+            raise ConfigurationError(f"limiter must have an async acquire(), got {limiter!r}")
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
+        if not isinstance(user_agent, str) or not user_agent.strip():
+            raise ConfigurationError(f"user_agent must be a non-empty string, got {user_agent!r}")
         self._api_key = api_key
         self._home = home
         #: The API's base URL; requests go only to its origin.
@@ -102,8 +111,9 @@ class Transport:
         self.retry = retry or RetryPolicy()
         self._session = session
         self._owns_session = session is None
-        self._timeout = aiohttp.ClientTimeout(total=timeout)
-        self._max_connections = max_connections
+        # 0 would mean "no timeout" and "no limit" to aiohttp: refused rather than guessed at
+        self._timeout = aiohttp.ClientTimeout(total=positive_number(timeout, "timeout"))
+        self._max_connections = positive_int(max_connections, "max_connections")
         self._user_agent = user_agent
         #: What this transport did so far: attempts, retries, statuses, 429s (progress displays).
         self.stats = TransportStats()
@@ -181,13 +191,15 @@ class Transport:
         """
         if self.closed:
             raise ClientClosedError("this client is closed; create a new one")
+        if not isinstance(method, str) or not method.isalpha():
+            raise ConfigurationError(f"not an HTTP method: {method!r}")
         method = method.upper()
+        self.check_origin(url)
         if params:
             url = with_query(url, params)
-        self.check_origin(url)
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
-        body = None if json is None else jsonlib.dumps(json).encode()
+        body = None if json is None else _encode(json)
         loop = asyncio.get_running_loop()
         started = loop.time()
         attempt = 0
@@ -283,3 +295,12 @@ class Transport:
             retry_after = sansio.parse_retry_after(resp_headers.get("Retry-After"))
             self.limiter.on_rate_limited(retry_after, sent_at=sent_at)
         return status, resp_headers, payload, reason
+
+
+def _encode(document: Any) -> bytes:
+    """A request body as JSON; what JSON cannot hold (an object, NaN, a cycle) is the caller's
+    mistake, refused before any request."""
+    try:
+        return jsonlib.dumps(document, allow_nan=False).encode()
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ConfigurationError(f"the request body cannot be sent as JSON: {exc}") from None

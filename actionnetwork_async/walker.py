@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal, cast, overload
 from urllib.parse import urljoin
 
+from ._validate import positive_int
 from .bulk import (
     DEFAULT_CONCURRENCY,
     CheckpointStore,
@@ -40,11 +41,9 @@ class HalWalker:
     """Walks the API by its links; available as ``ActionNetwork.hal``."""
 
     def __init__(self, transport: Transport, base_url: str, *, prefetch: int = 5) -> None:
-        if prefetch < 1:
-            raise ConfigurationError(f"prefetch must be >= 1, got {prefetch!r}")
         self.transport = transport
         self.base_url = base_url
-        self.prefetch = prefetch
+        self.prefetch = positive_int(prefetch, "prefetch")
         self._entry_point: Resource | None = None
         self._entry_point_lock = asyncio.Lock()
 
@@ -71,11 +70,18 @@ class HalWalker:
             if href is None:
                 raise ConfigurationError(f"{target!r} has no self link or URL")
             return href
-        if not target:
+        if target is None or target == "":
             return self.base_url
-        return (
-            target if target.startswith(("https://", "http://")) else urljoin(self.base_url, target)
-        )
+        if not isinstance(target, str):
+            raise ConfigurationError(
+                f"a target is a URL, a Link or a Resource, not a {type(target).__name__}"
+            )
+        if target.startswith(("https://", "http://")):
+            return target  # absolute: the transport checks it is the API's origin
+        try:
+            return urljoin(self.base_url, target)
+        except ValueError as exc:  # a malformed authority such as "http://[::1"
+            raise ConfigurationError(f"not a usable URL: {exc}") from None
 
     async def request(
         self,
@@ -124,10 +130,18 @@ class HalWalker:
     ) -> Resource:
         """GET the resource a link of ``rel`` points to (compact or expanded rel).
 
-        With ``use_embedded`` an embedded copy of that rel is returned instead of a request.
+        With ``use_embedded`` an embedded copy of that rel (at ``index``, default the first) is
+        returned instead of a request when there is one; otherwise the link is followed.
         """
+        if not isinstance(resource, Resource):
+            raise ConfigurationError(f"follow needs a Resource, got a {type(resource).__name__}")
+        if index is not None and (isinstance(index, bool) or not isinstance(index, int)):
+            raise ConfigurationError(f"index must be an integer, got {index!r}")
         if use_embedded and resource.resolve_embedded_rel(rel) is not None:
-            return resource.embedded_for(rel)[index or 0]
+            copies = resource.embedded_for(rel)
+            position = index or 0
+            if -len(copies) <= position < len(copies):
+                return copies[position]
         link = resource.link(rel, index=index, name=name)
         return await self.get(link.expand(**template_vars), params=params)
 
@@ -153,7 +167,7 @@ class HalWalker:
     ) -> Stream[Resource]:
         """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
         fetch, first = self._start(target, rel, params)
-        pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch or self.prefetch)
+        pages = iter_pages(fetch, first, rel=rel, prefetch=self._prefetch(prefetch))
         return Stream(each_alone(pages))
 
     def iterate(
@@ -173,7 +187,10 @@ class HalWalker:
         out gets it back. At most ``prefetch`` pages are held.
         """
         fetch, first = self._start(target, rel, params)
-        return Stream(iter_batches(fetch, first, rel=rel, prefetch=prefetch or self.prefetch))
+        return Stream(iter_batches(fetch, first, rel=rel, prefetch=self._prefetch(prefetch)))
+
+    def _prefetch(self, prefetch: int | None) -> int:
+        return self.prefetch if prefetch is None else positive_int(prefetch, "prefetch")
 
     def _start(
         self, target: Target | None, rel: str | None, params: Params | None

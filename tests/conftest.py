@@ -3,15 +3,48 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import pytest
 import pytest_asyncio
+from hypothesis import HealthCheck, settings
 
 from actionnetwork_async import ActionNetwork, RetryPolicy
 from actionnetwork_async.testing import Emulator
 
 ClientFactory = Callable[..., ActionNetwork]
+
+# Property-based tests (tests/test_fuzz.py). "ci", the default, is reproducible: derandomize
+# fixes each test's seed, and the example count is bounded so the suite stays fast. "long" is
+# the deep run: HYPOTHESIS_PROFILE=long pytest tests/test_fuzz.py (any seed, many examples).
+settings.register_profile(
+    "ci",
+    max_examples=40,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile(
+    "long",
+    max_examples=1_000,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--soak=long`` runs the long form of tests/test_soak.py."""
+    parser.addoption(
+        "--soak",
+        choices=("short", "long"),
+        default="short",
+        help="size of the soak test (tests/test_soak.py): short (CI) or long",
+    )
 
 
 @pytest_asyncio.fixture

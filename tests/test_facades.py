@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from actionnetwork_async import (
+    ActionNetwork,
     ConfigurationError,
     F,
     IncompleteWriteError,
+    ModelError,
     NotFoundError,
     Person,
+    Resource,
+    UniqueIdList,
 )
 from actionnetwork_async.testing import Emulator
 
@@ -418,3 +424,88 @@ async def test_a_failed_chunk_says_how_much_was_sent(
         await an.unique_id_lists.append(target, arm_after_first_chunk(), chunk_size=20)
     assert info.value.sent == 20
     assert emu.state.list_ids[target] == ids[:20]
+
+
+@pytest.mark.parametrize("bad", ["not-a-uuid", None])
+async def test_a_create_stopped_by_a_bad_later_id_returns_the_list_it_made(
+    emu: Emulator, make_client: ClientFactory, bad: str | None
+) -> None:
+    an = make_client(emu)
+    ids = emu.ids("people")
+    with pytest.raises(IncompleteWriteError) as info:
+        await an.unique_id_lists.create("Half", [*ids[:25], bad], chunk_size=20)  # type: ignore[list-item]
+    made = info.value.result
+    assert isinstance(made, UniqueIdList)
+    assert info.value.sent == 20
+    assert isinstance(info.value.cause, ConfigurationError)
+    assert emu.state.list_ids[made.id or ""] == ids[:20]  # the caller knows the list's id
+
+
+async def test_an_id_generator_that_raises_part_way_is_an_incomplete_write(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    an = make_client(emu)
+    ids = emu.ids("people")
+
+    def failing() -> Iterator[str]:
+        yield from ids[:30]
+        raise RuntimeError("the CRM export broke")
+
+    with pytest.raises(IncompleteWriteError) as info:
+        await an.unique_id_lists.create("Gen", failing(), chunk_size=20)
+    made = info.value.result
+    assert isinstance(made, UniqueIdList)
+    assert (info.value.sent, str(info.value.cause)) == (20, "the CRM export broke")
+    assert emu.state.list_ids[made.id or ""] == ids[:20]
+    target = emu.ids("unique_id_lists")[1]
+    with pytest.raises(IncompleteWriteError) as info:
+        await an.unique_id_lists.append(target, failing(), chunk_size=20)
+    assert info.value.sent == 20
+    assert emu.state.list_ids[target][-20:] == ids[:20]
+
+
+async def test_a_create_whose_answer_cannot_be_read_still_names_the_list() -> None:
+    """The list exists once the POST succeeded: an unreadable answer must not hide its id."""
+    created = {
+        "identifiers": ["action_network:made-1"],
+        "count": "many",  # not an integer: the model cannot hold it
+        "_links": {"self": {"href": "/api/v2/unique_id_lists/made-1"}},
+    }
+
+    async def entry(request: web.Request) -> web.Response:
+        href = str(request.url.join(request.app.router["lists"].url_for()))
+        return web.json_response({"_links": {"action_network:unique_id_lists": {"href": href}}})
+
+    async def create(request: web.Request) -> web.Response:
+        return web.json_response(created)
+
+    app = web.Application()
+    app.router.add_get("/api/v2/", entry)
+    app.router.add_post("/api/v2/unique_id_lists", create, name="lists")
+    async with (
+        TestServer(app) as server,
+        ActionNetwork("k", base_url=str(server.make_url("/api/v2/"))) as an,
+    ):
+        with pytest.raises(IncompleteWriteError) as info:
+            await an.unique_id_lists.create("L", [str(uuid.UUID(int=1))])
+    assert isinstance(info.value.cause, ModelError)
+    assert info.value.sent == 1
+    assert isinstance(info.value.result, Resource)
+    assert info.value.result.identifier() == "made-1"
+
+
+@pytest.mark.looptime
+async def test_one_list_spelled_two_ways_takes_one_lock(make_client: ClientFactory) -> None:
+    async with Emulator(people=40, unique_id_lists=1, rate_limit=None, list_latency=0.5) as emu:
+        an = make_client(emu)
+        target = emu.ids("unique_id_lists")[0]
+        ids = emu.ids("people")
+        model = await an.unique_id_lists.get(target)
+        await asyncio.gather(
+            an.unique_id_lists.append(target, ids[:20], chunk_size=5),
+            an.unique_id_lists.append(f" {target} ", ids[20:], chunk_size=5),
+            an.unique_id_lists.append(model, ids[:5], chunk_size=5),
+        )
+        assert emu.list_conflicts == 0
+        assert emu.max_list_changes_at_once == 1
+        assert an.unique_id_lists.lock(f"{target} ") is an.unique_id_lists.lock(model)

@@ -70,3 +70,9 @@ def test_filters(text: str, expected: list[str]) -> None:
 def test_malformed_filters_are_rejected(text: str) -> None:
     with pytest.raises(FilterError):
         compile_filter(text, FIELDS, values)
+
+
+def test_a_filter_nested_thousands_deep_is_a_filter_error() -> None:
+    deep = "(" * 5000 + "a eq 'b'" + ")" * 5000
+    with pytest.raises(FilterError, match="nested too deeply"):
+        compile_filter(deep, None, lambda record, field: [])

@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import attrs
 import uritemplate
 
-from ..errors import AmbiguousRelError, HALError, TemplateError
+from ..errors import AmbiguousRelError, ConfigurationError, HALError, TemplateError
 
 __all__ = ["Link", "Links", "expand_rel", "resolve_rel"]
 
@@ -59,17 +59,37 @@ class Link:
                 f"it takes {sorted(self.variables)}"
             )
         expanded = uritemplate.expand(self.href, {k: v for k, v in variables.items()})
-        return urljoin(self.base_url, expanded) if self.base_url else expanded
+        return resolve_href(expanded, self.base_url) if self.base_url else expanded
+
+
+def resolve_href(href: str, base_url: str | None) -> str:
+    """``href`` made absolute against ``base_url``; a malformed URL raises ``HALError``.
+
+    The one place an href is resolved, so a document's broken URL (``http://[::1``) is a
+    HAL error and not a plain ``ValueError``.
+    """
+    try:
+        # Action Network's hrefs are absolute: urljoin (costly) only for a relative one
+        resolved = href if not base_url or href.startswith(_ABSOLUTE) else urljoin(base_url, href)
+        urlsplit(resolved).port  # noqa: B018 - reading the port checks the authority
+    except ValueError as exc:
+        raise HALError(f"malformed URL in a link: {exc}") from None
+    return resolved
 
 
 def parse_link(obj: Any, *, rel: str, base_url: str | None) -> Link:
     """Parse one JSON link object; a relative href resolves against ``base_url``."""
     if not isinstance(obj, Mapping) or not isinstance(obj.get("href"), str):
-        raise HALError(f"link for rel {rel!r} is not an object with a string href: {obj!r}")
+        got = (
+            f"an object whose href is a {type(obj.get('href')).__name__}"
+            if isinstance(obj, Mapping)
+            else f"a {type(obj).__name__}"
+        )
+        raise HALError(f"link for rel {rel!r} is not an object with a string href (got {got})")
     templated = obj.get("templated") is True  # exactly true, as HAL says
     href: str = obj["href"]
-    if not templated and base_url and not href.startswith(_ABSOLUTE):
-        href = urljoin(base_url, href)
+    if not templated:
+        href = resolve_href(href, base_url)
     known = {k: obj[k] for k in _KNOWN_ATTRS if isinstance(obj.get(k), str)}
     extra = {k: v for k, v in obj.items() if k not in known and k not in ("href", "templated")}
     return Link(href=href, templated=templated, base_url=base_url, extra=extra, **known)
@@ -123,8 +143,11 @@ def expand_rel(rel: str, curies: Mapping[str, Link]) -> str:
 def resolve_rel(rel: str, present: Collection[str], curies: Mapping[str, Link]) -> str | None:
     """Find which rel of ``present`` answers ``rel``: the literal rel first, then by expansion.
 
-    Raises ``AmbiguousRelError`` when the expansion matches two different compact rels.
+    Raises ``AmbiguousRelError`` when the expansion matches two different compact rels, and
+    ``ConfigurationError`` when ``rel`` is not a string.
     """
+    if not isinstance(rel, str):
+        raise ConfigurationError(f"a rel is a string, not a {type(rel).__name__}")
     if rel in present:  # the common case, without expanding anything
         return rel
     wanted = expand_rel(rel, curies)

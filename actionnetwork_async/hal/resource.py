@@ -140,7 +140,10 @@ class Resource:
     def identifier(self, system: str = "action_network") -> str | None:
         """The id this resource has in ``system`` (``identifiers`` entry without its prefix)."""
         prefix = system + ":"
-        for ident in self.data.get("identifiers") or ():
+        identifiers = self.data.get("identifiers")
+        if isinstance(identifiers, str):  # one identifier where the API documents an array
+            identifiers = [identifiers]
+        for ident in identifiers if isinstance(identifiers, list) else ():
             if isinstance(ident, str) and ident.startswith(prefix):
                 return ident[len(prefix) :]
         return None
@@ -175,7 +178,7 @@ class Resource:
         if index is not None:
             try:
                 return group[index]
-            except IndexError:
+            except (IndexError, TypeError):
                 raise HALError(f"rel {rel!r} has {len(group)} link(s); no index {index}") from None
         if len(group) != 1:
             raise HALError(f"rel {rel!r} has {len(group)} links; pass index= or name= to pick one")
@@ -222,8 +225,19 @@ def parse_resource(
 
     Relative hrefs resolve against ``url``; ``curies`` are inherited from an enclosing document
     and replaced by the resource's own when it declares any. Links and embedded resources are
-    read when first used.
+    read when first used. Anything that is not a HAL document raises ``HALError``, embedding
+    nested too deep for the stack included (documents from the network never get here that
+    deep: ``sansio.decode_json`` bounds their nesting).
     """
+    try:
+        return _parse_resource(document, url=url, curies=curies)
+    except RecursionError:
+        raise HALError("_embedded resources nested too deeply") from None
+
+
+def _parse_resource(
+    document: Any, *, url: str | None, curies: Mapping[str, Link] | None
+) -> Resource:
     if type(document) is not dict and not isinstance(document, Mapping):  # dict: no ABC check
         raise HALError(f"a HAL resource must be a JSON object, got {type(document).__name__}")
     raw_links = document.get("_links")
@@ -247,5 +261,5 @@ _NO_CURIES: Mapping[str, Link] = MappingProxyType({})
 
 def _parse_embedded(value: Any, *, url: str | None, curies: Mapping[str, Link]) -> Embedded:
     if isinstance(value, list):
-        return Embedded(tuple(parse_resource(v, url=url, curies=curies) for v in value), True)
-    return Embedded((parse_resource(value, url=url, curies=curies),), False)
+        return Embedded(tuple(_parse_resource(v, url=url, curies=curies) for v in value), True)
+    return Embedded((_parse_resource(value, url=url, curies=curies),), False)

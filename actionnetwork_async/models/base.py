@@ -8,7 +8,14 @@ statuses such as ``bouncing``), and sends ``extra`` back unchanged. Renames such
 
 Datetimes are UTC (aware) except the fields with ``metadata=WALL_CLOCK``: an event's ``start_date``
 and ``end_date`` are local to the event's place, so they are read as naive wall time and written
-with the wall time of the datetime given, never converted.
+with the wall time of the datetime given, never converted. A UTC datetime is converted when it
+is read: one outside the years 1 to 9999 in UTC is a ``ModelError`` then, never an overflow later.
+
+Known fields are read strictly but sensibly: a boolean is ``true``/``false`` or those words as a
+string (``"false"`` is False; anything else is a ``ModelError``); a single string or object where
+the API documents an array is an array of that one value (``"identifiers": "x:1"`` is
+``["x:1"]``: the value is kept, and its meaning is plain); a text field takes a string or a
+number. ``ModelError`` messages name the field's path and the type expected, never the value.
 """
 
 from __future__ import annotations
@@ -17,13 +24,13 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, get_origin
 from urllib.parse import unquote, urlsplit
 
 import attrs
 import cattrs
+from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
-from cattrs.v import transform_error
 
 from ..errors import ModelError
 from ..hal import Links, Resource
@@ -75,30 +82,59 @@ M = TypeVar("M", bound="ResourceModel")
 
 
 def parse_datetime(value: str | datetime) -> datetime:
-    """An API timestamp (``2014-03-20T21:04:31Z``) as an aware datetime; naive means UTC."""
-    when = (
-        value
-        if isinstance(value, datetime)
-        else datetime.fromisoformat(value.replace("Z", "+00:00"))
-    )
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    """An API timestamp (``2014-03-20T21:04:31Z``) as an aware datetime in UTC; naive means UTC.
+
+    Raises ``ModelError`` for anything else, a time whose UTC form is outside the years 1 to
+    9999 (``0001-01-01T00:00:00+14:00``) included, so an extreme date fails here and never
+    later, in ``to_json()`` or a filter.
+    """
+    if isinstance(value, datetime):
+        when = value
+    elif isinstance(value, str):
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ModelError("not an ISO 8601 date and time") from None
+    else:
+        raise ModelError(f"a date and time must be a string, got {type(value).__name__}")
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else _utc(when)
+
+
+def _utc(when: datetime) -> datetime:
+    try:
+        return when.astimezone(timezone.utc)
+    except OverflowError:
+        raise ModelError("date and time out of range once converted to UTC") from None
 
 
 def format_datetime(value: datetime) -> str:
-    """A datetime in the API's format, in UTC (naive means UTC)."""
+    """A datetime in the API's format, in UTC (naive means UTC); ``ModelError`` if the UTC
+    time falls outside the years 1 to 9999."""
     when = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _api_format(_utc(when))
+
+
+def _api_format(when: datetime) -> str:
+    """``YYYY-MM-DDTHH:MM:SSZ`` with four-digit years (strftime writes year 1 as ``1``)."""
+    return when.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def parse_wall_clock(value: str | datetime) -> datetime:
-    """An API wall-clock time (``2014-03-22T17:45:00Z``, whose ``Z`` is no UTC) as naive time."""
-    when = value if isinstance(value, datetime) else datetime.fromisoformat(value.rstrip("Zz"))
-    return when.replace(tzinfo=None)
+    """An API wall-clock time (``2014-03-22T17:45:00Z``, whose ``Z`` is no UTC) as naive time;
+    ``ModelError`` for anything else."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None)
+    if not isinstance(value, str):
+        raise ModelError(f"a date and time must be a string, got {type(value).__name__}")
+    try:
+        return datetime.fromisoformat(value.rstrip("Zz")).replace(tzinfo=None)
+    except ValueError:
+        raise ModelError("not an ISO 8601 date and time") from None
 
 
 def format_wall_clock(value: datetime) -> str:
     """The wall time of ``value`` (aware or naive, never converted) in the API's format."""
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _api_format(value)
 
 
 def _own_identifiers_dropped(identifiers: list[str]) -> list[str]:
@@ -125,9 +161,7 @@ class Record:
         try:
             return converter.structure(data, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
-            raise ModelError(
-                f"cannot read a {cls.__name__}: {_describe(exc, cls.__name__)}"
-            ) from exc
+            raise ModelError(f"cannot read a {cls.__name__}: {_describe(exc)}") from exc
 
     def to_json(self) -> dict[str, Any]:
         """The JSON to send: set fields only, no read-only field, unknown fields unchanged."""
@@ -189,13 +223,23 @@ def last_segment(url: str) -> str | None:
     return segment or None
 
 
-def _describe(exc: BaseException, model: str) -> str:
-    """Which fields failed and what they should hold, never their values: the message may
-    reach a log (a webhook receiver logs why it refused a delivery), and a value can be
-    personal data. The values stay in the chained exception, for a traceback."""
-    if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(transform_error(exc, path=model))
-    return str(exc)  # raised by ``structure`` itself: names a type, never a value
+def _describe(exc: BaseException) -> str:
+    """Where a document failed and what was expected, never the value found: a document can
+    hold personal data, and this message goes into logs and webhook answers."""
+    if not isinstance(exc, cattrs.BaseValidationError):
+        return type(exc).__name__
+    problems = cattrs.transform_error(exc, format_exception=_what_failed)
+    shown = "; ".join(problems[:3])
+    return shown + (f" (and {len(problems) - 3} more)" if len(problems) > 3 else "")
+
+
+def _what_failed(exc: BaseException, expected: type | None) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    if isinstance(exc, ModelError):  # this module's own messages never hold the value
+        return str(exc)
+    name = getattr(expected, "__name__", None) or (repr(expected) if expected else None)
+    return f"invalid value, expected {name}" if name else f"invalid value ({type(exc).__name__})"
 
 
 def _unset(value: Any) -> bool:
@@ -298,13 +342,13 @@ def _optional_factory(kind: Any) -> Callable[[Any, Any], Any]:
     Models are mostly optional fields, and streaming structures every one of every record.
     """
     (inner,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
-    if inner in (str, bool, int, float):  # cattrs' hook for these is inner(value)
+    hook = converter.get_structure_hook(inner)
+    if inner in (str, bool, int, float):  # the common case: already the right type
 
         def primitive(value: Any, _: Any) -> Any:
-            return value if value is None or type(value) is inner else inner(value)
+            return value if value is None or type(value) is inner else hook(value, inner)
 
         return primitive
-    hook = converter.get_structure_hook(inner)
 
     def optional(value: Any, _: Any) -> Any:
         return None if value is None else hook(value, inner)
@@ -312,7 +356,49 @@ def _optional_factory(kind: Any) -> Callable[[Any, Any], Any]:
     return optional
 
 
+def _structure_bool(value: Any, _: Any) -> bool:
+    """JSON true/false, or the strings ``"true"``/``"false"`` in any case; nothing else
+    (``bool("false")`` would be True)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ModelError(f"expected true or false, got a {type(value).__name__}")
+
+
+def _structure_str(value: Any, _: Any) -> str:
+    """A JSON string, or a number as its text (a postal code sent as 12345); an object, an
+    array, a boolean or null is no text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    raise ModelError(f"expected a string, got a {type(value).__name__}")
+
+
+def _is_list(cls: Any) -> bool:
+    return get_origin(cls) is list
+
+
+def _list_factory(cls: Any, conv: cattrs.Converter) -> Callable[[Any, Any], list[Any]]:
+    """Lists as cattrs reads them, except that one string or one object where the API
+    documents an array is read as an array of that one value (``"identifiers": "x:1"`` is
+    ``["x:1"]``, never a list of characters)."""
+    base = list_structure_factory(cls, conv)
+
+    def structure(value: Any, type_: Any) -> list[Any]:
+        if isinstance(value, (str, Mapping)):
+            value = [value]
+        structured: list[Any] = base(value, type_)
+        return structured
+
+    return structure
+
+
 converter = cattrs.Converter()
+converter.register_structure_hook(bool, _structure_bool)
+converter.register_structure_hook(str, _structure_str)
+converter.register_structure_hook_factory(_is_list, _list_factory)
 converter.register_structure_hook_factory(_is_optional, _optional_factory)
 converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
 converter.register_unstructure_hook(datetime, format_datetime)

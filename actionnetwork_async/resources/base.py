@@ -148,6 +148,8 @@ class Facade:
     def _stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
         """Items of a collection whose first page ``first_page()`` fetches on first use; the
         walker pages on from there (prefetch and the shared limiter included)."""
+        if not callable(first_page):
+            raise ConfigurationError(f"first_page must be an async callable, got {first_page!r}")
 
         async def batches() -> AsyncGenerator[Sequence[Resource], None]:
             async with self.hal.iterate(await first_page()) as stream:
@@ -164,6 +166,8 @@ class Facade:
     ) -> Stream[Resource]:
         """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
         params = {"filter": text} if (text := render_filter(filter)) else None
+        if url is not None and not callable(url):
+            raise ConfigurationError(f"url must be an async callable, got {url!r}")
         locate = url or self._collection_url
 
         async def first_page() -> Resource:
@@ -333,7 +337,7 @@ class Actions(Writable[M], Searchable[M]):
         if "identifiers" in fields:
             raise ConfigurationError("pass identifier=, the client adds it to identifiers")
         if identifier is not None:
-            system, _, key = identifier.partition(":")
+            system, _, key = identifier.partition(":") if isinstance(identifier, str) else ("",) * 3
             if not system or not key or system == "action_network":
                 raise ConfigurationError(
                     f"identifier must be '<your system>:<id>' (not action_network:), got "
@@ -480,6 +484,10 @@ def _update_body(
 ) -> dict[str, Any]:
     """What an update sends: ``changes`` (a whole model), then the fields named, or else the
     ``target`` model itself when nothing else is given."""
+    if changes is not None and not isinstance(changes, model):
+        raise ConfigurationError(
+            f"changes must be a {model.__name__}, got a {type(changes).__name__}"
+        )
     named = fields_to_json(model, fields, extra=extra) if (fields or extra) else {}
     if changes is not None:
         return {**changes.to_json(), **named}
@@ -489,10 +497,27 @@ def _update_body(
 
 
 def check_id(item_id: str) -> str:
-    """An Action Network id, checked to be usable in a URL."""
-    if not isinstance(item_id, str) or not item_id.strip() or "/" in item_id:
-        raise ConfigurationError(f"not an Action Network id: {item_id!r}")
-    return quote(item_id.strip())
+    """An Action Network id, checked to name one item: stripped, and quoted for a URL path.
+
+    Refused: what is not a non-empty string, and anything that would change the path instead
+    of naming an item in it: a slash, and the dot segments ``.`` and ``..`` (``people/..`` is
+    the entry point).
+    """
+    text = item_id.strip() if isinstance(item_id, str) else ""
+    if not text or "/" in text or "\\" in text or text in (".", ".."):
+        shown = repr(item_id) if isinstance(item_id, str) else f"a {type(item_id).__name__}"
+        raise ConfigurationError(f"not an Action Network id: {shown}")
+    return quote(text, safe="")
+
+
+def check_extra(extra: Any) -> Mapping[str, Any]:
+    """``extra`` (fields by their API names, sent as they are) checked: a mapping of names, or
+    None for none."""
+    if extra is None:
+        return {}
+    if not (isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra)):
+        raise ConfigurationError(f"extra must map API field names to values, got {extra!r}")
+    return extra
 
 
 def fields_to_json(
@@ -504,6 +529,7 @@ def fields_to_json(
     unknown names raise ``ConfigurationError`` before any request; fields this library does not
     know yet can be sent through ``extra`` (API names, sent as they are).
     """
+    extra = check_extra(extra)
     names = {f.name for f in attrs.fields(model)} - {"extra", "resource"}
     unknown = sorted(set(fields) - names)
     if unknown:
@@ -534,7 +560,7 @@ def check_status(
 ) -> str | None:
     """A subscription status a write may set, checked (None: leave the status as it is)."""
     allowed = sorted(allowed)
-    if status is not None and status not in allowed:
+    if status is not None and (not isinstance(status, str) or status not in allowed):
         names = " or ".join(repr(a) for a in allowed)
         raise ConfigurationError(f"{what} must be {names} here, got {status!r}")
     return status
@@ -582,7 +608,19 @@ def helper_body(
             f"unknown field(s) {', '.join(unknown)}; this helper takes "
             f"{', '.join(sorted(accepted))}"
         )
+    for name in ("email", "phone", "given_name", "family_name", "postal_code", "country"):
+        value = options.get(name)
+        if value is not None and not isinstance(value, str):
+            raise ConfigurationError(f"{name} must be a string, got a {type(value).__name__}")
     person: Person | None = options.get("person")
+    if person is not None and not isinstance(person, Person):
+        raise ConfigurationError(f"person must be a Person, got a {type(person).__name__}")
+    custom = options.get("custom_fields")
+    if custom is not None and not (
+        isinstance(custom, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in custom.items())
+    ):
+        raise ConfigurationError("custom_fields must map field names to strings")
     # a copy through JSON: the caller's Person is never mutated, read-only fields are dropped
     base = Person.from_json(person.to_json()) if person is not None else Person()
     if (email := options.get("email")) is not None:
@@ -619,20 +657,11 @@ def helper_body(
 
 def tag_list(tags: Iterable[str], what: str) -> list[str]:
     """Tag names, checked."""
-    names = [tags] if isinstance(tags, str) else list(tags)
+    names = [tags] if isinstance(tags, str) else _listed(tags, what)
     for name in names:
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError(f"{what} must be tag names, got {name!r}")
     return names
-
-
-_TEXT_FIELDS = ACTION_HELPER_FIELDS - {
-    "person",
-    "custom_fields",
-    "add_tags",
-    "remove_tags",
-    "autoresponse",
-}
 
 
 def helper_body_of(
@@ -659,17 +688,9 @@ def helper_body_of(
                 f"{', '.join(sorted(fields))}"
             )
         kwargs = dict(record)
-        for name in _TEXT_FIELDS & kwargs.keys():
-            if kwargs[name] is not None and not isinstance(kwargs[name], str):
-                raise ConfigurationError(f"{name} must be a string, got {kwargs[name]!r}")
         person = kwargs.get("person")
-        if isinstance(person, Mapping):
+        if isinstance(person, Mapping):  # the person's JSON; helper_body checks the rest
             kwargs["person"] = Person.from_json(person)
-        elif person is not None and not isinstance(person, Person):
-            raise ConfigurationError(f"person must be a Person or its JSON, got {person!r}")
-        custom = kwargs.get("custom_fields")
-        if custom is not None and not isinstance(custom, Mapping):
-            raise ConfigurationError(f"custom_fields must be a mapping, got {custom!r}")
     else:
         raise ConfigurationError(
             f"a record must be a Person or a mapping of {', '.join(sorted(fields))}; "
@@ -723,3 +744,13 @@ def helper_many(
         )
 
     return deferred(start)
+
+
+def _listed(values: Iterable[Any], what: str) -> list[Any]:
+    """``values`` as a list; what is not iterable (None ...) is a ``ConfigurationError``."""
+    if values is None or isinstance(values, (bytes, Mapping)):
+        raise ConfigurationError(f"{what} must be a list of strings, got {values!r}")
+    try:
+        return list(values)
+    except TypeError:
+        raise ConfigurationError(f"{what} must be a list of strings, got {values!r}") from None

@@ -25,7 +25,7 @@ from ..models import (
     Wrapper,
 )
 from ..models.base import format_datetime
-from .base import Collection, Extra, Ref, Writable, fields_to_json
+from .base import Collection, Extra, Ref, Writable, _listed, check_extra, fields_to_json
 
 __all__ = ["Messages", "Queries", "Wrappers"]
 
@@ -108,7 +108,7 @@ class Messages(Writable[Message]):
         await self._set_links(links, targets or (), wrapper)
         if targets is not None:
             links["targets"] = links.get("targets", [])
-        return await self._update(message, changes, fields, {**(extra or {}), **links})
+        return await self._update(message, changes, fields, {**check_extra(extra), **links})
 
     async def send(self, message: Ref[Message]) -> str:
         """Send a draft with people targeted now, through its send helper; returns the API's
@@ -122,6 +122,8 @@ class Messages(Writable[Message]):
     async def schedule(self, message: Ref[Message], when: datetime) -> str:
         """Schedule a draft with people targeted for ``when`` (in the future; naive means
         UTC), through its schedule helper."""
+        if not isinstance(when, datetime):
+            raise ConfigurationError(f"when must be a datetime, got {type(when).__name__}")
         start = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
         if start <= datetime.now(timezone.utc):
             raise ConfigurationError(f"a message can only be scheduled in the future: {when}")
@@ -154,7 +156,8 @@ class Messages(Writable[Message]):
         wrapper: Ref[Wrapper] | None,
     ) -> None:
         """Targets and the wrapper as the API takes them: links to queries and to a wrapper."""
-        hrefs = [{"href": await self._url_of(query, QUERIES_REL)} for query in targets]
+        queries = _listed(targets, "targets")
+        hrefs = [{"href": await self._url_of(query, QUERIES_REL)} for query in queries]
         if hrefs:
             document["targets"] = hrefs
         if wrapper is not None:

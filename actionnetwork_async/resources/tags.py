@@ -17,7 +17,7 @@ from ..errors import ConfigurationError
 from ..models import Person, Tag, Tagging
 from ..pagination import Stream
 from ..walker import HalWalker
-from .base import Collection, Ref, _check_ref, _id_of, check_id
+from .base import Collection, Ref, _check_ref, _id_of, _listed, check_id
 
 __all__ = ["Tags"]
 
@@ -44,8 +44,7 @@ class Tags(Collection[Tag]):
 
     async def create(self, name: str) -> Tag:
         """POST a new tag. Use ``find_or_create`` to reuse one of the same name."""
-        if not isinstance(name, str) or not name.strip():
-            raise ConfigurationError(f"a tag needs a non-empty name, got {name!r}")
+        _check_name(name)
         created = await self.hal.post(
             await self._collection_url(), {"name": name}, expect="resource"
         )
@@ -54,6 +53,7 @@ class Tags(Collection[Tag]):
     async def find(self, name: str) -> Tag | None:
         """The tag with exactly this name, or None. The tags are walked once and remembered; a
         name not among them is looked for again in a fresh walk (it may be new)."""
+        _check_name(name)
         walked = not self._loaded
         await self._load()
         if name not in self._ids and not walked:
@@ -119,10 +119,12 @@ class Tags(Collection[Tag]):
     # -- names and the index -------------------------------------------------------------------
     async def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
         """The names of these tags, sorted."""
-        return sorted([await self.name_of(tag_id) for tag_id in tag_ids])
+        return sorted([await self.name_of(tag_id) for tag_id in _listed(tag_ids, "tag_ids")])
 
     async def name_of(self, tag_id: str) -> str:
         """A tag's name: from the tags walked once per client, or read if it is newer."""
+        if not isinstance(tag_id, str):
+            raise ConfigurationError(f"a tag id is a string, got a {type(tag_id).__name__}")
         await self._load()
         if tag_id not in self._tags:
             self._remember(await self.get(tag_id))
@@ -179,3 +181,9 @@ class Tags(Collection[Tag]):
             self._tags[tag.id] = tag
             self._ids.setdefault(tag.name, tag.id)
         return tag
+
+
+def _check_name(name: object) -> None:
+    """A tag name: a non-empty string."""
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigurationError(f"a tag name is a non-empty string, got {name!r}")

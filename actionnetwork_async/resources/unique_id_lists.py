@@ -14,7 +14,8 @@ import itertools
 import re
 from collections.abc import Iterable, Iterator
 
-from ..errors import ConfigurationError, IncompleteWriteError
+from .._validate import positive_int
+from ..errors import ActionNetworkError, ConfigurationError, IncompleteWriteError
 from ..models import UniqueIdList
 from ..walker import HalWalker
 from .base import Collection, Ref, _id_of, check_id
@@ -37,12 +38,13 @@ class UniqueIdLists(Collection[UniqueIdList]):
 
     def __init__(self, hal: HalWalker, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
         super().__init__(hal)
-        self.chunk_size = _check_chunk(chunk_size)
+        self.chunk_size = positive_int(chunk_size, "chunk_size")
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def lock(self, list_id: str) -> asyncio.Lock:
-        """The lock every change to this list takes (one per list, per client)."""
-        return self._locks.setdefault(list_id, asyncio.Lock())
+    def lock(self, unique_list: ListRef) -> asyncio.Lock:
+        """The lock every change to this list takes (one per list, per client), however the
+        list is named: ``" id"``, ``"id"`` and the ``UniqueIdList`` share one."""
+        return self._locks.setdefault(_list_id(unique_list), asyncio.Lock())
 
     async def create(
         self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
@@ -50,13 +52,12 @@ class UniqueIdLists(Collection[UniqueIdList]):
         """Create a list from any iterable of people ids: the first chunk creates it, the
         rest are appended in order. If a later chunk fails (a request, or an id found bad once
         read), ``IncompleteWriteError`` says how many ids went in (``.sent``) and carries the
-        list made (``.result``).
+        list made (``.result``: the ``UniqueIdList``, or the API's raw ``Resource`` when its
+        answer cannot be read as one).
         """
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("a unique ID list needs a non-empty name")
-        chunks = _chunks(
-            unique_ids, _check_chunk(self.chunk_size if chunk_size is None else chunk_size)
-        )
+        chunks = _chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: a list needs at least one id")
@@ -64,9 +65,14 @@ class UniqueIdLists(Collection[UniqueIdList]):
         created = await self.hal.post(
             await self._collection_url(), {"name": name, "unique_ids": first}, expect="resource"
         )
-        result = UniqueIdList.from_resource(created)
-        url = result.url or created.url or ""
-        async with self.lock(_list_id(result)):
+        try:  # the list exists now: whatever fails next, the caller gets it back
+            result = UniqueIdList.from_resource(created)
+            lock = self.lock(result)
+        except ActionNetworkError as exc:
+            url = created.self_href or created.url or ""
+            raise IncompleteWriteError(url=url, sent=len(first), cause=exc, result=created) from exc
+        async with lock:
+            url = result.url or created.url or ""
             return await self._send(url, chunks, result=result, sent=len(first))
 
     async def append(
@@ -83,8 +89,7 @@ class UniqueIdLists(Collection[UniqueIdList]):
 
     async def delete(self, unique_list: ListRef) -> str:
         """Delete a list; returns the API's notice."""
-        list_id = _list_id(unique_list)
-        async with self.lock(list_id):
+        async with self.lock(unique_list):
             answer = await self.hal.delete(await self._url_of(unique_list))
         return str(answer.get("notice", "")) if answer is not None else ""
 
@@ -95,15 +100,13 @@ class UniqueIdLists(Collection[UniqueIdList]):
         operation: str,
         chunk_size: int | None,
     ) -> UniqueIdList:
-        chunks = _chunks(
-            unique_ids, _check_chunk(self.chunk_size if chunk_size is None else chunk_size)
-        )
+        chunks = _chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: nothing to send")
-        list_id = _list_id(unique_list)
+        lock = self.lock(unique_list)
         url = await self._url_of(unique_list)
-        async with self.lock(list_id):
+        async with lock:
             # Nothing has landed before the first chunk: its failure is raised as it is.
             result = await self._put(url, first, operation)
             return await self._send(url, chunks, result=result, sent=len(first))
@@ -140,23 +143,23 @@ class UniqueIdLists(Collection[UniqueIdList]):
             sent += len(chunk)
 
 
-def _check_chunk(size: int) -> int:
-    if not isinstance(size, int) or size < 1:
-        raise ConfigurationError(f"chunk_size must be a positive integer, got {size!r}")
-    return size
-
-
 def _list_id(unique_list: ListRef) -> str:
-    list_id = _id_of(unique_list)
-    check_id(list_id)
-    return list_id
+    """The list's id as the API knows it (stripped, checked): one lock per list, whatever
+    spelling (``" id"``, ``"id"``, a ``UniqueIdList`` or its ``Resource``) names it."""
+    return check_id(_id_of(unique_list))
 
 
 def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
-    """Validated chunks of ``size`` ids, read lazily from ``ids``."""
+    """Validated chunks of ``size`` ids, read lazily from ``ids`` (both checked at once)."""
+    positive_int(size, "chunk_size")
     if isinstance(ids, (str, bytes)):
         raise ConfigurationError("unique_ids must be an iterable of ids, not one string")
-    iterator = iter(ids)
+    try:
+        iterator = iter(ids)
+    except TypeError:
+        raise ConfigurationError(
+            f"unique_ids must be an iterable of ids, got a {type(ids).__name__}"
+        ) from None
     position = 0
     while chunk := list(itertools.islice(iterator, size)):
         for offset, value in enumerate(chunk):

@@ -198,7 +198,8 @@ class HalWalker(Twin):
     ) -> Resource:
         """GET the resource a link of ``rel`` points to (compact or expanded rel).
 
-        With ``use_embedded`` an embedded copy of that rel is returned instead of a request.
+        With ``use_embedded`` an embedded copy of that rel (at ``index``, default the first) is
+        returned instead of a request when there is one; otherwise the link is followed.
         """
         return self._call(
             lambda: self._aio.follow(
@@ -1626,7 +1627,8 @@ class UniqueIdLists(Collection[UniqueIdList]):
         """Create a list from any iterable of people ids: the first chunk creates it, the
         rest are appended in order. If a later chunk fails (a request, or an id found bad once
         read), ``IncompleteWriteError`` says how many ids went in (``.sent``) and carries the
-        list made (``.result``).
+        list made (``.result``: the ``UniqueIdList``, or the API's raw ``Resource`` when its
+        answer cannot be read as one).
         """
         return self._call(lambda: self._aio.create(name, unique_ids, chunk_size=chunk_size))
 

@@ -4,7 +4,7 @@
 runs it standalone; the pytest plugin gives the ``an_emulator`` and ``an_client`` fixtures.
 """
 
-from .emulator import DEFAULT_API_KEY, Emulator, Fault, RequestRecord
+from .emulator import DEFAULT_API_KEY, FAULT_MIX, Emulator, Fault, RequestRecord
 from .odata import FilterError, compile_filter
 from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, seed_unique_id_lists
 from .state import ApiError, State
@@ -13,6 +13,7 @@ from .webhook_sender import Delivery, WebhookSender
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "FAULT_MIX",
     "ApiError",
     "Delivery",
     "Emulator",

@@ -14,7 +14,8 @@ action type.
 
 Failures are faithful: 403 for a missing or wrong key, 429 past ``rate_limit`` requests in any
 sliding second, 404 for unknown ids, 405 for methods a resource does not allow, all with
-``{"error": ...}`` bodies; and scriptable with ``add_fault``. Real-world quirks the
+``{"error": ...}`` bodies; scriptable with ``add_fault``; and random with ``fault_rate``
+(a seeded mix of what a real network does, for soak tests). Real-world quirks the
 documentation does not promise are switches, off by default (``next_drops_filter``,
 ``empty_helper_answers``, ``lenient_entry_point``), so a test can prove the client copes.
 Every request is logged on the loop's clock, so measurements are server-side.
@@ -27,7 +28,7 @@ import copy
 import json
 import random
 import socket
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from email.utils import format_datetime
@@ -44,7 +45,7 @@ from .seed import SEEDED, seed_state
 from .state import SPONSOR, ApiError, State, an_id
 from .webhook_sender import WebhookSender
 
-__all__ = ["DEFAULT_API_KEY", "Emulator", "Fault", "RequestRecord"]
+__all__ = ["DEFAULT_API_KEY", "FAULT_MIX", "Emulator", "Fault", "RequestRecord"]
 
 #: The key an ``Emulator`` accepts unless given ``api_key=`` (the standalone one prints it).
 DEFAULT_API_KEY = "emulator-key-0123456789abcdef"
@@ -62,6 +63,22 @@ FAULT_KINDS = frozenset({"status", "reset", "truncate", "latency", "empty"})
 #: Core person fields, as action payloads carry them (no custom fields, tags or identifiers:
 #: https://actionnetwork.org/docs/webhooks/action).
 _NOT_CORE = ("custom_fields", "identifiers")
+#: The random faults of ``fault_rate`` and their relative weights: 429 with and without
+#: ``Retry-After``, 5xx, a dropped connection, a body cut short, a latency spike (0.2 to 8 s)
+#: and arrival jitter (the request reaches the server up to 0.1 s late, so requests the client
+#: spaced evenly can arrive bunched).
+FAULT_MIX: Mapping[str, float] = {
+    "429 retry-after": 2,
+    "429": 2,
+    "500": 1,
+    "502": 1,
+    "503": 1,
+    "504": 1,
+    "reset": 1,
+    "truncate": 1,
+    "latency": 1,
+    "jitter": 1,
+}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Special = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
@@ -132,6 +149,10 @@ class Emulator:
       answers ``200 {}`` and does nothing, as the API does when it accepts nothing.
     * ``lenient_entry_point``: the entry point answers a wrong or missing key with 200 and no
       collection links (every other path still answers 403), as the Ruby gem found.
+
+    ``fault_rate`` (0 to 1) hits that share of authenticated requests with a random fault
+    drawn from ``fault_mix`` (``FAULT_MIX`` by default), seeded by ``fault_seed``;
+    ``faults_injected`` counts them by kind.
     """
 
     def __init__(
@@ -180,8 +201,16 @@ class Emulator:
         empty_helper_answers: bool = False,
         lenient_entry_point: bool = False,
         clock: Callable[[], datetime] | None = None,
+        fault_rate: float = 0.0,
+        fault_seed: int = 0,
+        fault_mix: Mapping[str, float] = FAULT_MIX,
     ) -> None:
         self.api_key = api_key
+        self.fault_rate = fault_rate
+        self.fault_mix = dict(fault_mix)
+        self._chaos = random.Random(fault_seed)
+        #: How many random faults of each kind of ``FAULT_MIX`` were injected.
+        self.faults_injected: Counter[str] = Counter()
         self.strict_filters = strict_filters
         self.next_drops_filter = next_drops_filter
         self.empty_helper_answers = empty_helper_answers
@@ -386,7 +415,7 @@ class Emulator:
         try:
             if request.method in ("POST", "PUT"):
                 record.body = await request.read()
-            response = await self._answer(request, handler, record.start)
+            response = await self._answer(request, handler, record)
         finally:
             self.in_flight -= 1
             if self.in_flight == 0 and self._arriving == 0:
@@ -403,7 +432,7 @@ class Emulator:
         return response
 
     async def _answer(
-        self, request: web.Request, handler: Handler, now: float
+        self, request: web.Request, handler: Handler, record: RequestRecord
     ) -> web.StreamResponse:
         token = request.headers.get("OSDI-API-Token")
         if token != self.api_key:
@@ -411,9 +440,13 @@ class Emulator:
                 return self._bare_entry_point(request)
             if token is not None or not _helper_post(request):  # helpers need no key
                 return _error(403, "API Key invalid or not present")
-        if self._over_limit(token or "", now):
+        late, chance = self._random_fault()
+        if late:  # arrival jitter: the request reaches the server (and its log) late
+            await asyncio.sleep(late)
+            record.start = asyncio.get_running_loop().time()
+        if self._over_limit(token or "", record.start):
             return _error(429, "You have exceeded the rate limit of 4 requests per second.")
-        fault = self._take_fault(request)
+        fault = self._take_fault(request) or chance
         if self.latency:
             await asyncio.sleep(self.latency)
         if fault is not None:
@@ -465,6 +498,25 @@ class Emulator:
                 fault.count -= 1
                 return fault
         return None
+
+    def _random_fault(self) -> tuple[float, Fault | None]:
+        """With probability ``fault_rate``, one kind drawn from ``fault_mix`` (and counted):
+        (seconds of arrival delay, the fault to apply)."""
+        if not self.fault_rate or self._chaos.random() >= self.fault_rate:
+            return 0.0, None
+        kinds = list(self.fault_mix)
+        kind = self._chaos.choices(kinds, weights=[self.fault_mix[k] for k in kinds])[0]
+        self.faults_injected[kind] += 1
+        if kind == "jitter":
+            return self._chaos.uniform(0.0, 0.1), None
+        if kind.startswith("429"):
+            wait = str(self._chaos.choice((1, 2))) if kind == "429 retry-after" else None
+            return 0.0, Fault("status", status=429, retry_after=wait)
+        if kind.isdigit():
+            return 0.0, Fault("status", status=int(kind))
+        if kind == "latency":
+            return 0.0, Fault("latency", delay=self._chaos.uniform(0.2, 8.0))
+        return 0.0, Fault(kind)
 
     def _later(self, delay: float, action: Callable[[], object]) -> None:
         """Run ``action`` after ``delay`` seconds (background requests). A write the API would

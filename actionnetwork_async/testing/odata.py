@@ -145,7 +145,10 @@ def compile_filter(
     parser = _Parser(
         _tokens(text), None if fields is None else frozenset(fields), frozenset(operators)
     )
-    tree = parser.expr()
+    try:
+        tree = parser.expr()
+    except RecursionError:  # thousands of nested parentheses: a bad filter, not a crash
+        raise FilterError("filter nested too deeply") from None
     if parser.peek() is not None:
         raise FilterError(f"unexpected {parser.peek()[1]!r} in filter")  # type: ignore[index]
 

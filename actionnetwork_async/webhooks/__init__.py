@@ -24,8 +24,12 @@ from .payloads import (
     UploadPayload,
     WebhookEvent,
     parse,
+    safe_name,
 )
 from .receiver import (
+    DEFAULT_TTL,
+    LEASE_MARGIN,
+    Claim,
     Handler,
     IdempotencyStore,
     MemoryIdempotencyStore,
@@ -34,9 +38,12 @@ from .receiver import (
 )
 
 __all__ = [
+    "DEFAULT_TTL",
+    "LEASE_MARGIN",
     "MAX_BODY",
     "ActionPayload",
     "AttendancePayload",
+    "Claim",
     "DonationPayload",
     "Handler",
     "IdempotencyStore",
@@ -56,4 +63,5 @@ __all__ = [
     "WebhookTooLargeError",
     "parse",
     "receiver",
+    "safe_name",
 ]

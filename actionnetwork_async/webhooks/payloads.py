@@ -14,7 +14,7 @@ Types and their triggers: https://actionnetwork.org/docs/webhooks
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, ClassVar
@@ -31,6 +31,7 @@ from ..errors import (
 from ..hal import Resource, parse_resource
 from ..models import ActionTarget, Payment, Person, Recipient, Record, Recurrence, Sponsor
 from ..models.base import last_segment
+from ..sansio import check_json_depth, decode_json
 
 __all__ = [
     "ENVELOPE_KEYS",
@@ -47,6 +48,7 @@ __all__ = [
     "UploadPayload",
     "WebhookEvent",
     "parse",
+    "safe_name",
 ]
 
 #: The largest delivery accepted by default, in bytes (1 MiB); larger ones are refused whole.
@@ -228,17 +230,26 @@ class WebhookEvent:
 
 
 def parse(body: bytes | str | Any, *, max_bytes: int = MAX_BODY) -> list[WebhookEvent]:
-    """Parse a delivery (bytes, str or decoded JSON) into events, all or nothing."""
+    """Parse a delivery (bytes, str or decoded JSON) into events, all or nothing.
+
+    Only ``WebhookError`` subclasses are raised, and their messages never quote the body: it
+    holds personal data, and the messages go into logs and answers. JSON nested deeper than
+    ``sansio.MAX_JSON_DEPTH`` is refused.
+    """
     if isinstance(body, (bytes, bytearray, str)):
-        size = len(body.encode() if isinstance(body, str) else body)
+        size = len(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body)
         if size > max_bytes:
             raise WebhookTooLargeError(f"webhook body of {size} bytes is over {max_bytes}")
         try:
-            document = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            document = decode_json(body)
+        except ValueError as exc:
             raise WebhookDecodeError(f"webhook body is not valid JSON: {exc}") from None
     else:
         document = body
+        try:
+            check_json_depth(document)
+        except ValueError as exc:
+            raise WebhookFormatError(f"webhook delivery: {exc}") from None
     if not isinstance(document, list):
         raise WebhookFormatError(
             f"a webhook delivery is a JSON array, got a {type(document).__name__}"
@@ -246,17 +257,32 @@ def parse(body: bytes | str | Any, *, max_bytes: int = MAX_BODY) -> list[Webhook
     return [_event(element, n) for n, element in enumerate(document)]
 
 
+_NAME = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+
+
+def safe_name(name: object) -> str:
+    """A type name or idempotency key as a log line or an error may show it: names such as
+    ``osdi:signature`` and hex keys as they are, anything else (it could be personal data in
+    a forged delivery) only by its length."""
+    if isinstance(name, str) and _NAME.fullmatch(name):
+        return name
+    size = f"{len(name)} characters" if isinstance(name, str) else f"a {type(name).__name__}"
+    return f"<hidden: {size}>"
+
+
 def _event(element: Any, n: int) -> WebhookEvent:
     if not isinstance(element, Mapping):
         raise WebhookFormatError(f"element {n} is a {type(element).__name__}, not an object")
     types = [k for k in element if k not in ENVELOPE_KEYS]
     if len(types) != 1:
-        found = ", ".join(types) if types else "none"
+        found = ", ".join(safe_name(k) for k in types) if types else "none"
         raise WebhookFormatError(f"element {n} needs exactly one type key; found {found}")
     kind = types[0]
+    if not isinstance(kind, str):  # decoded JSON given by the caller may have any key
+        raise WebhookFormatError(f"element {n}: its type key is not a string")
     data = element[kind]
     if not isinstance(data, Mapping):
-        raise WebhookFormatError(f"element {n}: {kind} is not an object")
+        raise WebhookFormatError(f"element {n}: {safe_name(kind)} is not an object")
     key = element.get("idempotency_key")
     if key is not None and not isinstance(key, str):
         raise WebhookFormatError(f"element {n}: idempotency_key is not a string")
@@ -268,8 +294,9 @@ def _event(element: Any, n: int) -> WebhookEvent:
         sponsor_data = element.get("action_network:sponsor")
         sponsor = Sponsor.from_json(sponsor_data) if isinstance(sponsor_data, Mapping) else None
         hal = parse_resource({"_links": data.get("_links") or {}})
-    except (ModelError, HALError, ValueError) as exc:
-        raise WebhookFormatError(f"element {n}: {kind} cannot be read: {exc}") from exc
+        tuple(hal.links.values())  # links parse lazily; a delivery is small: check them now
+    except (ModelError, HALError) as exc:
+        raise WebhookFormatError(f"element {n}: {safe_name(kind)} cannot be read: {exc}") from exc
     return WebhookEvent(
         type=kind,
         payload=payload,

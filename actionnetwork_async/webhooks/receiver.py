@@ -1,27 +1,59 @@
 """A webhook receiver to mount in an aiohttp app: type routing, deduplication, safe answers.
 
-Action Network retries a delivery until it gets a 2xx, with the same ``idempotency_key``. So the
-receiver answers 200 only once every handler of the delivery succeeded, remembers the keys it
-handled (an in-memory TTL store by default; plug a shared one through ``IdempotencyStore``),
-and hands a key back when its handler failed so the retry is processed. Action Network cannot
-sign deliveries: a secret path segment or ``?token=`` is the protection, and a wrong or missing
-one is answered 404, as if nothing were there.
+Action Network retries a delivery until it gets a 2xx, with the same ``idempotency_key`` per
+element. The receiver's rules, so that no event is lost and none is handled twice at once:
+
+* The body is read whole, up to ``max_body`` bytes: past it the answer is 413, whether or not
+  the sender declared a length (chunked bodies included). A body that is not a delivery gets
+  400. Neither reaches a handler, and neither answer quotes the body.
+* Each element with a key is claimed in the idempotency store before its handlers run. The
+  claim is a lease of ``handler_timeout + LEASE_MARGIN`` seconds, and the handlers get at most
+  ``handler_timeout`` seconds, so a claim never runs out while its handler runs and a crashed
+  receiver's claim frees itself.
+* Handled (every handler returned): the key is marked done and later copies are skipped as
+  duplicates. Failed, timed out or cancelled (the server shutting down): the claim is released,
+  the answer is 500 and Action Network's retry is handled afresh.
+* A copy that arrives while another attempt still holds the claim (Action Network re-sends
+  when an answer is slow) is not handled and not acknowledged: the delivery is answered 503
+  with ``Retry-After``, so it comes back once the first attempt has finished (then it is a
+  duplicate) or failed (then the retry handles it). Waiting for the first attempt instead
+  would hold connections open and work only within one process; this works for every receiver
+  sharing a store.
+* The answer is 200 only when every element was handled or was a duplicate.
+
+Action Network cannot sign deliveries: a secret path segment or ``?token=`` is the protection,
+and a wrong or missing one is answered 404, as if nothing were there.
 """
 
 from __future__ import annotations
 
+import asyncio
+import enum
 import hmac
+import inspect
 import logging
+import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from aiohttp import web
 
+from .._validate import positive_int, positive_number
 from ..errors import ConfigurationError, WebhookError, WebhookTooLargeError
-from .payloads import MAX_BODY, WebhookEvent, parse
+from .payloads import MAX_BODY, WebhookEvent, parse, safe_name
 
-__all__ = ["Handler", "IdempotencyStore", "MemoryIdempotencyStore", "WebhookReceiver", "receiver"]
+__all__ = [
+    "DEFAULT_TTL",
+    "LEASE_MARGIN",
+    "Claim",
+    "Handler",
+    "IdempotencyStore",
+    "MemoryIdempotencyStore",
+    "WebhookReceiver",
+    "receiver",
+]
 
 log = logging.getLogger("actionnetwork_async.webhooks")
 
@@ -29,60 +61,165 @@ log = logging.getLogger("actionnetwork_async.webhooks")
 #: what it raises makes the delivery answer 500 so Action Network sends it again.
 Handler = Callable[[WebhookEvent], Awaitable[object]]
 DEFAULT_PATH = "/webhooks/action-network"
+#: How long a handled key is remembered: longer than Action Network goes on retrying.
+DEFAULT_TTL = 24 * 3600.0
+#: Seconds a claim outlives the longest a handler may run, for recording the outcome.
+LEASE_MARGIN = 30.0
+#: ``Retry-After`` of a 503 answered while another attempt holds an element's claim.
+BUSY_RETRY_AFTER = 30
+
+
+class Claim(enum.Enum):
+    """What ``IdempotencyStore.claim`` found."""
+
+    CLAIMED = "claimed"  #: the key is now held by the caller: handle the event
+    IN_PROGRESS = "in progress"  #: another attempt holds an unexpired claim on it
+    DONE = "done"  #: the event was handled already
 
 
 @runtime_checkable
 class IdempotencyStore(Protocol):
-    """Which idempotency keys were handled. ``claim`` must be atomic across receivers."""
+    """Which events are being handled or were handled, shared by every receiver that uses it.
 
-    async def claim(self, key: str) -> bool:
-        """Take ``key`` for handling; False if it is handled or being handled already."""
+    A key is in one of three states: absent, *in progress* (claimed by one attempt, its
+    ``owner``, until a lease expires) or *done* (until the store's retention expires).
+
+    * ``claim(key, owner=, lease=)`` must be atomic across every process sharing the store:
+      absent, or in progress with an expired lease -> now in progress, held by ``owner`` for
+      ``lease`` seconds, and ``Claim.CLAIMED``; in progress under an unexpired lease ->
+      ``Claim.IN_PROGRESS``; done -> ``Claim.DONE``. Two callers never both get ``CLAIMED``
+      for one key while its lease runs.
+    * ``complete(key, owner=)``: the event was handled; the key is done for the store's
+      retention (counted from now), whoever holds it (a completion that comes after the lease
+      ran out still means the event was handled).
+    * ``release(key, owner=)``: handling failed; the key becomes absent, but only while
+      ``owner`` still holds it: after its lease ran out another attempt may hold it, and
+      releasing that claim would let a third one start. A done key stays done.
+
+    Expiry is the store's job and must not depend on the process that claimed: a receiver that
+    crashes mid-handler leaves an in-progress key that frees itself when its lease runs out.
+    Retention should outlast Action Network's retries (a day, ``DEFAULT_TTL``). A method that
+    raises makes the receiver answer 503 (claim) or log it (complete, release); the store is
+    never bypassed.
+
+    A Redis store maps this onto single commands: ``claim`` is ``SET key "pending:<owner>" NX
+    PX <lease>`` and, when that fails, a ``GET`` telling ``done`` from ``pending:...``;
+    ``complete`` is ``SET key done PX <retention>``; ``release`` deletes the key only if it
+    still holds ``pending:<owner>`` (a compare-and-delete script).
+    """
+
+    async def claim(self, key: str, *, owner: str, lease: float) -> Claim:
+        """Take ``key`` for ``owner`` for ``lease`` seconds, unless it is in progress or done."""
         ...
 
-    async def complete(self, key: str) -> None:
-        """``key`` was handled: remember it."""
+    async def complete(self, key: str, *, owner: str) -> None:
+        """``key`` was handled: remember it as done for the store's retention."""
         ...
 
-    async def release(self, key: str) -> None:
-        """Handling ``key`` failed: forget the claim so a retry is handled."""
+    async def release(self, key: str, *, owner: str) -> None:
+        """Handling ``key`` failed: forget the claim, if ``owner`` still holds it."""
         ...
+
+
+class _Entry(NamedTuple):
+    owner: str | None  # None: done
+    expires: float
 
 
 class MemoryIdempotencyStore:
-    """Keys in memory for ``ttl`` seconds (a day by default); for one receiver process."""
+    """The ``IdempotencyStore`` of one receiver process: keys in memory, done ones for ``ttl``
+    seconds (a day by default).
 
-    def __init__(self, ttl: float = 24 * 3600, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ttl = ttl
+    Expired keys are dropped as time passes at an amortised O(1) per call: every expiry is
+    queued in the order it falls due (one queue per duration, so each stays sorted), and each
+    call drops the expired ones from the queues' fronts.
+    """
+
+    def __init__(
+        self, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ttl = positive_number(ttl, "ttl")
         self.clock = clock
-        self._expiry: dict[str, float] = {}
+        self._entries: dict[str, _Entry] = {}
+        self._due: dict[float, deque[tuple[float, str]]] = {}
 
     def __len__(self) -> int:
-        return len(self._expiry)
+        return len(self._entries)
 
-    def _purge(self, now: float) -> None:
-        for key in [k for k, until in self._expiry.items() if until <= now]:
-            del self._expiry[key]
+    def _expire(self, now: float) -> None:
+        for duration, queue in list(self._due.items()):
+            while queue and queue[0][0] <= now:
+                expires, key = queue.popleft()
+                entry = self._entries.get(key)
+                if entry is not None and entry.expires == expires:
+                    del self._entries[key]
+            if not queue:
+                del self._due[duration]
 
-    async def claim(self, key: str) -> bool:
-        """Take ``key`` unless it is held or was handled within ``ttl``."""
+    def _set(self, key: str, owner: str | None, duration: float, now: float) -> None:
+        expires = now + duration
+        self._entries[key] = _Entry(owner, expires)
+        self._due.setdefault(duration, deque()).append((expires, key))
+
+    async def claim(self, key: str, *, owner: str, lease: float) -> Claim:
+        """See ``IdempotencyStore.claim``."""
         now = self.clock()
-        self._purge(now)
-        if key in self._expiry:
-            return False
-        self._expiry[key] = now + self.ttl
-        return True
+        self._expire(now)
+        entry = self._entries.get(key)
+        if entry is not None and entry.expires > now:
+            return Claim.DONE if entry.owner is None else Claim.IN_PROGRESS
+        self._set(key, owner, lease, now)
+        return Claim.CLAIMED
 
-    async def complete(self, key: str) -> None:
-        """Remember ``key`` as handled for ``ttl`` seconds."""
-        self._expiry[key] = self.clock() + self.ttl
+    async def complete(self, key: str, *, owner: str) -> None:
+        """See ``IdempotencyStore.complete``."""
+        now = self.clock()
+        self._expire(now)
+        self._set(key, None, self.ttl, now)
 
-    async def release(self, key: str) -> None:
-        """Forget ``key``, so a retry of its delivery is handled."""
-        self._expiry.pop(key, None)
+    async def release(self, key: str, *, owner: str) -> None:
+        """See ``IdempotencyStore.release``."""
+        self._expire(self.clock())
+        entry = self._entries.get(key)
+        if entry is not None and entry.owner == owner:
+            del self._entries[key]
+
+
+def _is_async(handler: object) -> bool:
+    """Whether calling ``handler`` gives a coroutine: an ``async def`` function or method, a
+    ``functools.partial`` of one, or an object whose ``__call__`` is one."""
+    return inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)  # noqa: B004 - the method itself is inspected
+    )
+
+
+def _check_handler(handler: object) -> Handler:
+    if not _is_async(handler):
+        raise ConfigurationError(
+            f"a webhook handler must be an async def function, got {handler!r}: a blocking one "
+            "would stall every delivery, and its side effects could not be awaited"
+        )
+    return handler  # type: ignore[return-value]
+
+
+class _Outcome(enum.Enum):
+    HANDLED = enum.auto()
+    DUPLICATE = enum.auto()
+    BUSY = enum.auto()
+
+
+class _HandlerFailed(Exception):
+    """An element's handlers raised or timed out; its claim was released."""
 
 
 class WebhookReceiver:
-    """Receives Action Network webhooks; route events to handlers with ``@receiver.on(type)``."""
+    """Receives Action Network webhooks; route events to handlers with ``@receiver.on(type)``.
+
+    ``store`` is the ``IdempotencyStore`` (in memory by default; share one between processes).
+    ``handler_timeout`` bounds each element's handlers (see the module's rules).
+    ``log_personal_data`` lets the log show deliveries and handler tracebacks, which can hold
+    personal data; off, logs show types, keys and counts only.
+    """
 
     def __init__(
         self,
@@ -92,24 +229,37 @@ class WebhookReceiver:
         secret: str | None = None,
         max_body: int = MAX_BODY,
         store: IdempotencyStore | None = None,
+        handler_timeout: float = 300.0,
         log_personal_data: bool = False,
     ) -> None:
-        if secret is not None and len(secret) < 16:
-            raise ConfigurationError("a webhook secret should be at least 16 characters")
+        if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
+            raise ConfigurationError("a webhook secret should be a string of 16 characters or more")
+        if not isinstance(path, str):
+            raise ConfigurationError(f"path must be a string, got {path!r}")
+        if store is not None and not isinstance(store, IdempotencyStore):
+            raise ConfigurationError(
+                f"store must have async claim, complete and release methods, got {store!r}"
+            )
         self.path = "/" + path.strip("/")
         self.secret = secret
-        self.max_body = max_body
-        self.store = store or MemoryIdempotencyStore()
+        self.max_body = positive_int(max_body, "max_body")
+        self.store: IdempotencyStore = store if store is not None else MemoryIdempotencyStore()
+        self.handler_timeout = positive_number(handler_timeout, "handler_timeout")
         self.log_personal_data = log_personal_data
         self._handlers: dict[str, list[Handler]] = {}
         if handler is not None:
-            self._handlers["*"] = [handler]
+            self._handlers["*"] = [_check_handler(handler)]
 
     def on(self, event_type: str = "*") -> Callable[[Handler], Handler]:
-        """Register an async handler for one type (``"osdi:attendance"``) or ``"*"`` for all."""
+        """Register an async handler for one type (``"osdi:attendance"``) or ``"*"`` for all.
+
+        A handler that is not ``async def`` is refused with ``ConfigurationError``.
+        """
+        if not isinstance(event_type, str):
+            raise ConfigurationError(f"an event type is a string, got {event_type!r}")
 
         def register(handler: Handler) -> Handler:
-            self._handlers.setdefault(event_type, []).append(handler)
+            self._handlers.setdefault(event_type, []).append(_check_handler(handler))
             return handler
 
         return register
@@ -134,7 +284,7 @@ class WebhookReceiver:
         return hmac.compare_digest(token.encode(), self.secret.encode())
 
     async def handle(self, request: web.Request) -> web.Response:
-        """The request handler: check, parse, deduplicate, dispatch, answer."""
+        """The request handler: check, read, parse, deduplicate, dispatch, answer."""
         if not self._authorised(request):
             raise web.HTTPNotFound()
         try:
@@ -145,42 +295,125 @@ class WebhookReceiver:
         except WebhookError as exc:
             log.warning("webhook refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=400)
-        handled = duplicates = 0
+        outcomes: list[_Outcome] = []
         for event in events:
-            key = event.idempotency_key
-            if key is not None and not await self.store.claim(key):
-                duplicates += 1
-                continue
             try:
-                await self._dispatch(event)
-            except Exception:
-                if key is not None:
-                    await self.store.release(key)
-                log.exception("webhook handler failed for %s (key %s)", event.type, key)
-                return web.json_response({"error": "handler failed; retry"}, status=500)
-            if key is not None:
-                await self.store.complete(key)
-            handled += 1
-        log.info("webhook delivery: %d handled, %d duplicates", handled, duplicates)
-        return web.json_response({"handled": handled, "duplicates": duplicates})
+                outcomes.append(await self._process(event))
+            except _HandlerFailed:
+                return web.json_response({"error": "a handler failed; retry"}, status=500)
+            except _StoreFailed:
+                return _busy({"error": "the idempotency store failed; retry"})
+        handled, duplicates, busy = (outcomes.count(o) for o in _Outcome)
+        log.info(
+            "webhook delivery: %d handled, %d duplicates, %d in progress elsewhere",
+            handled,
+            duplicates,
+            busy,
+        )
+        counts = {"handled": handled, "duplicates": duplicates}
+        if busy:
+            message = "another attempt is handling part of this delivery; retry"
+            return _busy({"error": message, **counts, "in_progress": busy})
+        return web.json_response(counts)
 
     async def _read(self, request: web.Request) -> bytes:
+        """The whole body, however many reads it arrives in; over ``max_body`` bytes it raises
+        ``WebhookTooLargeError`` as soon as that is known (the declared length, or the bytes
+        read), without reading further."""
         declared = request.content_length
         if declared is not None and declared > self.max_body:
             raise WebhookTooLargeError(f"webhook body of {declared} bytes is over {self.max_body}")
-        body = await request.content.read(self.max_body + 1)
-        if len(body) > self.max_body:
-            raise WebhookTooLargeError(f"webhook body is over {self.max_body} bytes")
-        return body
+        body = bytearray()
+        while chunk := await request.content.read(self.max_body + 1 - len(body)):
+            body += chunk
+            if len(body) > self.max_body:
+                raise WebhookTooLargeError(f"webhook body is over {self.max_body} bytes")
+        return bytes(body)
+
+    async def _process(self, event: WebhookEvent) -> _Outcome:
+        """Claim, handle and record one element (see the module's rules)."""
+        key = event.idempotency_key
+        if key is None:
+            await self._run(event, key=None, owner="")
+            return _Outcome.HANDLED
+        owner = secrets.token_hex(16)
+        lease = self.handler_timeout + LEASE_MARGIN
+        try:
+            claim = await self.store.claim(key, owner=owner, lease=lease)
+        except Exception as exc:
+            log.error("idempotency store failed to claim key %s: %s", safe_name(key), _kind(exc))
+            raise _StoreFailed from None
+        if claim is Claim.DONE:
+            return _Outcome.DUPLICATE
+        if claim is Claim.IN_PROGRESS:
+            return _Outcome.BUSY
+        await self._run(event, key=key, owner=owner)
+        # shielded: once the handlers succeeded, a cancellation must not leave the key to be
+        # claimed (and handled) again when its lease runs out
+        await asyncio.shield(self._complete(key, owner))
+        return _Outcome.HANDLED
+
+    async def _complete(self, key: str, owner: str) -> None:
+        try:
+            await self.store.complete(key, owner=owner)
+        except Exception as exc:  # handled all the same; only a retry after the lease reruns it
+            log.error("idempotency store failed to record key %s: %s", safe_name(key), _kind(exc))
+
+    async def _run(self, event: WebhookEvent, *, key: str | None, owner: str) -> None:
+        """Run the element's handlers within ``handler_timeout``; on any failure (cancellation
+        included) release its claim first."""
+        try:
+            await asyncio.wait_for(self._dispatch(event), self.handler_timeout)
+        except BaseException as exc:
+            if key is not None:  # shielded: a second cancellation cannot skip the release
+                await asyncio.shield(self._release(key, owner))
+            if not isinstance(exc, Exception):
+                raise  # cancelled: the claim is released, the cancellation goes on
+            self._log_failure(event, exc)
+            raise _HandlerFailed from None
+
+    async def _release(self, key: str, owner: str) -> None:
+        try:
+            await self.store.release(key, owner=owner)
+        except Exception as exc:  # the claim's lease frees it later
+            log.error("idempotency store failed to release key %s: %s", safe_name(key), _kind(exc))
+
+    def _log_failure(self, event: WebhookEvent, exc: Exception) -> None:
+        what, key = safe_name(event.type), safe_name(event.idempotency_key or "none")
+        if isinstance(exc, asyncio.TimeoutError):
+            log.error(
+                "webhook handler for %s (key %s) ran past %ss", what, key, self.handler_timeout
+            )
+        elif self.log_personal_data:
+            log.error("webhook handler failed for %s (key %s)", what, key, exc_info=exc)
+        else:  # the exception's text may quote the payload: only its type is logged
+            log.error("webhook handler failed for %s (key %s): %s", what, key, _kind(exc))
 
     async def _dispatch(self, event: WebhookEvent) -> None:
         handlers = [*self._handlers.get(event.type, ()), *self._handlers.get("*", ())]
         if self.log_personal_data:
-            log.debug("webhook %s: %r", event.type, event.raw)
+            log.debug("webhook %s: %r", safe_name(event.type), event.raw)
         else:
-            log.debug("webhook %s (key %s)", event.type, event.idempotency_key)
+            log.debug(
+                "webhook %s (key %s)",
+                safe_name(event.type),
+                safe_name(event.idempotency_key or "none"),
+            )
         for handler in handlers:
             await handler(event)
+
+
+class _StoreFailed(Exception):
+    """The idempotency store could not claim a key: nothing is handled without a claim."""
+
+
+def _kind(exc: BaseException) -> str:
+    return f"{type(exc).__module__}.{type(exc).__qualname__}"
+
+
+def _busy(body: dict[str, object]) -> web.Response:
+    """503 with ``Retry-After``: Action Network sends the delivery again later."""
+    return web.json_response(body, status=503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
 
 
 def receiver(
@@ -190,6 +423,16 @@ def receiver(
     secret: str | None = None,
     max_body: int = MAX_BODY,
     store: IdempotencyStore | None = None,
+    handler_timeout: float = 300.0,
+    log_personal_data: bool = False,
 ) -> WebhookReceiver:
     """A webhook receiver: ``web.run_app(receiver(handle).app())``, or add its ``routes()``."""
-    return WebhookReceiver(handler, path=path, secret=secret, max_body=max_body, store=store)
+    return WebhookReceiver(
+        handler,
+        path=path,
+        secret=secret,
+        max_body=max_body,
+        store=store,
+        handler_timeout=handler_timeout,
+        log_personal_data=log_personal_data,
+    )
