@@ -37,7 +37,9 @@ from .walker import HalWalker
 
 __all__ = ["API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_PREFETCH", "ActionNetwork"]
 
+#: The real API's entry point; ``base_url`` and ``ACTION_NETWORK_BASE_URL`` override it.
 DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
+#: Where the key is read from when ``api_key`` is not passed (the client's and the CLI's).
 API_KEY_ENV = "ACTION_NETWORK_API_KEY"
 #: Read like the key when ``base_url`` is not passed: point a whole program at the emulator.
 BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
@@ -104,7 +106,10 @@ class ActionNetwork:
             raise ConfigurationError(f"base_url must be a URL string, got {base_url!r}")
         if not base_url.endswith("/"):
             base_url += "/"
+        #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
+        #: The one place doing HTTP: session, key, limiter, retries. ``stats`` counts what it
+        #: did (attempts, retries, statuses) and ``server_clock`` is the server's time.
         self.transport = Transport(
             api_key,
             base_url=base_url,
@@ -115,6 +120,7 @@ class ActionNetwork:
             max_connections=max_connections,
             user_agent=user_agent,
         )
+        #: The generic HAL walker: follow any rel, stream any collection, write anywhere.
         self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)
         # Typed facades, one per collection of the API; each is a thin layer over ``hal``.
         #: Tags and taggings; its tag names are shared with ``people``.
