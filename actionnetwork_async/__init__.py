@@ -165,6 +165,7 @@ from .transport import Transport, TransportStats
 from .walker import HalWalker
 from .watermark import Watermark
 
+#: The version of this package.
 __version__ = "0.1.0"
 
 __all__ = [

@@ -23,7 +23,6 @@ The engine under ``an.hal.post_many`` / ``put_many`` and the facades' ``upsert_m
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import enum
 import hashlib
 import json
@@ -45,6 +44,7 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from ._files import fsync_directory, private_open
 from .errors import (
     ActionNetworkError,
     AuthenticationError,
@@ -312,9 +312,9 @@ class CheckpointFile:
     def _append(self, entry: Mapping[str, str]) -> None:
         if self._file is None:
             new = not self.path.exists()
-            self._file = _private_open(self.path, "a")
+            self._file = private_open(self.path, "a")
             if new and self.fsync:
-                _fsync_directory(self.path)
+                fsync_directory(self.path)
         self._file.write(json.dumps(entry) + "\n")
         self._file.flush()
         if self.fsync:
@@ -325,22 +325,6 @@ class CheckpointFile:
         if self._file is not None:
             self._file.close()
             self._file = None
-
-
-def _private_open(path: Path, mode: str) -> IO[str]:
-    """Open for writing, created readable by its owner only (reports hold personal data)."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if mode == "a" else os.O_TRUNC)
-    return open(os.open(path, flags, 0o600), mode, encoding="utf-8")
-
-
-def _fsync_directory(path: Path) -> None:
-    """Make a new file's name durable too."""
-    with contextlib.suppress(OSError):  # not every platform can open a directory
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _checkpoint(
@@ -366,7 +350,7 @@ class FailureReport:
     def __init__(self, path: str | os.PathLike[str], redact: Callable[[str], str]) -> None:
         self.path = Path(path)
         self._redact = redact
-        self._file = _private_open(self.path, "w")
+        self._file = private_open(self.path, "w")
 
     def add(self, result: WriteResult) -> None:
         """Write one line and flush it."""

@@ -45,7 +45,9 @@ __all__ = [
     "ActionNetwork",
 ]
 
+#: The real API's entry point; ``base_url`` and ``ACTION_NETWORK_BASE_URL`` override it.
 DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
+#: Where the key is read from when ``api_key`` is not passed (the client's and the CLI's).
 API_KEY_ENV = "ACTION_NETWORK_API_KEY"
 #: Read like the key when ``base_url`` is not passed: point a whole program at the emulator.
 BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
@@ -116,7 +118,10 @@ class ActionNetwork:
                 max_tries=max_tries if max_tries is not None else policy.max_tries,
                 max_time=max_time if max_time is not None else policy.max_time,
             )
+        #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
+        #: The one place doing HTTP: session, key, limiter, retries. ``stats`` counts what it
+        #: did (attempts, retries, statuses) and ``server_clock`` is the server's time.
         self.transport = Transport(
             api_key,
             base_url=base_url,
@@ -127,6 +132,7 @@ class ActionNetwork:
             max_connections=max_connections,
             user_agent=user_agent,
         )
+        #: The generic HAL walker: follow any rel, stream any collection, write anywhere.
         self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)
         # Typed facades, one per collection of the API; each is a thin layer over ``hal``.
         #: Tags and taggings; its tag names are shared with ``people``.

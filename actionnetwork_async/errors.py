@@ -1,7 +1,5 @@
 """The one exception tree of actionnetwork-async.
 
-::
-
     ActionNetworkError                  every error this library raises
     ├── ConfigurationError              the caller's mistake: bad set-up or arguments (a ValueError)
     │   └── ForeignOriginError          a URL outside the API's origin: the key is never sent there

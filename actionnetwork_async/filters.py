@@ -166,4 +166,6 @@ class _Fields:
         return Field(name)
 
 
+#: The fields of an OData filter: ``F.modified_date > when``, ``F.email_address == "a@b.org"``,
+#: combined with ``&`` and ``|``; any attribute (or ``F["name"]``) is a field.
 F = _Fields()

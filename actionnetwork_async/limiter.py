@@ -64,7 +64,9 @@ _FLOAT_NOISE = 1e-9  # seconds
 class RateLimiter(Protocol):
     """What the transport needs of a limiter: wait until one more request may start."""
 
-    async def acquire(self) -> None: ...
+    async def acquire(self) -> None:
+        """Return when one more request may start (raising ``LimiterError`` if it cannot)."""
+        ...
 
 
 @runtime_checkable
@@ -75,7 +77,9 @@ class RateLimitFeedback(Protocol):
     is when the request started, on the event loop's clock.
     """
 
-    def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None: ...
+    def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
+        """A request that started at ``sent_at`` was answered 429."""
+        ...
 
 
 def _check_rate(rate: float) -> float:

@@ -56,10 +56,15 @@ if hasattr(aiohttp, "ConnectionTimeoutError"):  # aiohttp >= 3.10
 class TransportStats:
     """Counters of what the transport did, for progress displays and benchmarks."""
 
+    #: Requests sent, retries and redirect hops included.
     attempts: int = 0
+    #: Attempts that were failures retried (each went through the limiter again).
     retries: int = 0
-    cancelled: int = 0  # attempts abandoned by their caller (a stream closed early ...)
+    #: Attempts abandoned by their caller (a stream closed early, a task cancelled).
+    cancelled: int = 0
+    #: How many answers came back with each HTTP status.
     statuses: Counter[int] = attrs.field(factory=Counter)
+    #: Attempts that got no answer: connection failures, timeouts, dropped connections.
     transport_errors: int = 0
 
     @property
@@ -98,8 +103,11 @@ class Transport:
             raise ConfigurationError(f"user_agent must be a non-empty string, got {user_agent!r}")
         self._api_key = api_key
         self._home = home
+        #: The API's base URL; requests go only to its origin.
         self.base_url = base_url
+        #: The limiter every attempt waits on (retries and prefetches included).
         self.limiter = limiter
+        #: The retry rule every request follows.
         self.retry = retry or RetryPolicy()
         self._session = session
         self._owns_session = session is None
@@ -107,10 +115,13 @@ class Transport:
         self._timeout = aiohttp.ClientTimeout(total=positive_number(timeout, "timeout"))
         self._max_connections = positive_int(max_connections, "max_connections")
         self._user_agent = user_agent
+        #: What this transport did so far: attempts, retries, statuses, 429s (progress displays).
         self.stats = TransportStats()
         #: The server's time, read from the ``Date`` header of every answer.
         self.server_clock = sansio.ServerClock()
+        #: Requests on the wire right now.
         self.in_flight = 0
+        #: True once ``aclose()`` ran; every later request raises ``ClientClosedError``.
         self.closed = False
 
     def __repr__(self) -> str:

@@ -31,11 +31,9 @@ merged in the user interface during the pull).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -43,6 +41,7 @@ from typing import Any
 
 import attrs
 
+from ._files import atomic_write
 from .errors import ConfigurationError
 from .filters import F, Filter
 from .hal import Resource
@@ -126,27 +125,9 @@ class Watermark:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the watermark to ``path`` atomically: the old file or the new, never half."""
-        target = Path(path)
-        fd, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-        )
-        try:
-            with open(fd, "w", encoding="utf-8") as out:
-                json.dump(self.to_json(), out, indent=1)
-                out.write("\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(temporary)
-            raise
-        with contextlib.suppress(OSError):  # make the rename durable where directories allow
-            directory = os.open(target.parent, os.O_RDONLY)
-            try:
-                os.fsync(directory)
-            finally:
-                os.close(directory)
+        with atomic_write(Path(path), durable=True) as out:
+            json.dump(self.to_json(), out, indent=1)
+            out.write("\n")
 
 
 def digest(resource: Resource) -> str:

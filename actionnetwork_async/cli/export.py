@@ -29,7 +29,6 @@ import json
 import os
 import signal
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -42,6 +41,7 @@ import attrs
 import click
 from tqdm import tqdm
 
+from .._files import atomic_write
 from ..filters import F, Filter, as_filter, render_filter
 from ..hal import Resource
 from ..models import ResourceModel
@@ -287,15 +287,8 @@ def open_output(path: Path | None, *, newline: str | None) -> Iterator[TextIO]:
                 stdout.flush()
             stdout.detach()
         return
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
-    try:
-        with open(fd, "w", encoding="utf-8", newline=newline) as out:
-            yield out
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    with atomic_write(path, newline=newline) as out:
+        yield out
 
 
 class Interrupted(Exception):

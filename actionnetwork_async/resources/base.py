@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, ClassVar, Generic, Literal, TypeVar, Union
 from urllib.parse import quote
 
@@ -39,6 +40,7 @@ from ..models import RENAMES, EmailAddress, Embed, Person, PhoneNumber, Record, 
 from ..models.base import WRITABLE_STATUSES, ResourceModel, last_segment, to_api
 from ..pagination import Stream
 from ..walker import HalWalker
+from ..watermark import Watermark, pull_changes
 
 __all__ = [
     "ActionHelperOptions",
@@ -270,6 +272,19 @@ class Searchable(Collection[M]):
     def list(self, filter: Filter | str | None = None) -> Stream[M]:
         """Stream every item matching the OData ``filter`` (all without one), page by page."""
         return self._models(self._stream_collection(filter=filter))
+
+    def _changes(self, since: Watermark, overlap: timedelta) -> Stream[M]:
+        """What changed since the watermark, each change once across runs (``changes()`` of
+        people and events; ``actionnetwork_async.watermark`` has the rule)."""
+        return self._models(
+            pull_changes(
+                lambda query: self._stream_collection(filter=query),
+                since,
+                clock=self.hal.transport.server_clock,
+                collection=self.REL,
+                overlap=overlap,
+            )
+        )
 
 
 class Writable(Collection[M]):

@@ -24,7 +24,7 @@ from ..models import (
     Person,
 )
 from ..pagination import Stream
-from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
+from ..watermark import DEFAULT_OVERLAP, Watermark
 from .base import (
     ACTION_HELPER_FIELDS,
     ACTION_HELPER_STATUSES,
@@ -84,15 +84,7 @@ class Events(Actions[Event]):
         across runs; then ``since`` is advanced. Save it after handling every event (see
         ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
         """
-        return self._models(
-            pull_changes(
-                lambda query: self._stream_collection(filter=query),
-                since,
-                clock=self.hal.transport.server_clock,
-                collection=self.REL,
-                overlap=overlap,
-            )
-        )
+        return self._changes(since, overlap)
 
     async def create(
         self,

@@ -30,7 +30,7 @@ from ..models import (
 from ..models.base import ResourceModel
 from ..pagination import Stream
 from ..walker import HalWalker
-from ..watermark import DEFAULT_OVERLAP, Watermark, pull_changes
+from ..watermark import DEFAULT_OVERLAP, Watermark
 from .base import (
     SIGNUP_FIELDS,
     Extra,
@@ -83,15 +83,7 @@ class People(Searchable[Person]):
         ``overlap`` before this one began, on the server's clock, and what that brings back
         again is dropped (``actionnetwork_async.watermark`` has the rule).
         """
-        return self._models(
-            pull_changes(
-                lambda query: self._stream_collection(filter=query),
-                since,
-                clock=self.hal.transport.server_clock,
-                collection=self.REL,
-                overlap=overlap,
-            )
-        )
+        return self._changes(since, overlap)
 
     def upsert_many(
         self,

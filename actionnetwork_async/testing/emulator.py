@@ -47,6 +47,7 @@ from .webhook_sender import WebhookSender
 
 __all__ = ["DEFAULT_API_KEY", "FAULT_MIX", "Emulator", "Fault", "RequestRecord"]
 
+#: The key an ``Emulator`` accepts unless given ``api_key=`` (the standalone one prints it).
 DEFAULT_API_KEY = "emulator-key-0123456789abcdef"
 API_PATH = "/api/v2/"
 DOCS = "https://actionnetwork.org/docs/v2/{rel}"

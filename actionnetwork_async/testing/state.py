@@ -184,6 +184,7 @@ class State:
         return self.collections[name]
 
     def now(self) -> str:
+        """The server's time now, as the API writes dates."""
         return _stamp(self.clock())
 
     def _new_id(self) -> str:
@@ -393,6 +394,7 @@ class State:
 
     # -- tags ---------------------------------------------------------------------------------
     def tag_by_name(self, name: str) -> dict[str, Any] | None:
+        """The tag of that name, or None."""
         return next((t for t in self.collections["tags"].values() if t["name"] == name), None)
 
     def _apply_tags(self, person_key: str, add: Iterable[str], remove: Iterable[str]) -> None:
@@ -736,6 +738,8 @@ class State:
     # -- unique ID lists ----------------------------------------------------------------------
     @staticmethod
     def check_unique_ids(body: Mapping[str, Any]) -> list[str]:
+        """The ``unique_ids`` of a unique ID list write, refused with 400 unless a non-empty
+        array of strings."""
         ids = body.get("unique_ids")
         if not isinstance(ids, list) or not ids:
             raise ApiError(400, "A unique_ids array with at least one member is required")
@@ -751,6 +755,7 @@ class State:
         return self.check_unique_ids(body)
 
     def create_list(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        """A new unique ID list from a POST body (its ids kept apart: GET never shows them)."""
         ids = self.check_new_list(body)
         record = self._new_record(origin_system="Action Network", name=body["name"], count=len(ids))
         self.list_ids[an_id(record)] = list(ids)
@@ -778,6 +783,7 @@ class State:
         return record
 
     def delete_list(self, key: str) -> None:
+        """Delete a unique ID list and its ids."""
         self.collections["unique_id_lists"].get(key)
         self.collections["unique_id_lists"].remove(key)
         del self.list_ids[key]

@@ -51,6 +51,7 @@ __all__ = [
     "safe_name",
 ]
 
+#: The largest delivery accepted by default, in bytes (1 MiB); larger ones are refused whole.
 MAX_BODY = 1024 * 1024
 #: Keys of an element that are not its type.
 ENVELOPE_KEYS = frozenset({"action_network:sponsor", "idempotency_key"})

@@ -57,6 +57,8 @@ __all__ = [
 
 log = logging.getLogger("actionnetwork_async.webhooks")
 
+#: A webhook handler: an async function of one ``WebhookEvent``; what it returns is ignored,
+#: what it raises makes the delivery answer 500 so Action Network sends it again.
 Handler = Callable[[WebhookEvent], Awaitable[object]]
 DEFAULT_PATH = "/webhooks/action-network"
 #: How long a handled key is remembered: longer than Action Network goes on retrying.
