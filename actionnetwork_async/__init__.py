@@ -14,7 +14,14 @@ from .bulk import (
     WriteResult,
     WriteSummary,
 )
-from .client import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, DEFAULT_PREFETCH, ActionNetwork
+from .client import (
+    API_KEY_ENV,
+    BASE_URL_ENV,
+    DEFAULT_BASE_URL,
+    DEFAULT_PREFETCH,
+    REDIS_URL_ENV,
+    ActionNetwork,
+)
 from .errors import (
     ActionNetworkError,
     AmbiguousRelError,
@@ -127,6 +134,7 @@ from .models import (
     Wrapper,
 )
 from .pagination import Stream
+from .redis import RedisRateLimiter, rate_limit_key
 from .resources import (
     ActionHelperOptions,
     AdvocacyCampaigns,
@@ -166,6 +174,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_MARGIN",
     "DEFAULT_PREFETCH",
+    "REDIS_URL_ENV",
     "Action",
     "ActionContent",
     "ActionFields",
@@ -269,6 +278,7 @@ __all__ = [
     "Record",
     "RecordKind",
     "Recurrence",
+    "RedisRateLimiter",
     "Ref",
     "Reminder",
     "RequestTimeoutError",
@@ -314,5 +324,6 @@ __all__ = [
     "WriteSummary",
     "__version__",
     "parse_resource",
+    "rate_limit_key",
     "webhooks",
 ]

@@ -10,6 +10,7 @@ import attrs
 
 from .errors import ConfigurationError
 from .limiter import RateLimiter, SlidingWindowLimiter, Unlimited
+from .redis import RedisRateLimiter, rate_limit_key
 from .resources import (
     DEFAULT_CHUNK_SIZE,
     AdvocacyCampaigns,
@@ -35,7 +36,14 @@ from .sansio import REDACTED
 from .transport import USER_AGENT, Transport
 from .walker import HalWalker
 
-__all__ = ["API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "DEFAULT_PREFETCH", "ActionNetwork"]
+__all__ = [
+    "API_KEY_ENV",
+    "BASE_URL_ENV",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_PREFETCH",
+    "REDIS_URL_ENV",
+    "ActionNetwork",
+]
 
 #: The real API's entry point; ``base_url`` and ``ACTION_NETWORK_BASE_URL`` override it.
 DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
@@ -43,6 +51,8 @@ DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
 API_KEY_ENV = "ACTION_NETWORK_API_KEY"
 #: Read like the key when ``base_url`` is not passed: point a whole program at the emulator.
 BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
+#: Read when ``redis_url`` is not passed: every client of the key shares its limit through Redis.
+REDIS_URL_ENV = "ACTION_NETWORK_REDIS_URL"
 #: Pages in flight at once: keeps 4 requests/s busy with up to ~1.75 s of latency per page
 #: (deep pages of a large collection are that slow). Pages still queued at the limiter when a
 #: stream ends are cancelled unsent, so a deeper pipeline costs little at low latency.
@@ -54,7 +64,10 @@ class ActionNetwork:
 
     ``rate_limit`` (requests per second, default the API's 4) builds the one limiter every
     request of this client waits on, a ``SlidingWindowLimiter``; pass ``limiter=`` instead to
-    share one between clients, or ``rate_limit=None`` for none. ``max_wait`` (seconds) bounds
+    share one between clients, or ``rate_limit=None`` for none. ``redis_url`` (or the
+    ``ACTION_NETWORK_REDIS_URL`` variable) makes it a ``RedisRateLimiter`` instead, keyed by a
+    hash of the API key, so every process and machine using the key shares its limit (the
+    ``redis`` extra; docs/redis.md). ``max_wait`` (seconds) bounds
     how long a request may wait for its slot: past it, ``LimiterTimeoutError`` is raised at
     once (for web handlers that should fail fast; off by default, as batch jobs want to
     queue). The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted, the base URL from
@@ -69,6 +82,7 @@ class ActionNetwork:
         base_url: str | None = None,
         rate_limit: float | None = 4.0,
         limiter: RateLimiter | None = None,
+        redis_url: str | None = None,
         max_wait: float | None = None,
         retry: RetryPolicy | None = None,
         max_tries: int | None = None,
@@ -85,14 +99,18 @@ class ActionNetwork:
             raise ConfigurationError(
                 f"no API key: pass api_key= or set the {API_KEY_ENV} environment variable"
             )
+        if base_url is None:
+            base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        if not isinstance(base_url, str):  # the transport checks that it is an http(s) URL
+            raise ConfigurationError(f"base_url must be a URL string, got {base_url!r}")
+        if not base_url.endswith("/"):
+            base_url += "/"
         if limiter is None:
-            limiter = (
-                Unlimited()
-                if rate_limit is None
-                else SlidingWindowLimiter(rate_limit, max_wait=max_wait)
+            limiter = self._built_in_limiter(api_key, base_url, rate_limit, redis_url, max_wait)
+        elif max_wait is not None or redis_url is not None:
+            raise ConfigurationError(
+                "max_wait= and redis_url= configure the built-in limiter; give them to yours"
             )
-        elif max_wait is not None:
-            raise ConfigurationError("max_wait= configures the built-in limiter; give it to yours")
         policy = RetryPolicy() if retry is None else retry  # the transport checks its type
         if isinstance(policy, RetryPolicy) and (max_tries is not None or max_time is not None):
             policy = attrs.evolve(
@@ -100,12 +118,6 @@ class ActionNetwork:
                 max_tries=max_tries if max_tries is not None else policy.max_tries,
                 max_time=max_time if max_time is not None else policy.max_time,
             )
-        if base_url is None:
-            base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
-        if not isinstance(base_url, str):  # the transport checks that it is an http(s) URL
-            raise ConfigurationError(f"base_url must be a URL string, got {base_url!r}")
-        if not base_url.endswith("/"):
-            base_url += "/"
         #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
         #: The one place doing HTTP: session, key, limiter, retries. ``stats`` counts what it
@@ -158,6 +170,24 @@ class ActionNetwork:
         #: Unique ID lists (ID targets), written in chunks, one change at a time.
         self.unique_id_lists = UniqueIdLists(self.hal, chunk_size=list_chunk_size)
 
+    @staticmethod
+    def _built_in_limiter(
+        api_key: str,
+        base_url: str,
+        rate_limit: float | None,
+        redis_url: str | None,
+        max_wait: float | None,
+    ) -> RateLimiter:
+        if rate_limit is None:
+            if redis_url is not None:
+                raise ConfigurationError("redis_url= shares a rate limit; rate_limit=None has none")
+            return Unlimited()
+        redis_url = redis_url if redis_url is not None else os.environ.get(REDIS_URL_ENV)
+        if redis_url:
+            key = rate_limit_key(api_key, base_url)
+            return RedisRateLimiter(redis_url, key=key, rate=rate_limit, max_wait=max_wait)
+        return SlidingWindowLimiter(rate_limit, max_wait=max_wait)
+
     def __repr__(self) -> str:
         return f"ActionNetwork(base_url={self.base_url!r}, api_key={REDACTED!r})"
 
@@ -167,8 +197,12 @@ class ActionNetwork:
         return self.transport.limiter
 
     async def aclose(self) -> None:
-        """Close the HTTP session (unless it was passed in)."""
+        """Close the HTTP session (unless it was passed in) and the limiter's connections (a
+        shared limiter's store; it reconnects if another client still uses it)."""
         await self.transport.aclose()
+        close = getattr(self.limiter, "aclose", None)
+        if close is not None:
+            await close()
 
     async def __aenter__(self) -> ActionNetwork:
         return self

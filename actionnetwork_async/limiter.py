@@ -105,6 +105,16 @@ class SlotSchedule:
     slowdown: float = 1.0
     penalized_at: float = float("-inf")
 
+    @classmethod
+    def for_rate(cls, rate: float, margin: float) -> SlotSchedule:
+        """The schedule of ``rate`` requests per second with ``margin`` seconds of slack.
+
+        An integer rate ``N`` allows ``N`` starts in any ``1 + margin`` seconds; a fractional
+        one spaces single starts ``(1 + margin) / rate`` apart.
+        """
+        limit = int(rate) if rate.is_integer() else 1
+        return cls(limit=limit, window=limit * (1.0 + margin) / rate)
+
     def window_at(self, now: float) -> float:
         """The window in force at ``now``: the configured one, stretched by recent 429s."""
         return self.window * self.slowdown_at(now)
@@ -179,8 +189,7 @@ class SlidingWindowLimiter:
         self.rate = _check_rate(rate)
         self.margin = non_negative_number(margin, "margin (seconds)")
         self.max_wait = None if max_wait is None else non_negative_number(max_wait, "max_wait")
-        limit = int(self.rate) if self.rate.is_integer() else 1
-        self.schedule = SlotSchedule(limit=limit, window=limit * (1.0 + self.margin) / self.rate)
+        self.schedule = SlotSchedule.for_rate(self.rate, self.margin)
         self._queue = asyncio.Lock()  # FIFO
         self._waiting = 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -12,7 +12,9 @@ import pytest_asyncio
 from hypothesis import HealthCheck, settings
 
 from actionnetwork_async import ActionNetwork, RetryPolicy
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, RedisServer
+
+from .redis_server import redis_servers
 
 ClientFactory = Callable[..., ActionNetwork]
 
@@ -68,3 +70,15 @@ async def make_client() -> AsyncIterator[ClientFactory]:
 
     yield factory
     await asyncio.gather(*(c.aclose() for c in clients))
+
+
+@pytest.fixture(scope="session")
+def shared_redis() -> Iterator[RedisServer]:
+    """One redis-server for the session (tests keep apart by key); skips without redis-server."""
+    yield from redis_servers()
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A redis-server of the test's own, to stop and restart; skips without redis-server."""
+    yield from redis_servers()

@@ -10,7 +10,9 @@
 
 It runs on the blocking client. The key comes from ``ACTION_NETWORK_API_KEY`` or
 ``--api-key-file`` (never an option holding the key itself: it would stay in shell history);
-``--base-url`` or ``ACTION_NETWORK_BASE_URL`` point it elsewhere, such as the emulator. Expected
+``--base-url`` or ``ACTION_NETWORK_BASE_URL`` point it elsewhere, such as the emulator;
+``--redis-url`` or ``ACTION_NETWORK_REDIS_URL`` share the key's rate limit through Redis with
+every other process using the key (docs/redis.md). Expected
 failures end with one line on stderr and a non-zero status: 1 for an error from the API or the
 network, 2 for a usage or configuration mistake, 130 after Ctrl-C (143 after SIGTERM).
 """
@@ -29,7 +31,7 @@ from typing import IO, Any, TypeVar
 import click
 
 from ..bulk import DEFAULT_CONCURRENCY
-from ..client import API_KEY_ENV, BASE_URL_ENV
+from ..client import API_KEY_ENV, BASE_URL_ENV, REDIS_URL_ENV
 from ..errors import ActionNetworkError, ConfigurationError
 from ..models import ResourceModel
 from ..sync import ActionNetwork
@@ -94,7 +96,8 @@ def cli() -> None:
 
 # -- shared options ---------------------------------------------------------------------------
 def api_options(command: F) -> F:
-    """``--api-key-file``, ``--base-url``, ``--rate-limit`` and ``-v``, for every API command."""
+    """``--api-key-file``, ``--base-url``, ``--rate-limit``, ``--redis-url`` and ``-v``, for
+    every API command."""
     options = [
         click.option(
             "--api-key-file",
@@ -112,6 +115,12 @@ def api_options(command: F) -> F:
             help="Requests per second (default: the API's 4); lower it to leave room for "
             "other jobs using the same key.",
         ),
+        click.option(
+            "--redis-url",
+            metavar="URL",
+            help="Share the key's rate limit through this Redis with every process using the "
+            f"key (default: {REDIS_URL_ENV}; prefer the variable for a URL with a password).",
+        ),
         click.option("-v", "--verbose", is_flag=True, help="Log retries as they happen."),
     ]
     for option in reversed(options):
@@ -120,7 +129,11 @@ def api_options(command: F) -> F:
 
 
 def connect(
-    api_key_file: Path | None, base_url: str | None, rate_limit: float | None, verbose: bool
+    api_key_file: Path | None,
+    base_url: str | None,
+    rate_limit: float | None,
+    redis_url: str | None,
+    verbose: bool,
 ) -> ActionNetwork:
     """A blocking client from the shared options."""
     configure_logging(verbose)
@@ -136,6 +149,8 @@ def connect(
         options["base_url"] = base_url
     if rate_limit is not None:
         options["rate_limit"] = rate_limit
+    if redis_url is not None:
+        options["redis_url"] = redis_url
     return ActionNetwork(api_key, **options)
 
 
@@ -155,11 +170,12 @@ def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]
         api_key_file: Path | None,
         base_url: str | None,
         rate_limit: float | None,
+        redis_url: str | None,
         verbose: bool,
         **kwargs: Any,
     ) -> int | None:
         with interrupts() as signals:
-            an = connect(api_key_file, base_url, rate_limit, verbose)
+            an = connect(api_key_file, base_url, rate_limit, redis_url, verbose)
             try:
                 return command(an, **kwargs)
             except KeyboardInterrupt:

@@ -36,7 +36,8 @@ Limits: an iterable passed to a write (``unique_id_lists.append(lst, ids)``) is 
 loop's thread, so it must not itself use the same client (that raises ``ClientStateError``
 instead of hanging): read such ids into a list first. A limiter passed with ``limiter=`` belongs
 to this client's loop: share the client between threads rather than one limiter between
-blocking clients.
+blocking clients (a ``RedisRateLimiter`` is the exception: it connects on each loop that
+uses it).
 """
 
 from ._generated import *  # noqa: F403  (the twins: as many as the async client has)

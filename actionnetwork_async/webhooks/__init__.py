@@ -7,6 +7,9 @@ async def new_signup(event: webhooks.WebhookEvent) -> None:
     person = await an.people.get(event.person_id)  # by id, through the client: never by URL
 
 web.run_app(hooks.app())  # or app.add_routes(hooks.routes())
+
+Several receiver processes behind one URL share ``RedisIdempotencyStore(url)`` as their
+``store=``, so each delivery is handled once (the ``redis`` extra; docs/redis.md).
 """
 
 from ..errors import WebhookDecodeError, WebhookError, WebhookFormatError, WebhookTooLargeError
@@ -36,6 +39,7 @@ from .receiver import (
     WebhookReceiver,
     receiver,
 )
+from .redis_store import RedisIdempotencyStore
 
 __all__ = [
     "DEFAULT_TTL",
@@ -50,6 +54,7 @@ __all__ = [
     "MemoryIdempotencyStore",
     "OutreachPayload",
     "Payload",
+    "RedisIdempotencyStore",
     "ResponsePayload",
     "SignaturePayload",
     "SubmissionPayload",
