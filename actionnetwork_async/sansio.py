@@ -6,6 +6,7 @@ Modelled on gidgethub's ``sansio``: everything here is a plain function, testabl
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -111,14 +112,20 @@ def parse_http_date(value: str | None) -> float | None:
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None.
+
+    None too for what is no number of seconds (``inf``, ``nan``): the limiter pauses every
+    request until the time this gives, so an endless one would stop the client for ever.
+    """
     if value is None:
         return None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     when = parse_http_date(value)
     if when is None:
         return None
