@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 import attrs
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import sansio
@@ -272,12 +273,15 @@ class Transport:
                 status, resp_headers, reason = resp.status, resp.headers, resp.reason or ""
         except _NOT_SENT as exc:
             self.stats.transport_errors += 1
-            raise ConnectError(f"could not connect: {exc}", url=self.redact(url)) from exc
+            raise ConnectError(
+                f"could not connect: {self.redact(str(exc))}", url=self.redact(url)
+            ) from exc
         except asyncio.TimeoutError as exc:
             self.stats.transport_errors += 1
             raise RequestTimeoutError("timed out", url=self.redact(url)) from exc
         except aiohttp.ClientError as exc:
             self.stats.transport_errors += 1
+            _mask_request_headers(exc)
             raise TransportError(
                 f"{type(exc).__name__}: {self.redact(str(exc))}", url=self.redact(url)
             ) from exc
@@ -295,6 +299,21 @@ class Transport:
             retry_after = sansio.parse_retry_after(resp_headers.get("Retry-After"))
             self.limiter.on_rate_limited(retry_after, sent_at=sent_at)
         return status, resp_headers, payload, reason
+
+
+def _mask_request_headers(exc: aiohttp.ClientError) -> None:
+    """Mask the key in the request headers an aiohttp error keeps (``ClientResponseError``, for
+    an answer aiohttp cannot parse, shows them in its repr): our error keeps it as its cause."""
+    if not isinstance(exc, aiohttp.ClientResponseError):
+        return
+    info = exc.request_info
+    if sansio.API_KEY_HEADER not in info.headers:
+        return
+    headers = CIMultiDict(info.headers)
+    headers[sansio.API_KEY_HEADER] = sansio.REDACTED
+    masked = aiohttp.RequestInfo(info.url, info.method, CIMultiDictProxy(headers), info.real_url)
+    exc.request_info = masked
+    exc.args = tuple(masked if arg is info else arg for arg in exc.args)
 
 
 def _encode(document: Any) -> bytes:

@@ -3,6 +3,8 @@ stall the client nor leak the key."""
 
 from __future__ import annotations
 
+import asyncio
+import traceback
 from collections.abc import AsyncIterator
 
 import pytest
@@ -10,7 +12,7 @@ import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from actionnetwork_async import ActionNetwork, RateLimitError
+from actionnetwork_async import ActionNetwork, RateLimitError, TransportError
 from actionnetwork_async.sansio import parse_retry_after
 
 KEY = "hostile-test-key-0a1b2c3d4e5f"
@@ -54,3 +56,37 @@ async def test_a_retry_after_of_infinity_does_not_stop_the_client_for_ever(
         # The limiter heard of the 429; an endless pause would make this wait for ever (here,
         # past max_wait: LimiterTimeoutError at once).
         assert (await an.hal.get()).data == {}
+
+
+@pytest.mark.asyncio
+async def test_an_aiohttp_error_kept_as_the_cause_does_not_hold_the_key() -> None:
+    """A broken status line makes aiohttp raise ClientResponseError, which keeps the request's
+    headers (the key among them) and shows them in its repr."""
+
+    async def broken(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 abc Broken\r\nContent-Length: 2\r\n\r\n{}")
+        await writer.drain()
+        writer.close()
+
+    listener = await asyncio.start_server(broken, "127.0.0.1", 0)
+    port = listener.sockets[0].getsockname()[1]
+    base_url = f"http://127.0.0.1:{port}/api/v2/"
+    try:
+        async with ActionNetwork(KEY, base_url=base_url, rate_limit=None, max_tries=1) as an:
+            with pytest.raises(TransportError) as info:
+                await an.hal.get()
+    finally:
+        listener.close()
+        await listener.wait_closed()
+    chain: list[BaseException] = []
+    error: BaseException | None = info.value
+    while error is not None:
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    assert len(chain) > 1  # the aiohttp error is still there, for debugging
+    for error in chain:
+        assert KEY not in str(error)
+        assert KEY not in repr(error)
+        assert all(KEY not in repr(arg) for arg in error.args)
+    assert KEY not in "".join(traceback.format_exception(info.value))
