@@ -108,7 +108,7 @@ class Watermark:
                 collection=collection,
                 clock=clock,
             )
-        except (ValueError, TypeError, IndexError, AttributeError) as exc:
+        except (ValueError, TypeError, LookupError, AttributeError) as exc:
             raise ConfigurationError(f"not a watermark: {exc}") from None
 
     @classmethod
@@ -171,6 +171,8 @@ def pull_changes(
         raise ConfigurationError(
             f"since must be a Watermark (Watermark() or Watermark.load(path)), got {since!r}"
         )
+    if since.since is not None and not isinstance(since.since, datetime):
+        raise ConfigurationError(f"the watermark's since must be a datetime, got {since.since!r}")
     if not isinstance(overlap, timedelta) or overlap < MIN_OVERLAP:
         raise ConfigurationError(f"overlap must be a timedelta of at least {MIN_OVERLAP}")
     if since.collection not in (None, collection):
