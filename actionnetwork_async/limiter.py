@@ -29,7 +29,7 @@ from typing import Protocol, runtime_checkable
 import attrs
 from aiolimiter import AsyncLimiter
 
-from ._validate import non_negative_number, positive_number
+from ._validate import non_negative_number, positive_int, positive_number
 from .errors import LimiterTimeoutError
 
 __all__ = [
@@ -95,8 +95,8 @@ class SlotSchedule:
     deterministic under test.
     """
 
-    limit: int = attrs.field(validator=attrs.validators.ge(1))
-    window: float = attrs.field(validator=attrs.validators.gt(0))
+    limit: int = attrs.field(validator=lambda _, a, v: positive_int(v, a.name))
+    window: float = attrs.field(validator=lambda _, a, v: positive_number(v, a.name))
     #: The last ``limit`` recorded starts, oldest first.
     starts: deque[float] = attrs.field(factory=deque)
     #: No start before this time (a server's Retry-After).
@@ -112,6 +112,8 @@ class SlotSchedule:
         An integer rate ``N`` allows ``N`` starts in any ``1 + margin`` seconds; a fractional
         one spaces single starts ``(1 + margin) / rate`` apart.
         """
+        rate = _check_rate(rate)  # a float from here: int.is_integer is Python 3.12's
+        margin = non_negative_number(margin, "margin (seconds)")
         limit = int(rate) if rate.is_integer() else 1
         return cls(limit=limit, window=limit * (1.0 + margin) / rate)
 

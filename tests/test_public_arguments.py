@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import ConfigurationError, Watermark
+from actionnetwork_async import DEFAULT_MARGIN, ConfigurationError, SlotSchedule, Watermark
 from actionnetwork_async.testing import Emulator
 
 from .conftest import ClientFactory
@@ -32,3 +32,14 @@ async def test_a_watermark_whose_since_is_no_datetime_is_refused(
         async for _ in an.people.changes(since=Watermark(since=since)):
             pass
     assert emu.log == []
+
+
+def test_a_slot_schedule_takes_an_integer_rate_and_refuses_what_it_cannot_use() -> None:
+    assert SlotSchedule.for_rate(4, DEFAULT_MARGIN) == SlotSchedule.for_rate(4.0, DEFAULT_MARGIN)
+    assert SlotSchedule.for_rate(4, 0).window == 1.0
+    for rate, margin in [(0, 0.04), (4, -1), ("4", 0.04), (float("inf"), 0.04)]:
+        with pytest.raises(ConfigurationError):
+            SlotSchedule.for_rate(rate, margin)  # type: ignore[arg-type]
+    for limit, window in [(0, 1.0), (True, 1.0), (4, 0), (4, float("nan"))]:
+        with pytest.raises(ConfigurationError):
+            SlotSchedule(limit=limit, window=window)
