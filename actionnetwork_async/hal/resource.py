@@ -225,19 +225,9 @@ def parse_resource(
 
     Relative hrefs resolve against ``url``; ``curies`` are inherited from an enclosing document
     and replaced by the resource's own when it declares any. Links and embedded resources are
-    read when first used. Anything that is not a HAL document raises ``HALError``, embedding
-    nested too deep for the stack included (documents from the network never get here that
-    deep: ``sansio.decode_json`` bounds their nesting).
+    read when first used, one level at a time, so no depth of embedding recurses. Anything that
+    is not a HAL document raises ``HALError``.
     """
-    try:
-        return _parse_resource(document, url=url, curies=curies)
-    except RecursionError:
-        raise HALError("_embedded resources nested too deeply") from None
-
-
-def _parse_resource(
-    document: Any, *, url: str | None, curies: Mapping[str, Link] | None
-) -> Resource:
     if type(document) is not dict and not isinstance(document, Mapping):  # dict: no ABC check
         raise HALError(f"a HAL resource must be a JSON object, got {type(document).__name__}")
     raw_links = document.get("_links")
@@ -261,5 +251,5 @@ _NO_CURIES: Mapping[str, Link] = MappingProxyType({})
 
 def _parse_embedded(value: Any, *, url: str | None, curies: Mapping[str, Link]) -> Embedded:
     if isinstance(value, list):
-        return Embedded(tuple(_parse_resource(v, url=url, curies=curies) for v in value), True)
-    return Embedded((_parse_resource(value, url=url, curies=curies),), False)
+        return Embedded(tuple(parse_resource(v, url=url, curies=curies) for v in value), True)
+    return Embedded((parse_resource(value, url=url, curies=curies),), False)
