@@ -26,7 +26,7 @@ from .bulk import (
 )
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
-from .pagination import Fetch, Stream, each_alone, iter_batches, iter_pages, with_query
+from .pagination import Stream, each_alone, iter_batches, iter_pages, with_query
 from .sansio import Expect
 from .transport import Transport
 
@@ -111,11 +111,7 @@ class HalWalker:
 
         An answer that is not a JSON object raises ``UnexpectedResponseError``.
         """
-        target = self.url_for(url)
-        if params:
-            target = with_query(target, params)
-        document = await self.transport.request("GET", target, expect="document")
-        return parse_resource(document, url=target)
+        return cast(Resource, await self.request("GET", url, params=params, expect="document"))
 
     async def follow(
         self,
@@ -166,8 +162,8 @@ class HalWalker:
         prefetch: int | None = None,
     ) -> Stream[Resource]:
         """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
-        fetch, first = self._start(target, rel, params)
-        pages = iter_pages(fetch, first, rel=rel, prefetch=self._prefetch(prefetch))
+        first = self._start(target, rel, params)
+        pages = iter_pages(self.get, first, rel=rel, prefetch=self._prefetch(prefetch))
         return Stream(each_alone(pages))
 
     def iterate(
@@ -186,22 +182,22 @@ class HalWalker:
         first request, and every later page carries them too: a ``next`` link that leaves one
         out gets it back. At most ``prefetch`` pages are held.
         """
-        fetch, first = self._start(target, rel, params)
-        return Stream(iter_batches(fetch, first, rel=rel, prefetch=self._prefetch(prefetch)))
+        first = self._start(target, rel, params)
+        return Stream(iter_batches(self.get, first, rel=rel, prefetch=self._prefetch(prefetch)))
 
     def _prefetch(self, prefetch: int | None) -> int:
         return self.prefetch if prefetch is None else positive_int(prefetch, "prefetch")
 
     def _start(
         self, target: Target | None, rel: str | None, params: Params | None
-    ) -> tuple[Fetch, Resource | str]:
-        """The GET used for pages and the first page (its URL with ``params`` in it)."""
+    ) -> Resource | str:
+        """The first page of a stream, or its URL with ``params`` in it."""
         first = self._first_page(target, rel)
         if params:
             if isinstance(first, Resource):
                 raise ConfigurationError("params= cannot apply to a page already fetched")
             first = with_query(first, params)
-        return self.get, first
+        return first
 
     @overload
     async def post(
