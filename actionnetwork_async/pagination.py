@@ -99,10 +99,7 @@ def page_number(url: str) -> int | None:
 
 def with_page(url: str, page: int) -> str:
     """``url`` with its ``page`` query parameter set (other parameters kept, in order)."""
-    parts = _split(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "page"]
-    query.append(("page", str(page)))
-    return urlunsplit(parts._replace(query=urlencode(query, quote_via=quote)))
+    return with_query(url, {"page": page})
 
 
 def with_query(url: str, params: Mapping[str, str | int]) -> str:
@@ -311,8 +308,9 @@ async def iter_pages(
                         fetch(with_page(nxt, k)), name=f"actionnetwork-prefetch-page-{k}"
                     )
             yield page
-            visited.add(with_page(nxt, succ), page_url)
-            page, page_url = await ahead.pop(succ), with_page(nxt, succ)
+            succ_url = with_page(nxt, succ)
+            visited.add(succ_url, page_url)
+            page, page_url = await ahead.pop(succ), succ_url
     finally:
         await _discard(ahead)
 
