@@ -1,16 +1,27 @@
 """Files the library writes for its users (reports, checkpoints, watermarks, exports): owner-only,
-and either appended durably or replaced atomically. One place, so each guarantee is made once."""
+and either appended durably or replaced atomically; and the fingerprint checkpoints and
+watermarks keep of a record instead of its content. One place, so each guarantee is made once."""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TextIO
+from typing import IO, Any, TextIO
 
-__all__ = ["atomic_write", "fsync_directory", "private_open"]
+__all__ = ["atomic_write", "fingerprint", "fsync_directory", "private_open"]
+
+
+def fingerprint(content: Any) -> str:
+    """16 hex digits that change when JSON-able ``content`` does (keys in any order): what a
+    checkpoint or a watermark records of a record, so the file holds no personal data. Files of
+    earlier runs hold these: the recipe must not change."""
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
 def private_open(path: Path, mode: str) -> IO[str]:

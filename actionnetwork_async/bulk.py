@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import enum
-import hashlib
 import json
 import os
 from collections import Counter
@@ -44,7 +43,7 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from ._files import fsync_directory, private_open
+from ._files import fingerprint, fsync_directory, private_open
 from .errors import (
     ActionNetworkError,
     AuthenticationError,
@@ -124,10 +123,7 @@ class Write:
 
     def digest(self) -> str:
         """A short fingerprint of the request (16 hex digits): the same content, the same digest."""
-        text = json.dumps(
-            [self.method, self.url, self.json], sort_keys=True, separators=(",", ":"), default=str
-        )
-        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+        return fingerprint([self.method, self.url, self.json])
 
 
 @attrs.frozen

@@ -31,7 +31,6 @@ merged in the user interface during the pull).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import os
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
@@ -41,7 +40,7 @@ from typing import Any
 
 import attrs
 
-from ._files import atomic_write
+from ._files import atomic_write, fingerprint
 from .errors import ConfigurationError
 from .filters import F, Filter
 from .hal import Resource
@@ -130,12 +129,6 @@ class Watermark:
             out.write("\n")
 
 
-def digest(resource: Resource) -> str:
-    """A short fingerprint of a record's content (its links left out)."""
-    text = json.dumps(resource.data, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
-
-
 def _when(modified: Any) -> datetime | None:
     """A ``modified_date`` as a datetime; None when absent or unreadable."""
     try:
@@ -206,7 +199,7 @@ def pull_changes(
                 fresh = []
                 for item in batch:
                     key, modified = item.identifier(), item.get("modified_date")
-                    entry = (str(modified), digest(item))
+                    entry = (str(modified), fingerprint(item.data))  # links left out
                     known = seen.get(key) if key is not None else None
                     if known is not None and (known == entry or _before(modified, known[0])):
                         continue  # delivered already (brought back by the overlap), or older
