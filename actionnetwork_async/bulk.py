@@ -44,6 +44,7 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from ._files import fingerprint, fsync_directory, private_open
+from ._validate import positive_int
 from .errors import (
     ActionNetworkError,
     AuthenticationError,
@@ -411,8 +412,7 @@ def check_arguments(records: Any, concurrency: int) -> None:
             "records must be an iterable or async iterable of records, got "
             f"{type(records).__name__}"
         )
-    if not isinstance(concurrency, int) or isinstance(concurrency, bool) or concurrency < 1:
-        raise ConfigurationError(f"concurrency must be a positive integer, got {concurrency!r}")
+    positive_int(concurrency, "concurrency")
 
 
 async def _records(records: Records[R]) -> AsyncIterator[R]:
