@@ -102,6 +102,8 @@ class Filter:
 
 
 def as_filter(value: Filter | str) -> Filter:
+    """``value`` as a ``Filter`` (a non-blank string is taken as written); else
+    ``ConfigurationError``."""
     if isinstance(value, Filter):
         return value
     if isinstance(value, str) and value.strip():

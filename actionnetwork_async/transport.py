@@ -2,9 +2,9 @@
 
 It is also where the API key is guarded: a request is sent only to the origin (scheme, host,
 port) of the client's base URL, refused with ``ForeignOriginError`` before it reaches the rate
-limiter otherwise. aiohttp's automatic redirects are off: a redirect of a GET within the origin
-is followed as a new attempt through the limiter (at most ``MAX_REDIRECTS``); any other
-redirect raises ``UnexpectedResponseError``, so the key never follows one to another host.
+limiter otherwise. aiohttp's automatic redirects are off: a redirect of a GET (or HEAD) within
+the origin is followed as a new attempt through the limiter (at most ``MAX_REDIRECTS``); any
+other redirect raises ``UnexpectedResponseError``, so the key never follows one to another host.
 """
 
 from __future__ import annotations
