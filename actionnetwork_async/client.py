@@ -34,7 +34,7 @@ from .resources import (
 from .retry import RetryPolicy
 from .sansio import REDACTED
 from .transport import USER_AGENT, Transport
-from .walker import HalWalker
+from .walker import DEFAULT_PREFETCH, HalWalker
 
 __all__ = [
     "API_KEY_ENV",
@@ -53,10 +53,6 @@ API_KEY_ENV = "ACTION_NETWORK_API_KEY"
 BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
 #: Read when ``redis_url`` is not passed: every client of the key shares its limit through Redis.
 REDIS_URL_ENV = "ACTION_NETWORK_REDIS_URL"
-#: Pages in flight at once: keeps 4 requests/s busy with up to ~1.75 s of latency per page
-#: (deep pages of a large collection are that slow). Pages still queued at the limiter when a
-#: stream ends are cancelled unsent, so a deeper pipeline costs little at low latency.
-DEFAULT_PREFETCH = 8
 
 
 class ActionNetwork:

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import DEFAULT_MARGIN, ConfigurationError, SlotSchedule, Watermark
+from actionnetwork_async import (
+    DEFAULT_MARGIN,
+    DEFAULT_PREFETCH,
+    ActionNetwork,
+    ConfigurationError,
+    HalWalker,
+    SlotSchedule,
+    Watermark,
+)
 from actionnetwork_async.testing import Emulator
 
 from .conftest import ClientFactory
@@ -43,3 +51,10 @@ def test_a_slot_schedule_takes_an_integer_rate_and_refuses_what_it_cannot_use() 
     for limit, window in [(0, 1.0), (True, 1.0), (4, 0), (4, float("nan"))]:
         with pytest.raises(ConfigurationError):
             SlotSchedule(limit=limit, window=window)
+
+
+@pytest.mark.asyncio
+async def test_a_walker_built_directly_prefetches_as_the_client_does() -> None:
+    async with ActionNetwork("key", base_url="http://127.0.0.1:9/api/v2/") as an:
+        assert an.hal.prefetch == DEFAULT_PREFETCH
+        assert HalWalker(an.transport, an.base_url).prefetch == DEFAULT_PREFETCH
