@@ -1,5 +1,6 @@
-"""Public calls given values they cannot use raise ``ConfigurationError``, never a plain
-``KeyError``, ``AttributeError`` or ``TypeError`` from deep inside."""
+"""Public calls given values they cannot use (by the caller or in a server's document) raise a
+typed error, never a plain ``KeyError``, ``ValueError``, ``AttributeError`` or ``TypeError`` from
+deep inside."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from actionnetwork_async import (
     ConfigurationError,
     HalWalker,
     SlotSchedule,
+    TemplateError,
     Watermark,
+    parse_resource,
 )
 from actionnetwork_async.testing import Emulator
 
@@ -58,3 +61,29 @@ async def test_a_walker_built_directly_prefetches_as_the_client_does() -> None:
     async with ActionNetwork("key", base_url="http://127.0.0.1:9/api/v2/") as an:
         assert an.hal.prefetch == DEFAULT_PREFETCH
         assert HalWalker(an.transport, an.base_url).prefetch == DEFAULT_PREFETCH
+
+
+def test_a_malformed_uri_template_in_a_document_is_a_template_error() -> None:
+    broken = "https://api.example/v2/people{?page:abc}"
+    resource = parse_resource(
+        {
+            "_links": {
+                "search": {"href": broken, "templated": True},
+                "curies": [{"name": "x", "href": broken, "templated": True}],
+                "x:people": {"href": "https://api.example/v2/people"},
+            }
+        },
+        url="https://api.example/v2/",
+    )
+    link = resource.link("search")
+    for use in (lambda: link.variables, lambda: link.expand(), lambda: link.expand(page="2")):
+        with pytest.raises(TemplateError, match="not a valid URI template"):
+            use()
+    with pytest.raises(TemplateError):  # the curie expands every compact rel it is asked about
+        resource.has_link("https://api.example/rels/people")
+    prefixed = parse_resource(
+        {"_links": {"s": {"href": "https://api.example/v2/{q:2}", "templated": True}}}
+    ).link("s")
+    assert prefixed.expand(q="abc") == "https://api.example/v2/ab"
+    with pytest.raises(TemplateError, match="cannot expand"):
+        prefixed.expand(q=1.5)

@@ -42,7 +42,7 @@ class Link:
         """Names of the RFC 6570 variables of a templated link (empty otherwise)."""
         if not self.templated:
             return frozenset()
-        return frozenset(uritemplate.URITemplate(self.href).variable_names)
+        return frozenset(self._template().variable_names)
 
     def expand(self, **variables: Any) -> str:
         """The absolute URL of this link, expanding its template with ``variables``."""
@@ -52,14 +52,26 @@ class Link:
                     f"link {self.href} is not templated; cannot expand {sorted(variables)}"
                 )
             return self.href
-        unknown = set(variables) - self.variables
+        template = self._template()
+        unknown = set(variables) - set(template.variable_names)
         if unknown:
             raise TemplateError(
                 f"template {self.href} has no variable(s) {sorted(unknown)}; "
-                f"it takes {sorted(self.variables)}"
+                f"it takes {sorted(template.variable_names)}"
             )
-        expanded = uritemplate.expand(self.href, {k: v for k, v in variables.items()})
+        try:
+            expanded = template.expand(variables)
+        except (TypeError, ValueError) as exc:  # a value it cannot take: a float for {x:2}
+            raise TemplateError(f"cannot expand {self.href}: {exc}") from None
         return resolve_href(expanded, self.base_url) if self.base_url else expanded
+
+    def _template(self) -> uritemplate.URITemplate:
+        """The parsed template; a malformed one (``{x:abc}``) from a document is a
+        ``TemplateError``, not uritemplate's plain ``ValueError``."""
+        try:
+            return uritemplate.URITemplate(self.href)
+        except ValueError as exc:
+            raise TemplateError(f"link {self.href} is not a valid URI template: {exc}") from None
 
 
 def resolve_href(href: str, base_url: str | None) -> str:
