@@ -4,8 +4,10 @@ The rule:
 
 * retried: 429, 500, 502, 503, 504, connection failures, timeouts and unreadable (truncated)
   bodies, with exponential backoff and full jitter (``backoff.expo`` + ``backoff.full_jitter``);
-* a ``Retry-After`` header (seconds or HTTP date) replaces the computed delay, capped at
-  ``max_retry_after``;
+* a ``Retry-After`` header (seconds or HTTP date) replaces the computed delay; one longer than
+  ``max_retry_after`` is not waited out here: the error is raised at once with its
+  ``.retry_after``, and the caller decides (the client's limiter still holds its other
+  requests that long, as the server asked);
 * never retried: any other 4xx (400, 401, 403, 404, 422 ...);
 * a request that is not idempotent (POST by default) is retried only when it certainly was not
   processed: a 429, or a connection that failed before the request was sent. A timed-out POST
@@ -106,7 +108,11 @@ class RetryPolicy:
             return RetryDecision(False, reason=f"{attempt} tries made (max_tries)")
         retry_after = error.retry_after if isinstance(error, StatusError) else None
         if retry_after is not None:
-            delay = min(retry_after, self.max_retry_after)
+            if retry_after > self.max_retry_after:
+                return RetryDecision(
+                    False, reason=f"Retry-After {retry_after:g}s is over max_retry_after"
+                )
+            delay = retry_after
         else:
             delay = self.jitter(self.backoff_delay(attempt))
         if elapsed + delay > self.max_time:

@@ -55,10 +55,15 @@ def test_jitter_is_applied_to_the_backoff() -> None:
     assert p.decide(ServerError(503, "", url=U), 1).delay == pytest.approx(0.05)
 
 
-def test_retry_after_replaces_the_backoff_and_is_capped() -> None:
+def test_retry_after_replaces_the_backoff_and_a_longer_one_than_allowed_is_raised() -> None:
     assert policy.decide(RateLimitError(429, "", url=U, retry_after=7), 1).delay == 7
     capped = RetryPolicy(max_retry_after=5, max_time=600)
-    assert capped.decide(RateLimitError(429, "", url=U, retry_after=3600), 1).delay == 5
+    assert capped.decide(RateLimitError(429, "", url=U, retry_after=5), 1).delay == 5
+    # retrying after 5 s would only meet the limiter, which holds requests for the hour the
+    # server asked: the caller hears at once, with error.retry_after
+    decision = capped.decide(RateLimitError(429, "", url=U, retry_after=3600), 1)
+    assert decision.retry is False
+    assert "max_retry_after" in decision.reason
 
 
 def test_bounded_by_max_tries_and_max_time() -> None:
