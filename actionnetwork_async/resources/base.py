@@ -150,8 +150,6 @@ class Facade:
     def _stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
         """Items of a collection whose first page ``first_page()`` fetches on first use; the
         walker pages on from there (prefetch and the shared limiter included)."""
-        if not callable(first_page):
-            raise ConfigurationError(f"first_page must be an async callable, got {first_page!r}")
 
         async def batches() -> AsyncGenerator[Sequence[Resource], None]:
             async with self.hal.iterate(await first_page()) as stream:
@@ -168,8 +166,6 @@ class Facade:
     ) -> Stream[Resource]:
         """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
         params = {"filter": text} if (text := render_filter(filter)) else None
-        if url is not None and not callable(url):
-            raise ConfigurationError(f"url must be an async callable, got {url!r}")
         locate = url or self._collection_url
 
         async def first_page() -> Resource:
