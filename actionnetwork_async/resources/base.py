@@ -13,8 +13,11 @@ A facade is a short declaration: the entry point's rel of its collection (``REL`
 - ``Actions[M]``: action pages (events, petitions, forms ...): create with ``title`` and
   ``origin_system``, ``embed()``, and the records people leave on them, declared with a
   ``RecordKind`` (``SIGNATURES = RecordKind("osdi:signatures", Signature, ...)``) that the
-  generic ``_records``/``_get_record``/``_create_record``/``_update_record``/``_record``
-  (the helper) read.
+  generic ``_create_record``/``_update_record``/``_record`` (the helper) read.
+
+Every facade reads the records below a parent (a petition's signatures, a person's RSVPs, a
+tag's taggings, a list's items) with the generic ``_records``/``_get_record`` and a
+``RecordKind``.
 
 Every method takes its target as a ``Ref``: a model, a HAL ``Resource`` or an id. Facades
 describe resources and call the HAL walker; they never build an HTTP request.
@@ -243,6 +246,30 @@ class Facade:
         base = await self._linked_url(parent, rel, segment)
         return f"{base.rstrip('/')}/{check_id(child)}"
 
+    async def _person_url(self, person: Ref[Person]) -> str:
+        """A person's URL: a model's or Resource's own, a URL as given, else built from the id."""
+        if isinstance(person, str) and "/" in person:
+            return person
+        return await self._url_of(person, rel="osdi:people")
+
+    # -- records below a parent ---------------------------------------------------------------
+    def _records(
+        self, parent: Ref[Any], kind: RecordKind[R], filter: Filter | str | None = None
+    ) -> Stream[R]:
+        """The records of one parent, through its link (no GET for a model) or its URL."""
+        _check_ref(parent)
+
+        async def url() -> str:
+            return await self._linked_url(parent, kind.rel, kind.segment)
+
+        return self._stream_collection(url, filter=filter).map(kind.model.from_resource)
+
+    async def _get_record(self, parent: Ref[Any], record: Ref[R], kind: RecordKind[R]) -> R:
+        """One record of a parent: a model's or Resource's own URL, else its id below the
+        parent's collection."""
+        url = await self._child_url(parent, record, kind.rel, kind.segment)
+        return kind.model.from_resource(await self.hal.get(url))
+
 
 class Collection(Facade, Generic[M]):
     """A collection of ``MODEL``: list it, get one."""
@@ -372,28 +399,7 @@ class Actions(Writable[M], Searchable[M]):
                 url=exc.url,
             ) from exc
 
-    async def _person_url(self, person: Ref[Person]) -> str:
-        """A person's URL: a model's or Resource's own, a URL as given, else built from the id."""
-        if isinstance(person, str) and "/" in person:
-            return person
-        return await self._url_of(person, rel="osdi:people")
-
     # -- records of the action ----------------------------------------------------------------
-    def _records(
-        self, action: Ref[M], kind: RecordKind[R], filter: Filter | str | None = None
-    ) -> Stream[R]:
-        """The records of one action, through its link (no GET for a model) or its URL."""
-        _check_ref(action)
-
-        async def url() -> str:
-            return await self._linked_url(action, kind.rel, kind.segment)
-
-        return self._stream_collection(url, filter=filter).map(kind.model.from_resource)
-
-    async def _get_record(self, action: Ref[M], record: Ref[R], kind: RecordKind[R]) -> R:
-        url = await self._child_url(action, record, kind.rel, kind.segment)
-        return kind.model.from_resource(await self.hal.get(url))
-
     async def _create_record(
         self,
         action: Ref[M],
