@@ -45,6 +45,7 @@ from .._files import atomic_write
 from ..filters import F, Filter, as_filter, render_filter
 from ..hal import Resource
 from ..models import ResourceModel
+from ..models.base import action_network_id
 from ..sync import ActionNetwork, Stream
 from ..watermark import Watermark
 
@@ -72,10 +73,7 @@ Column = tuple[str, Callable[[Data], Any]]
 
 # -- columns ----------------------------------------------------------------------------------
 def _id(data: Data) -> str | None:
-    for ident in data.get("identifiers") or ():
-        if isinstance(ident, str) and ident.startswith("action_network:"):
-            return ident.removeprefix("action_network:")
-    return None
+    return action_network_id(data.get("identifiers") or ())
 
 
 def _primary(key: str) -> Callable[[Data], Data]:

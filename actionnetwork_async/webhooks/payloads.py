@@ -30,7 +30,7 @@ from ..errors import (
 )
 from ..hal import Resource, parse_resource
 from ..models import ActionTarget, Payment, Person, Recipient, Record, Recurrence, Sponsor
-from ..models.base import last_segment
+from ..models.base import action_network_id, last_segment
 from ..sansio import check_json_depth, decode_json
 
 __all__ = [
@@ -77,10 +77,7 @@ class Payload(Record):
     @property
     def id(self) -> str | None:
         """The record's Action Network id (a signature's ...), when the payload has one."""
-        for ident in self.identifiers:
-            if ident.startswith("action_network:"):
-                return ident.removeprefix("action_network:")
-        return None
+        return action_network_id(self.identifiers)
 
 
 @attrs.define(kw_only=True)
