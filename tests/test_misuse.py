@@ -124,6 +124,14 @@ BAD_CALLS: dict[str, Call] = {
     "signup(email=int)": lambda an, emu: an.people.signup(email=5),  # type: ignore[arg-type]
     "update(changes=dict)": lambda an, emu: an.people.update(PERSON, {"given_name": "A"}),  # type: ignore[arg-type]
     "update(given_name=object)": lambda an, emu: an.people.update(PERSON, given_name=object()),
+    "update(identifiers=int)": lambda an, emu: an.people.update(PERSON, identifiers=5),  # type: ignore[arg-type]
+    "update(identifiers=[None])": lambda an, emu: an.people.update(PERSON, identifiers=[None]),  # type: ignore[list-item]
+    "update(custom_fields=int)": lambda an, emu: an.people.update(PERSON, custom_fields=5),  # type: ignore[arg-type]
+    "petitions.create(target=str)": lambda an, emu: an.petitions.create(
+        title="t",
+        origin_system="o",
+        target="Mayor Doe",  # type: ignore[typeddict-item]
+    ),
     "people.get(None)": lambda an, emu: an.people.get(None),  # type: ignore[arg-type]
     "events.create(identifier=int)": lambda an, emu: an.events.create(
         title="t",
@@ -149,6 +157,17 @@ async def test_a_bad_argument_is_a_configuration_error_before_any_request(
     with pytest.raises(ConfigurationError):
         await call(an, emu)
     assert emu.log == [] or [r.path for r in emu.log] == ["/api/v2/"]  # at most the entry point
+
+
+@pytest.mark.asyncio
+async def test_a_number_among_identifiers_does_not_crash_a_write(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    """The check that keeps action_network: identifiers out of writes crashed on a non-string
+    (AttributeError). A number is text to the models, so it is sent, and read back as text."""
+    an = make_client(emu)
+    person = await an.people.update(emu.ids("people")[0], identifiers=[12])  # type: ignore[list-item]
+    assert "12" in person.identifiers
 
 
 @pytest.mark.parametrize(

@@ -138,8 +138,8 @@ def format_wall_clock(value: datetime) -> str:
     return _api_format(value)
 
 
-def _own_identifiers_dropped(identifiers: list[str]) -> list[str]:
-    return [i for i in identifiers if not i.startswith("action_network:")]
+def _own_identifiers_dropped(identifiers: list[Any]) -> list[Any]:
+    return [i for i in identifiers if not (isinstance(i, str) and i.startswith("action_network:"))]
 
 
 @attrs.define(kw_only=True)

@@ -36,7 +36,7 @@ import attrs
 from typing_extensions import TypedDict
 
 from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
-from ..errors import AuthenticationError, ConfigurationError, OutcomeUnknownError
+from ..errors import AuthenticationError, ConfigurationError, ModelError, OutcomeUnknownError
 from ..filters import Filter, render_filter
 from ..hal import Resource
 from ..models import RENAMES, EmailAddress, Embed, Person, PhoneNumber, Record, converter
@@ -542,7 +542,8 @@ def fields_to_json(
 ) -> dict[str, Any]:
     """A request body from Python field names, refusing what the API would not take.
 
-    Read-only fields, values the API will not take (``action_network:`` identifiers) and
+    Read-only fields, values the API will not take (``action_network:`` identifiers), values
+    the model itself would not read (``identifiers=5``, a string for a list of objects) and
     unknown names raise ``ConfigurationError`` before any request; fields this library does not
     know yet can be sent through ``extra`` (API names, sent as they are).
     """
@@ -556,6 +557,10 @@ def fields_to_json(
         )
     # the one converter turns models, datetimes, lists and dicts into JSON
     body = {RENAMES.get(name, name): to_api(model, name, v) for name, v in fields.items()}
+    try:  # what a read of this model would refuse, a write must not send
+        model.from_json(body)
+    except ModelError as exc:
+        raise ConfigurationError(f"a value of the wrong type ({exc}); nothing was sent") from None
     refused = sorted(k for k in body if k in model.READ_ONLY)
     refused += sorted(k for k in (extra or {}) if k in model.READ_ONLY)
     refused += sorted(
