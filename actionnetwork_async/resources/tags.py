@@ -133,6 +133,8 @@ class Tags(Collection[Tag]):
         more requests per person. ``progress(n)`` is called with the taggings of each page
         read.
         """
+        if progress is not None and not callable(progress):
+            raise ConfigurationError(f"progress must be a function of one int, got {progress!r}")
         tags = [tag async for tag in self.list()]
         self._loaded = True
         found: dict[str, set[str]] = {}
