@@ -185,6 +185,12 @@ def test_bad_receiver_options_are_refused(options: dict[str, Any]) -> None:
         webhooks.receiver(**options)
 
 
+@pytest.mark.parametrize("max_bytes", ["1024", None, 0, -1, 1.5, True])
+def test_parse_refuses_a_max_bytes_that_is_no_size(max_bytes: Any) -> None:
+    with pytest.raises(ConfigurationError, match="max_bytes"):
+        webhooks.parse(b"[]", max_bytes=max_bytes)
+
+
 # -- 17: ids that would change the path --------------------------------------------------------
 @pytest.mark.parametrize("bad", ["..", ".", " .. ", "../events", "a/b", "a\\b", "", "  "])
 @pytest.mark.asyncio
