@@ -180,6 +180,31 @@ def test_a_bad_filter_is_one_line_and_a_failure(
     assert not list(tmp_path.iterdir())  # no output file, complete or partial
 
 
+def test_only_a_collection_the_api_filters_takes_a_filter(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for option in (["--modified-since", "2026-01-01"], ["--filter", "name eq 'x'"]):
+        status, _, err = run(capsys, "export", "unique-id-lists", *option)
+        assert status == 2
+        assert "--filter and --modified-since apply to people and events" in err
+    assert emu.log == []  # a usage mistake: nothing was asked of the API
+
+
+def test_an_export_with_a_wrong_key_says_the_key_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The API answers a wrong key at the entry point with 200 and no links: the export reads
+    the collection through its facade, which says so, not "no rel 'osdi:people'"."""
+    server = Emulator(people=3, rate_limit=None, api_key=KEY, lenient_entry_point=True)
+    with serve_in_thread(server) as emu:
+        monkeypatch.setenv(API_KEY_ENV, "wrong-key-0123456789abcdef0123")
+        monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
+        status, out, err = run(capsys, "export", "people", *FAST)
+    assert status == 1
+    assert "key is probably wrong" in one_line(err)
+    assert out == ""
+
+
 def test_a_missing_key_is_one_line_and_a_failure(
     emu: Emulator,
     capsys: pytest.CaptureFixture[str],

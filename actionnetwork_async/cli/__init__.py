@@ -266,6 +266,8 @@ def export(
         raise click.UsageError("--since-file applies to people and events")
     if since_file is not None and (odata or modified_since):
         raise click.UsageError("--since-file cannot be combined with --filter or --modified-since")
+    if (odata or modified_since) and not KINDS[kind].filterable:
+        raise click.UsageError("--filter and --modified-since apply to people and events")
     watermark = Watermark.load(since_file) if since_file is not None else None
     fields = [n.strip() for n in custom_fields.split(",") if n.strip()] if custom_fields else None
     notes = export_collection(

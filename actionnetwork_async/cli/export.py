@@ -42,7 +42,7 @@ import click
 from tqdm import tqdm
 
 from .._files import atomic_write
-from ..filters import F, Filter, as_filter, render_filter
+from ..filters import F, Filter, all_of
 from ..hal import Resource
 from ..models import ResourceModel
 from ..models.base import action_network_id
@@ -157,17 +157,21 @@ LISTS: tuple[Column, ...] = (
 )
 
 
+Listing = Callable[[ActionNetwork, Filter | None], Stream[Any]]
 Changes = Callable[[ActionNetwork, Watermark], Stream[Any]]
 
 
 @attrs.frozen
 class Kind:
-    """An exportable collection: the entry point's rel, its CSV columns, whether its records
-    have custom fields and tags (people), and its incremental pull when it has one
-    (``--since-file``)."""
+    """An exportable collection: the entry point's rel, its CSV columns, its records as its
+    facade lists them (given the filter only where the API filters the collection:
+    ``filterable``), whether its records have custom fields and tags (people), and its
+    incremental pull when it has one (``--since-file``)."""
 
     rel: str
     columns: tuple[Column, ...]
+    records: Listing
+    filterable: bool = True
     custom_fields: bool = False
     taggable: bool = False
     changes: Changes | None = None
@@ -177,12 +181,23 @@ KINDS = {
     "people": Kind(
         "osdi:people",
         PEOPLE,
+        lambda an, f: an.people.list(f),
         custom_fields=True,
         taggable=True,
         changes=lambda an, w: an.people.changes(since=w),
     ),
-    "events": Kind("osdi:events", EVENTS, changes=lambda an, w: an.events.changes(since=w)),
-    "unique-id-lists": Kind("action_network:unique_id_lists", LISTS),
+    "events": Kind(
+        "osdi:events",
+        EVENTS,
+        lambda an, f: an.events.list(f),
+        changes=lambda an, w: an.events.changes(since=w),
+    ),
+    "unique-id-lists": Kind(
+        "action_network:unique_id_lists",
+        LISTS,
+        lambda an, _: an.unique_id_lists.list(),
+        filterable=False,
+    ),
 }
 
 
@@ -416,25 +431,15 @@ def export_collection(
     with_tags: bool = False,
     since: Watermark | None = None,
 ) -> list[str]:
-    """Stream ``kind`` into ``output`` (stdout if None); returns notes for stderr. With
-    ``with_tags`` (a taggable kind) each record gets its tag names under ``tags``. With
-    ``since``, only what changed since that watermark, which is advanced once every record is
-    written (the caller saves it)."""
-    parts: list[Filter | str] = []
-    if modified_since is not None:
-        parts.append(F.modified_date > modified_since)
-    if odata:
-        parts.append(as_filter(odata))
-    combined: Filter | None = None
-    for part in parts:
-        combined = as_filter(part) if combined is None else combined & part
-    text = render_filter(combined)
-    params = {"filter": text} if text else None
-    stream: Stream[Any]
+    """Stream ``kind`` (through its facade) into ``output`` (stdout if None); returns notes for
+    stderr. With ``with_tags`` (a taggable kind) each record gets its tag names under
+    ``tags``. With ``since``, only what changed since that watermark, which is advanced once
+    every record is written (the caller saves it)."""
     if since is not None and kind.changes is not None:
         stream = kind.changes(an, since)
     else:
-        stream = an.hal.iterate(an.hal.entry_point(), kind.rel, params=params)
+        since_date = None if modified_since is None else F.modified_date > modified_since
+        stream = kind.records(an, all_of(since_date, odata or None))
     written = 0
     tags: dict[str, list[str]] | None = None
     if with_tags:
