@@ -138,6 +138,13 @@ BAD_CALLS: dict[str, Call] = {
         origin_system="o",
         identifier=123,  # type: ignore[arg-type]
     ),
+    "messages.create(identifier=action_network:)": lambda an, emu: an.messages.create(
+        subject="s",
+        body="b",
+        from_="f",
+        reply_to="r@example.org",
+        identifier="action_network:1234",
+    ),
     "lists.create(ids=None)": lambda an, emu: an.unique_id_lists.create("x", None),  # type: ignore[arg-type]
     "lists.create(ids=int)": lambda an, emu: an.unique_id_lists.create("x", 5),  # type: ignore[arg-type]
     "lists.append(None, ids)": lambda an, emu: an.unique_id_lists.append(None, [PERSON]),  # type: ignore[arg-type]

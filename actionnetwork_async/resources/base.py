@@ -58,6 +58,7 @@ __all__ = [
     "Status",
     "Writable",
     "check_id",
+    "check_identifier",
     "check_status",
     "fields_to_json",
     "helper_body",
@@ -374,13 +375,7 @@ class Actions(Writable[M], Searchable[M]):
                 raise ConfigurationError(f"a new {self._noun()} needs a non-empty {name}")
         if "identifiers" in fields:
             raise ConfigurationError("pass identifier=, the client adds it to identifiers")
-        if identifier is not None:
-            system, _, key = identifier.partition(":") if isinstance(identifier, str) else ("",) * 3
-            if not system or not key or system == "action_network":
-                raise ConfigurationError(
-                    f"identifier must be '<your system>:<id>' (not action_network:), got "
-                    f"{identifier!r}"
-                )
+        check_identifier(identifier)
         body = fields_to_json(
             self.MODEL, {**fields, "title": title, "origin_system": origin_system}, extra=extra
         )
@@ -525,6 +520,19 @@ def check_id(item_id: str) -> str:
         shown = repr(item_id) if isinstance(item_id, str) else f"a {type(item_id).__name__}"
         raise ConfigurationError(f"not an Action Network id: {shown}")
     return quote(text, safe="")
+
+
+def check_identifier(identifier: str | None) -> str | None:
+    """An identifier of the caller's own system for a new resource (``"my_crm:1234"``),
+    checked: ``<system>:<id>``, never the API's own ``action_network:`` (None: no identifier).
+    """
+    if identifier is not None:
+        system, _, key = identifier.partition(":") if isinstance(identifier, str) else ("",) * 3
+        if not system or not key or system == "action_network":
+            raise ConfigurationError(
+                f"identifier must be '<your system>:<id>' (not action_network:), got {identifier!r}"
+            )
+    return identifier
 
 
 def check_extra(extra: Any) -> Mapping[str, Any]:
