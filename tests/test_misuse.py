@@ -177,6 +177,26 @@ async def test_a_number_among_identifiers_does_not_crash_a_write(
     assert "12" in person.identifiers
 
 
+@pytest.mark.asyncio
+async def test_a_refused_argument_that_may_be_personal_data_is_not_quoted(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    """Error messages end up in logs and on stderr: a person's data passed where an id or a
+    mapping belongs is named by its type (and position), never shown."""
+    an = make_client(emu)
+    email = "bob@example.org"
+    with pytest.raises(ConfigurationError, match=r"unique_ids\[1\]") as caught:
+        await an.unique_id_lists.create("Bad", [emu.ids("people")[0], email])
+    assert email not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="dict") as caught:
+        await an.people.get({"email": email})  # type: ignore[arg-type]
+    assert email not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="extra") as caught:
+        await an.people.update(emu.ids("people")[0], extra=[("email", email)])  # type: ignore[arg-type]
+    assert email not in str(caught.value)
+    assert emu.log == []
+
+
 @pytest.mark.parametrize(
     "options",
     [

@@ -484,7 +484,9 @@ def _id_of(target: Ref[Any]) -> str:
         found = target.identifier() or last_segment(target.self_href or target.url or "")
         if found:
             return found
-    raise ConfigurationError(f"not a model, a Resource or an id: {target!r}")
+        raise ConfigurationError("this Resource has no identifier and no URL: it names nothing")
+    # the type only: a mapping passed here is often a person's data
+    raise ConfigurationError(f"not a model, a Resource or an id: a {type(target).__name__}")
 
 
 def _update_body(
@@ -541,7 +543,9 @@ def check_extra(extra: Any) -> Mapping[str, Any]:
     if extra is None:
         return {}
     if not (isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra)):
-        raise ConfigurationError(f"extra must map API field names to values, got {extra!r}")
+        raise ConfigurationError(
+            f"extra must map API field names to values, got a {type(extra).__name__}"
+        )
     return extra
 
 
