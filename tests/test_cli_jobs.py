@@ -157,6 +157,18 @@ def test_import_jsonl_round_trips_an_export_and_cleans_up(
     assert "broken.jsonl line 2" in err
 
 
+def test_an_unreadable_csv_row_is_one_line_naming_it(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    write_csv(source, [row(0), row(1, given_name="x" * 200_000)])  # over the csv module's limit
+    status, out, err = run(capsys, "import", "people", "--from", str(source), *FAST)
+    assert status == 2  # was a csv.Error traceback
+    assert "people.csv line 3" in err.splitlines()[-1]
+    assert "x" * 100 not in err
+    assert out == ""
+
+
 def test_an_import_killed_mid_run_resumes_without_sending_a_confirmed_record_twice(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

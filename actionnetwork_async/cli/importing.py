@@ -53,6 +53,7 @@ CSV_COLUMNS = frozenset(
 #: Columns an export writes that no write can set: read and left out.
 IGNORED_COLUMNS = frozenset({"id", "created_date", "modified_date", "phone_type"})
 CUSTOM_PREFIX = "custom_fields."
+_FIX_AND_RESUME = "Fix it and run again with --resume (the records before it are in the checkpoint)"
 
 
 def file_format(path: Path, fmt: str | None) -> str:
@@ -74,7 +75,11 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
         return _read_jsonl(path)
     source = path.open(newline="", encoding="utf-8-sig")
     rows = csv.DictReader(source)
-    header = rows.fieldnames or []
+    try:
+        header = rows.fieldnames or []
+    except csv.Error as exc:
+        source.close()
+        raise ConfigurationError(f"{path.name} line {rows.line_num + 1}: {exc}") from None
     unknown = [
         name
         for name in header
@@ -91,12 +96,23 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
     if problem is not None:
         source.close()
         raise ConfigurationError(f"{path.name}: {problem}")
-    return _rows(source, rows)
+    return _rows(path, source, rows)
 
 
-def _rows(source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
+def _rows(path: Path, source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
+    """The rows as signups; a row the csv module cannot read (a field over its size limit
+    ...) stops the import with the line it starts on (the one after the last row read), as a
+    bad JSONL line does."""
     with source:
-        for row in rows:
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise ConfigurationError(
+                    f"{path.name} line {rows.line_num + 1}: {exc}. {_FIX_AND_RESUME}"
+                ) from None
             yield _signup_of(row)
 
 
@@ -156,10 +172,7 @@ def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
             if isinstance(record, dict) and {"outcome", "record"} <= record.keys():
                 record = record["record"]  # a line of a failure report
             if not isinstance(record, dict):
-                raise ConfigurationError(
-                    f"{path.name} line {number}: {problem}. Fix it and run again with --resume "
-                    "(the records before it are in the checkpoint)"
-                )
+                raise ConfigurationError(f"{path.name} line {number}: {problem}. {_FIX_AND_RESUME}")
             yield record if "person" in record else {"person": record}
 
 
