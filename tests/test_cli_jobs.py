@@ -169,6 +169,24 @@ def test_an_unreadable_csv_row_is_one_line_naming_it(
     assert out == ""
 
 
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("latin1.csv", b"email,given_name\na@example.org,Jos\xe9\n"),
+        ("latin1.jsonl", b'{"email_addresses": [{"address": "a@example.org"}]}\n"Jos\xe9"\n'),
+    ],
+)
+def test_a_file_that_is_not_utf8_is_one_line_saying_so(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, data: bytes
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(data)  # as a spreadsheet saved in Latin-1 writes it
+    status, out, err = run(capsys, "import", "people", "--from", str(source), *FAST)
+    assert status == 2  # was a UnicodeDecodeError traceback
+    assert f"{name}: not UTF-8 text" in err.splitlines()[-1]
+    assert out == ""
+
+
 def test_an_import_killed_mid_run_resumes_without_sending_a_confirmed_record_twice(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -11,16 +11,18 @@
   ``record`` is imported: fix the report's records and import it).
 
 Statuses are sent as the models send them: only ``subscribed`` and ``unsubscribed`` can be set;
-the read-only ones an export holds (``bouncing`` ...) are left out.
+the read-only ones an export holds (``bouncing`` ...) are left out. Files are UTF-8 (a BOM is
+allowed); a line that cannot be read (not UTF-8, not JSON, a CSV field over the csv module's
+size limit) stops the import with a ``ConfigurationError`` naming it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -77,9 +79,9 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
     rows = csv.DictReader(source)
     try:
         header = rows.fieldnames or []
-    except csv.Error as exc:
+    except (csv.Error, UnicodeDecodeError) as exc:
         source.close()
-        raise ConfigurationError(f"{path.name} line {rows.line_num + 1}: {exc}") from None
+        raise _unreadable(path, 1, exc) from None
     unknown = [
         name
         for name in header
@@ -100,20 +102,37 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
 
 
 def _rows(path: Path, source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
-    """The rows as signups; a row the csv module cannot read (a field over its size limit
-    ...) stops the import with the line it starts on (the one after the last row read), as a
-    bad JSONL line does."""
     with source:
-        while True:
-            try:
-                row = next(rows)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                raise ConfigurationError(
-                    f"{path.name} line {rows.line_num + 1}: {exc}. {_FIX_AND_RESUME}"
-                ) from None
+        for row in _read(path, rows, lambda _: rows.line_num + 1):
             yield _signup_of(row)
+
+
+T = TypeVar("T")
+
+
+def _read(path: Path, items: Iterator[T], line: Callable[[int], int]) -> Iterator[T]:
+    """``items`` as read from ``path``; what cannot be read (bytes that are not UTF-8, a CSV
+    field over the csv module's size limit) stops the import with one line naming the place:
+    ``line(n)``, the line the item after the ``n`` read starts on."""
+    read = 0
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _unreadable(path, line(read), exc) from None
+        read += 1
+        yield item
+
+
+def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> ConfigurationError:
+    if isinstance(exc, UnicodeDecodeError):  # decoded a chunk at a time: the byte is at or after
+        return ConfigurationError(
+            f"{path.name}: not UTF-8 text at or after line {line} ({exc.reason}); save it as "
+            f"UTF-8. {_FIX_AND_RESUME}"
+        )
+    return ConfigurationError(f"{path.name} line {line}: {exc}. {_FIX_AND_RESUME}")
 
 
 def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
@@ -160,7 +179,7 @@ def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
 
 def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
     with path.open(encoding="utf-8-sig") as source:
-        for number, line in enumerate(source, 1):
+        for number, line in enumerate(_read(path, source, lambda read: read + 1), 1):
             if not line.strip():
                 continue
             try:
