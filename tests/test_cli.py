@@ -279,6 +279,17 @@ def test_unique_id_lists_create_append_replace_from_files(
     assert "not a person unique id" in one_line(err)
 
 
+def test_an_ids_file_that_is_not_utf8_is_one_line_saying_so(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_bytes(emu.ids("people")[0].encode() + b"\nJos\xe9\n")
+    status, out, err = run(capsys, "unique-id-lists", "create", "Latin", "--from", str(ids))
+    assert status == 2  # was a UnicodeDecodeError traceback
+    assert "ids.txt: not UTF-8 text" in one_line(err)
+    assert out == ""
+
+
 # -- Ctrl-C -----------------------------------------------------------------------------------
 @pytest.fixture
 def big(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:

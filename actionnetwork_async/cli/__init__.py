@@ -45,7 +45,7 @@ from .export import (
     progress_bar,
     record_data,
 )
-from .importing import file_format, import_people, read_people
+from .importing import file_format, import_people, read_checked, read_people
 
 __all__ = ["cli", "main"]
 
@@ -421,7 +421,7 @@ def ids_options(command: F) -> F:
 def read_ids(source: IO[str], quiet: bool) -> Iterator[str]:
     """The ids of a file, streamed (blank lines skipped), counted on the progress display."""
     with progress_bar("ids read", quiet) as bar:
-        for line in source:
+        for line in read_checked(Path(source.name).name, source, lambda read: read + 1):
             if stripped := line.strip():
                 yield stripped
                 bar.update()

@@ -31,7 +31,7 @@ from ..errors import ConfigurationError
 from ..sync import ActionNetwork
 from .export import Interrupted, progress_bar
 
-__all__ = ["CSV_COLUMNS", "import_people", "read_people"]
+__all__ = ["CSV_COLUMNS", "import_people", "read_checked", "read_people"]
 
 #: The CSV columns an import sends, and those it ignores (read-only, as an export writes them).
 CSV_COLUMNS = frozenset(
@@ -81,7 +81,7 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
         header = rows.fieldnames or []
     except (csv.Error, UnicodeDecodeError) as exc:
         source.close()
-        raise _unreadable(path, 1, exc) from None
+        raise _unreadable(path.name, 1, exc, _FIX_AND_RESUME) from None
     unknown = [
         name
         for name in header
@@ -103,17 +103,20 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
 
 def _rows(path: Path, source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
     with source:
-        for row in _read(path, rows, lambda _: rows.line_num + 1):
+        for row in read_checked(path.name, rows, lambda _: rows.line_num + 1, _FIX_AND_RESUME):
             yield _signup_of(row)
 
 
 T = TypeVar("T")
 
 
-def _read(path: Path, items: Iterator[T], line: Callable[[int], int]) -> Iterator[T]:
-    """``items`` as read from ``path``; what cannot be read (bytes that are not UTF-8, a CSV
-    field over the csv module's size limit) stops the import with one line naming the place:
-    ``line(n)``, the line the item after the ``n`` read starts on."""
+def read_checked(
+    name: str, items: Iterator[T], line: Callable[[int], int], advice: str = ""
+) -> Iterator[T]:
+    """``items`` as read from the file ``name``; what cannot be read (bytes that are not
+    UTF-8, a CSV field over the csv module's size limit) is a ``ConfigurationError`` naming
+    the place, ``line(n)`` (the line the item after the ``n`` read starts on), then
+    ``advice``."""
     read = 0
     while True:
         try:
@@ -121,18 +124,19 @@ def _read(path: Path, items: Iterator[T], line: Callable[[int], int]) -> Iterato
         except StopIteration:
             return
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise _unreadable(path, line(read), exc) from None
+            raise _unreadable(name, line(read), exc, advice) from None
         read += 1
         yield item
 
 
-def _unreadable(path: Path, line: int, exc: csv.Error | UnicodeDecodeError) -> ConfigurationError:
+def _unreadable(
+    name: str, line: int, exc: csv.Error | UnicodeDecodeError, advice: str = ""
+) -> ConfigurationError:
     if isinstance(exc, UnicodeDecodeError):  # decoded a chunk at a time: the byte is at or after
-        return ConfigurationError(
-            f"{path.name}: not UTF-8 text at or after line {line} ({exc.reason}); save it as "
-            f"UTF-8. {_FIX_AND_RESUME}"
-        )
-    return ConfigurationError(f"{path.name} line {line}: {exc}. {_FIX_AND_RESUME}")
+        problem = f"{name}: not UTF-8 text at or after line {line} ({exc.reason}); save it as UTF-8"
+    else:
+        problem = f"{name} line {line}: {exc}"
+    return ConfigurationError(f"{problem}. {advice}" if advice else problem)
 
 
 def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
@@ -179,7 +183,8 @@ def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
 
 def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
     with path.open(encoding="utf-8-sig") as source:
-        for number, line in enumerate(_read(path, source, lambda read: read + 1), 1):
+        lines = read_checked(path.name, source, lambda read: read + 1, _FIX_AND_RESUME)
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
