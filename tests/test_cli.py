@@ -226,6 +226,17 @@ def test_a_missing_key_is_one_line_and_a_failure(
     assert len(out.splitlines()) == 30
 
 
+def test_a_key_file_that_is_not_text_is_one_line(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"\xff\xfe" + KEY.encode("utf-16-le"))  # saved as UTF-16 by an editor
+    status, _, err = run(capsys, "export", "events", "--api-key-file", str(key_file))
+    assert status == 2  # was a UnicodeDecodeError traceback
+    assert "not UTF-8 text" in one_line(err)
+    assert emu.log == []
+
+
 def test_the_key_is_never_printed(
     emu: Emulator,
     capsys: pytest.CaptureFixture[str],

@@ -139,7 +139,10 @@ def connect(
     configure_logging(verbose)
     api_key = None
     if api_key_file is not None:
-        api_key = api_key_file.read_text(encoding="utf-8").strip()
+        try:
+            api_key = api_key_file.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise Failed(f"the key file {api_key_file} is not UTF-8 text", 2) from None
         if not api_key:
             raise Failed(f"the key file {api_key_file} is empty", 2)
     elif not os.environ.get(API_KEY_ENV):
