@@ -192,6 +192,7 @@ def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]
 
 
 def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout, non-ASCII kept as it is."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 

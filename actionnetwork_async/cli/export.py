@@ -219,9 +219,11 @@ class JsonLines:
         self.out = out
 
     def write(self, data: Data) -> None:
+        """Write one record as one line."""
         self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
     def finish(self) -> list[str]:
+        """Nothing is held back and nothing to note: no notes."""
         return []
 
 
@@ -251,6 +253,7 @@ class CsvRows:
             self._row(data)
 
     def write(self, data: Data) -> None:
+        """Write one record as a row, or hold it while the custom field columns are learnt."""
         if self.custom is None:
             self.held.append(data)
             if len(self.held) >= CUSTOM_FIELD_SAMPLE:
@@ -271,6 +274,7 @@ class CsvRows:
         self.writer.writerow(row)
 
     def finish(self) -> list[str]:
+        """Write what is still held; the notes for stderr (custom fields kept as JSON)."""
         if self.custom is None:
             self._header()
         if not self.other_records:
@@ -324,9 +328,11 @@ class Interrupts:
         return 128 + (self.signal or signal.SIGINT)
 
     def describe(self) -> str:
+        """What stopped the command, in a word."""
         return "terminated" if self.signal == signal.SIGTERM else "interrupted"
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
+        """The signal handler: raise ``KeyboardInterrupt`` now, or after ``atomic()``."""
         self.signal = signum
         if self._held and not self._pending:
             self._pending = True
@@ -335,6 +341,7 @@ class Interrupts:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
+        """A block a signal does not cut (it takes effect at the block's end)."""
         self._held += 1
         try:
             yield

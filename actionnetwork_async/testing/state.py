@@ -145,11 +145,13 @@ class Collection:
         return iter(self.items)
 
     def add(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Store ``record`` under its id (last in page order if it is new)."""
         self.items[an_id(record)] = record
         self._order = None
         return record
 
     def remove(self, key: str) -> None:
+        """Forget the record with id ``key``."""
         del self.items[key]
         self._order = None
 
@@ -161,6 +163,7 @@ class Collection:
             raise ApiError(404, f"No {self.name} resource with id {key}") from None
 
     def values(self) -> list[dict[str, Any]]:
+        """The records in page order (a list kept until the collection changes)."""
         if self._order is None:
             self._order = list(self.items.values())
         return self._order
