@@ -43,7 +43,6 @@ from tqdm import tqdm
 
 from .._files import atomic_write
 from ..filters import F, Filter, all_of
-from ..hal import Resource
 from ..models import ResourceModel
 from ..models.base import action_network_id
 from ..sync import ActionNetwork, Stream
@@ -409,10 +408,9 @@ def _show(bar: tqdm[Any], an: ActionNetwork, stream: Stream[Any], started: float
 
 
 # -- the export -------------------------------------------------------------------------------
-def record_data(record: Resource | ResourceModel) -> Data:
-    """Every field the API sent for a record (a page item, or a model read from one)."""
-    if isinstance(record, Resource):
-        return record.data
+def record_data(record: ResourceModel) -> Data:
+    """Every field the API sent for a record: the data of the resource its model was read
+    from (a model not read from the API: its JSON)."""
     return record.resource.data if record.resource is not None else record.to_json()
 
 
