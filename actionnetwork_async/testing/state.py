@@ -449,11 +449,16 @@ class State:
             if person is None:
                 raise ApiError(400, f"Adding {name} needs an osdi:person link")
             self.collections["people"].get(person)
+        self._check_links_and_rule(kind, body)
+
+    def _check_links_and_rule(self, kind: Kind, body: Mapping[str, Any]) -> None:
+        """The last checks of every write (POST or PUT): each record the body links to exists,
+        and the kind's own rule (``_CHECKS``) holds."""
         for link in kind.link_fields:
             target = link_id(body, link.rel)
             if target is not None:
                 self.collections[link.kind].get(target)
-        check = _CHECKS.get(name)
+        check = _CHECKS.get(kind.name)
         if check is not None:
             check(self, body)
 
@@ -512,13 +517,7 @@ class State:
             owner = self._identifiers[name].get(ident)
             if owner is not None and owner != key:
                 raise ApiError(400, f"Identifier {ident} is already in use")
-        for link in kind.link_fields:
-            target = link_id(body, link.rel)
-            if target is not None:
-                self.collections[link.kind].get(target)
-        check = _CHECKS.get(name)
-        if check is not None:
-            check(self, body)
+        self._check_links_and_rule(kind, body)
         for ident in body.get("identifiers") or ():
             if not str(ident).startswith("action_network:") and ident not in record["identifiers"]:
                 record["identifiers"].append(ident)
