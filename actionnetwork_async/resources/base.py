@@ -124,10 +124,11 @@ ACTION_HELPER_STATUSES = frozenset({"subscribed"})
 
 @attrs.frozen
 class RecordKind(Generic[R]):
-    """A kind of record people leave on an action: the rel of their collection under the
-    action (``osdi:signatures``), their model, the action's helper that records one with the
-    person (``osdi:record_signature_helper``), and whether the API keeps one per person and
-    action (then a re-sent write cannot make a second one)."""
+    """A kind of record listed below a parent (an action's signatures, a person's RSVPs, a
+    tag's taggings): the rel of their collection under it (``osdi:signatures``) and their
+    model; for the records people leave on an action, also the action's helper that records
+    one with the person (``osdi:record_signature_helper``), and whether the API keeps one per
+    person and action (then a re-sent write cannot make a second one)."""
 
     rel: str
     model: type[R]
