@@ -21,6 +21,8 @@ fields can be filtered (https://actionnetwork.org/docs/v2/): people by ``identif
 
 from __future__ import annotations
 
+import functools
+import operator
 from datetime import date, datetime
 from typing import Any
 
@@ -32,6 +34,7 @@ __all__ = [
     "F",
     "Field",
     "Filter",
+    "all_of",
     "as_filter",
     "render_filter",
     "render_value",
@@ -109,6 +112,14 @@ def as_filter(value: Filter | str) -> Filter:
     if isinstance(value, str) and value.strip():
         return Filter(value.strip())
     raise ConfigurationError(f"not a filter: {value!r}")
+
+
+def all_of(*parts: Filter | str | None) -> Filter | None:
+    """The parts joined with ``and``, the None ones left out (None when every one is), for a
+    filter built from optional conditions: ``all_of(None if since is None else
+    F.modified_date > since, user_filter)``."""
+    given = [as_filter(part) for part in parts if part is not None]
+    return functools.reduce(operator.and_, given) if given else None
 
 
 def render_filter(value: Filter | str | None) -> str | None:

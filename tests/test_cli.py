@@ -180,6 +180,31 @@ def test_a_bad_filter_is_one_line_and_a_failure(
     assert not list(tmp_path.iterdir())  # no output file, complete or partial
 
 
+def test_only_a_collection_the_api_filters_takes_a_filter(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for option in (["--modified-since", "2026-01-01"], ["--filter", "name eq 'x'"]):
+        status, _, err = run(capsys, "export", "unique-id-lists", *option)
+        assert status == 2
+        assert "--filter and --modified-since apply to people and events" in err
+    assert emu.log == []  # a usage mistake: nothing was asked of the API
+
+
+def test_an_export_with_a_wrong_key_says_the_key_is_wrong(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The API answers a wrong key at the entry point with 200 and no links: the export reads
+    the collection through its facade, which says so, not "no rel 'osdi:people'"."""
+    server = Emulator(people=3, rate_limit=None, api_key=KEY, lenient_entry_point=True)
+    with serve_in_thread(server) as emu:
+        monkeypatch.setenv(API_KEY_ENV, "wrong-key-0123456789abcdef0123")
+        monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
+        status, out, err = run(capsys, "export", "people", *FAST)
+    assert status == 1
+    assert "key is probably wrong" in one_line(err)
+    assert out == ""
+
+
 def test_a_missing_key_is_one_line_and_a_failure(
     emu: Emulator,
     capsys: pytest.CaptureFixture[str],
@@ -199,6 +224,17 @@ def test_a_missing_key_is_one_line_and_a_failure(
     status, out, _ = run(capsys, "export", "events", "--api-key-file", str(key_file), *FAST)
     assert status == 0
     assert len(out.splitlines()) == 30
+
+
+def test_a_key_file_that_is_not_text_is_one_line(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    key_file = tmp_path / "key"
+    key_file.write_bytes(b"\xff\xfe" + KEY.encode("utf-16-le"))  # saved as UTF-16 by an editor
+    status, _, err = run(capsys, "export", "events", "--api-key-file", str(key_file))
+    assert status == 2  # was a UnicodeDecodeError traceback
+    assert "not UTF-8 text" in one_line(err)
+    assert emu.log == []
 
 
 def test_the_key_is_never_printed(
@@ -252,6 +288,17 @@ def test_unique_id_lists_create_append_replace_from_files(
     status, _, err = run(capsys, "unique-id-lists", "append", list_id, "--from", str(ids), *FAST)
     assert status == 2
     assert "not a person unique id" in one_line(err)
+
+
+def test_an_ids_file_that_is_not_utf8_is_one_line_saying_so(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ids = tmp_path / "ids.txt"
+    ids.write_bytes(emu.ids("people")[0].encode() + b"\nJos\xe9\n")
+    status, out, err = run(capsys, "unique-id-lists", "create", "Latin", "--from", str(ids))
+    assert status == 2  # was a UnicodeDecodeError traceback
+    assert "ids.txt: not UTF-8 text" in one_line(err)
+    assert out == ""
 
 
 # -- Ctrl-C -----------------------------------------------------------------------------------

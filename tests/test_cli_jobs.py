@@ -157,6 +157,36 @@ def test_import_jsonl_round_trips_an_export_and_cleans_up(
     assert "broken.jsonl line 2" in err
 
 
+def test_an_unreadable_csv_row_is_one_line_naming_it(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    write_csv(source, [row(0), row(1, given_name="x" * 200_000)])  # over the csv module's limit
+    status, out, err = run(capsys, "import", "people", "--from", str(source), *FAST)
+    assert status == 2  # was a csv.Error traceback
+    assert "people.csv line 3" in err.splitlines()[-1]
+    assert "x" * 100 not in err
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("latin1.csv", b"email,given_name\na@example.org,Jos\xe9\n"),
+        ("latin1.jsonl", b'{"email_addresses": [{"address": "a@example.org"}]}\n"Jos\xe9"\n'),
+    ],
+)
+def test_a_file_that_is_not_utf8_is_one_line_saying_so(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str, data: bytes
+) -> None:
+    source = tmp_path / name
+    source.write_bytes(data)  # as a spreadsheet saved in Latin-1 writes it
+    status, out, err = run(capsys, "import", "people", "--from", str(source), *FAST)
+    assert status == 2  # was a UnicodeDecodeError traceback
+    assert f"{name}: not UTF-8 text" in err.splitlines()[-1]
+    assert out == ""
+
+
 def test_an_import_killed_mid_run_resumes_without_sending_a_confirmed_record_twice(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -124,11 +124,26 @@ BAD_CALLS: dict[str, Call] = {
     "signup(email=int)": lambda an, emu: an.people.signup(email=5),  # type: ignore[arg-type]
     "update(changes=dict)": lambda an, emu: an.people.update(PERSON, {"given_name": "A"}),  # type: ignore[arg-type]
     "update(given_name=object)": lambda an, emu: an.people.update(PERSON, given_name=object()),
+    "update(identifiers=int)": lambda an, emu: an.people.update(PERSON, identifiers=5),  # type: ignore[arg-type]
+    "update(identifiers=[None])": lambda an, emu: an.people.update(PERSON, identifiers=[None]),  # type: ignore[list-item]
+    "update(custom_fields=int)": lambda an, emu: an.people.update(PERSON, custom_fields=5),  # type: ignore[arg-type]
+    "petitions.create(target=str)": lambda an, emu: an.petitions.create(
+        title="t",
+        origin_system="o",
+        target="Mayor Doe",  # type: ignore[typeddict-item]
+    ),
     "people.get(None)": lambda an, emu: an.people.get(None),  # type: ignore[arg-type]
     "events.create(identifier=int)": lambda an, emu: an.events.create(
         title="t",
         origin_system="o",
         identifier=123,  # type: ignore[arg-type]
+    ),
+    "messages.create(identifier=action_network:)": lambda an, emu: an.messages.create(
+        subject="s",
+        body="b",
+        from_="f",
+        reply_to="r@example.org",
+        identifier="action_network:1234",
     ),
     "lists.create(ids=None)": lambda an, emu: an.unique_id_lists.create("x", None),  # type: ignore[arg-type]
     "lists.create(ids=int)": lambda an, emu: an.unique_id_lists.create("x", 5),  # type: ignore[arg-type]
@@ -151,6 +166,37 @@ async def test_a_bad_argument_is_a_configuration_error_before_any_request(
     assert emu.log == [] or [r.path for r in emu.log] == ["/api/v2/"]  # at most the entry point
 
 
+@pytest.mark.asyncio
+async def test_a_number_among_identifiers_does_not_crash_a_write(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    """The check that keeps action_network: identifiers out of writes crashed on a non-string
+    (AttributeError). A number is text to the models, so it is sent, and read back as text."""
+    an = make_client(emu)
+    person = await an.people.update(emu.ids("people")[0], identifiers=[12])  # type: ignore[list-item]
+    assert "12" in person.identifiers
+
+
+@pytest.mark.asyncio
+async def test_a_refused_argument_that_may_be_personal_data_is_not_quoted(
+    emu: Emulator, make_client: ClientFactory
+) -> None:
+    """Error messages end up in logs and on stderr: a person's data passed where an id or a
+    mapping belongs is named by its type (and position), never shown."""
+    an = make_client(emu)
+    email = "bob@example.org"
+    with pytest.raises(ConfigurationError, match=r"unique_ids\[1\]") as caught:
+        await an.unique_id_lists.create("Bad", [emu.ids("people")[0], email])
+    assert email not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="dict") as caught:
+        await an.people.get({"email": email})  # type: ignore[arg-type]
+    assert email not in str(caught.value)
+    with pytest.raises(ConfigurationError, match="extra") as caught:
+        await an.people.update(emu.ids("people")[0], extra=[("email", email)])  # type: ignore[arg-type]
+    assert email not in str(caught.value)
+    assert emu.log == []
+
+
 @pytest.mark.parametrize(
     "options",
     [
@@ -164,6 +210,12 @@ async def test_a_bad_argument_is_a_configuration_error_before_any_request(
 def test_bad_receiver_options_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(ConfigurationError):
         webhooks.receiver(**options)
+
+
+@pytest.mark.parametrize("max_bytes", ["1024", None, 0, -1, 1.5, True])
+def test_parse_refuses_a_max_bytes_that_is_no_size(max_bytes: Any) -> None:
+    with pytest.raises(ConfigurationError, match="max_bytes"):
+        webhooks.parse(b"[]", max_bytes=max_bytes)
 
 
 # -- 17: ids that would change the path --------------------------------------------------------

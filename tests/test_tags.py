@@ -90,6 +90,14 @@ async def test_the_index_matches_per_person_lookups_at_its_promised_cost(
         assert len(index) == len([k for k in emu.ids("people") if k in index])
 
 
+async def test_the_index_refuses_a_progress_it_cannot_call(make_client: ClientFactory) -> None:
+    async with Emulator(people=5, tags=2, taggings=4, rate_limit=None) as emu:
+        an = make_client(emu)
+        with pytest.raises(ConfigurationError, match="progress"):
+            await an.tags.index(progress=5)  # type: ignore[arg-type]
+        assert emu.log == []  # refused at once, not with a TypeError after the tags were read
+
+
 @pytest.mark.looptime
 async def test_the_index_keeps_the_rate_limit(make_client: ClientFactory) -> None:
     async with Emulator(people=60, tags=6, taggings=200, rate_limit=4) as emu:

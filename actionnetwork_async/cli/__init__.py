@@ -45,7 +45,7 @@ from .export import (
     progress_bar,
     record_data,
 )
-from .importing import file_format, import_people, read_people
+from .importing import file_format, import_people, read_checked, read_people
 
 __all__ = ["cli", "main"]
 
@@ -139,7 +139,10 @@ def connect(
     configure_logging(verbose)
     api_key = None
     if api_key_file is not None:
-        api_key = api_key_file.read_text(encoding="utf-8").strip()
+        try:
+            api_key = api_key_file.read_text(encoding="utf-8").strip()
+        except UnicodeDecodeError:
+            raise Failed(f"the key file {api_key_file} is not UTF-8 text", 2) from None
         if not api_key:
             raise Failed(f"the key file {api_key_file} is empty", 2)
     elif not os.environ.get(API_KEY_ENV):
@@ -189,6 +192,7 @@ def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]
 
 
 def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout, non-ASCII kept as it is."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
@@ -266,6 +270,8 @@ def export(
         raise click.UsageError("--since-file applies to people and events")
     if since_file is not None and (odata or modified_since):
         raise click.UsageError("--since-file cannot be combined with --filter or --modified-since")
+    if (odata or modified_since) and not KINDS[kind].filterable:
+        raise click.UsageError("--filter and --modified-since apply to people and events")
     watermark = Watermark.load(since_file) if since_file is not None else None
     fields = [n.strip() for n in custom_fields.split(",") if n.strip()] if custom_fields else None
     notes = export_collection(
@@ -419,7 +425,7 @@ def ids_options(command: F) -> F:
 def read_ids(source: IO[str], quiet: bool) -> Iterator[str]:
     """The ids of a file, streamed (blank lines skipped), counted on the progress display."""
     with progress_bar("ids read", quiet) as bar:
-        for line in source:
+        for line in read_checked(Path(source.name).name, source, lambda read: read + 1):
             if stripped := line.strip():
                 yield stripped
                 bar.update()

@@ -42,9 +42,9 @@ import click
 from tqdm import tqdm
 
 from .._files import atomic_write
-from ..filters import F, Filter, as_filter, render_filter
-from ..hal import Resource
+from ..filters import F, Filter, all_of
 from ..models import ResourceModel
+from ..models.base import action_network_id
 from ..sync import ActionNetwork, Stream
 from ..watermark import Watermark
 
@@ -72,10 +72,7 @@ Column = tuple[str, Callable[[Data], Any]]
 
 # -- columns ----------------------------------------------------------------------------------
 def _id(data: Data) -> str | None:
-    for ident in data.get("identifiers") or ():
-        if isinstance(ident, str) and ident.startswith("action_network:"):
-            return ident.removeprefix("action_network:")
-    return None
+    return action_network_id(data.get("identifiers") or ())
 
 
 def _primary(key: str) -> Callable[[Data], Data]:
@@ -159,17 +156,21 @@ LISTS: tuple[Column, ...] = (
 )
 
 
+Listing = Callable[[ActionNetwork, Filter | None], Stream[Any]]
 Changes = Callable[[ActionNetwork, Watermark], Stream[Any]]
 
 
 @attrs.frozen
 class Kind:
-    """An exportable collection: the entry point's rel, its CSV columns, whether its records
-    have custom fields and tags (people), and its incremental pull when it has one
-    (``--since-file``)."""
+    """An exportable collection: the entry point's rel, its CSV columns, its records as its
+    facade lists them (given the filter only where the API filters the collection:
+    ``filterable``), whether its records have custom fields and tags (people), and its
+    incremental pull when it has one (``--since-file``)."""
 
     rel: str
     columns: tuple[Column, ...]
+    records: Listing
+    filterable: bool = True
     custom_fields: bool = False
     taggable: bool = False
     changes: Changes | None = None
@@ -179,12 +180,23 @@ KINDS = {
     "people": Kind(
         "osdi:people",
         PEOPLE,
+        lambda an, f: an.people.list(f),
         custom_fields=True,
         taggable=True,
         changes=lambda an, w: an.people.changes(since=w),
     ),
-    "events": Kind("osdi:events", EVENTS, changes=lambda an, w: an.events.changes(since=w)),
-    "unique-id-lists": Kind("action_network:unique_id_lists", LISTS),
+    "events": Kind(
+        "osdi:events",
+        EVENTS,
+        lambda an, f: an.events.list(f),
+        changes=lambda an, w: an.events.changes(since=w),
+    ),
+    "unique-id-lists": Kind(
+        "action_network:unique_id_lists",
+        LISTS,
+        lambda an, _: an.unique_id_lists.list(),
+        filterable=False,
+    ),
 }
 
 
@@ -206,9 +218,11 @@ class JsonLines:
         self.out = out
 
     def write(self, data: Data) -> None:
+        """Write one record as one line."""
         self.out.write(json.dumps(data, ensure_ascii=False) + "\n")
 
     def finish(self) -> list[str]:
+        """Nothing is held back and nothing to note: no notes."""
         return []
 
 
@@ -238,6 +252,7 @@ class CsvRows:
             self._row(data)
 
     def write(self, data: Data) -> None:
+        """Write one record as a row, or hold it while the custom field columns are learnt."""
         if self.custom is None:
             self.held.append(data)
             if len(self.held) >= CUSTOM_FIELD_SAMPLE:
@@ -258,6 +273,7 @@ class CsvRows:
         self.writer.writerow(row)
 
     def finish(self) -> list[str]:
+        """Write what is still held; the notes for stderr (custom fields kept as JSON)."""
         if self.custom is None:
             self._header()
         if not self.other_records:
@@ -311,9 +327,11 @@ class Interrupts:
         return 128 + (self.signal or signal.SIGINT)
 
     def describe(self) -> str:
+        """What stopped the command, in a word."""
         return "terminated" if self.signal == signal.SIGTERM else "interrupted"
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
+        """The signal handler: raise ``KeyboardInterrupt`` now, or after ``atomic()``."""
         self.signal = signum
         if self._held and not self._pending:
             self._pending = True
@@ -322,6 +340,7 @@ class Interrupts:
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
+        """A block a signal does not cut (it takes effect at the block's end)."""
         self._held += 1
         try:
             yield
@@ -389,10 +408,9 @@ def _show(bar: tqdm[Any], an: ActionNetwork, stream: Stream[Any], started: float
 
 
 # -- the export -------------------------------------------------------------------------------
-def record_data(record: Resource | ResourceModel) -> Data:
-    """Every field the API sent for a record (a page item, or a model read from one)."""
-    if isinstance(record, Resource):
-        return record.data
+def record_data(record: ResourceModel) -> Data:
+    """Every field the API sent for a record: the data of the resource its model was read
+    from (a model not read from the API: its JSON)."""
     return record.resource.data if record.resource is not None else record.to_json()
 
 
@@ -418,25 +436,15 @@ def export_collection(
     with_tags: bool = False,
     since: Watermark | None = None,
 ) -> list[str]:
-    """Stream ``kind`` into ``output`` (stdout if None); returns notes for stderr. With
-    ``with_tags`` (a taggable kind) each record gets its tag names under ``tags``. With
-    ``since``, only what changed since that watermark, which is advanced once every record is
-    written (the caller saves it)."""
-    parts: list[Filter | str] = []
-    if modified_since is not None:
-        parts.append(F.modified_date > modified_since)
-    if odata:
-        parts.append(as_filter(odata))
-    combined: Filter | None = None
-    for part in parts:
-        combined = as_filter(part) if combined is None else combined & part
-    text = render_filter(combined)
-    params = {"filter": text} if text else None
-    stream: Stream[Any]
+    """Stream ``kind`` (through its facade) into ``output`` (stdout if None); returns notes for
+    stderr. With ``with_tags`` (a taggable kind) each record gets its tag names under
+    ``tags``. With ``since``, only what changed since that watermark, which is advanced once
+    every record is written (the caller saves it)."""
     if since is not None and kind.changes is not None:
         stream = kind.changes(an, since)
     else:
-        stream = an.hal.iterate(an.hal.entry_point(), kind.rel, params=params)
+        since_date = None if modified_since is None else F.modified_date > modified_since
+        stream = kind.records(an, all_of(since_date, odata or None))
     written = 0
     tags: dict[str, list[str]] | None = None
     if with_tags:

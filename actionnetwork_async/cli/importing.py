@@ -11,16 +11,18 @@
   ``record`` is imported: fix the report's records and import it).
 
 Statuses are sent as the models send them: only ``subscribed`` and ``unsubscribed`` can be set;
-the read-only ones an export holds (``bouncing`` ...) are left out.
+the read-only ones an export holds (``bouncing`` ...) are left out. Files are UTF-8 (a BOM is
+allowed); a line that cannot be read (not UTF-8, not JSON, a CSV field over the csv module's
+size limit) stops the import with a ``ConfigurationError`` naming it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import click
 
@@ -29,7 +31,7 @@ from ..errors import ConfigurationError
 from ..sync import ActionNetwork
 from .export import Interrupted, progress_bar
 
-__all__ = ["CSV_COLUMNS", "import_people", "read_people"]
+__all__ = ["CSV_COLUMNS", "import_people", "read_checked", "read_people"]
 
 #: The CSV columns an import sends, and those it ignores (read-only, as an export writes them).
 CSV_COLUMNS = frozenset(
@@ -53,6 +55,7 @@ CSV_COLUMNS = frozenset(
 #: Columns an export writes that no write can set: read and left out.
 IGNORED_COLUMNS = frozenset({"id", "created_date", "modified_date", "phone_type"})
 CUSTOM_PREFIX = "custom_fields."
+_FIX_AND_RESUME = "Fix it and run again with --resume (the records before it are in the checkpoint)"
 
 
 def file_format(path: Path, fmt: str | None) -> str:
@@ -74,7 +77,11 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
         return _read_jsonl(path)
     source = path.open(newline="", encoding="utf-8-sig")
     rows = csv.DictReader(source)
-    header = rows.fieldnames or []
+    try:
+        header = rows.fieldnames or []
+    except (csv.Error, UnicodeDecodeError) as exc:
+        source.close()
+        raise _unreadable(path.name, 1, exc, _FIX_AND_RESUME) from None
     unknown = [
         name
         for name in header
@@ -91,13 +98,45 @@ def read_people(path: Path, fmt: str) -> Iterator[Mapping[str, Any]]:
     if problem is not None:
         source.close()
         raise ConfigurationError(f"{path.name}: {problem}")
-    return _rows(source, rows)
+    return _rows(path, source, rows)
 
 
-def _rows(source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
+def _rows(path: Path, source: IO[str], rows: csv.DictReader[str]) -> Iterator[Mapping[str, Any]]:
     with source:
-        for row in rows:
+        for row in read_checked(path.name, rows, lambda _: rows.line_num + 1, _FIX_AND_RESUME):
             yield _signup_of(row)
+
+
+T = TypeVar("T")
+
+
+def read_checked(
+    name: str, items: Iterator[T], line: Callable[[int], int], advice: str = ""
+) -> Iterator[T]:
+    """``items`` as read from the file ``name``; what cannot be read (bytes that are not
+    UTF-8, a CSV field over the csv module's size limit) is a ``ConfigurationError`` naming
+    the place, ``line(n)`` (the line the item after the ``n`` read starts on), then
+    ``advice``."""
+    read = 0
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _unreadable(name, line(read), exc, advice) from None
+        read += 1
+        yield item
+
+
+def _unreadable(
+    name: str, line: int, exc: csv.Error | UnicodeDecodeError, advice: str = ""
+) -> ConfigurationError:
+    if isinstance(exc, UnicodeDecodeError):  # decoded a chunk at a time: the byte is at or after
+        problem = f"{name}: not UTF-8 text at or after line {line} ({exc.reason}); save it as UTF-8"
+    else:
+        problem = f"{name} line {line}: {exc}"
+    return ConfigurationError(f"{problem}. {advice}" if advice else problem)
 
 
 def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
@@ -144,7 +183,8 @@ def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
 
 def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
     with path.open(encoding="utf-8-sig") as source:
-        for number, line in enumerate(source, 1):
+        lines = read_checked(path.name, source, lambda read: read + 1, _FIX_AND_RESUME)
+        for number, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             try:
@@ -156,10 +196,7 @@ def _read_jsonl(path: Path) -> Iterator[Mapping[str, Any]]:
             if isinstance(record, dict) and {"outcome", "record"} <= record.keys():
                 record = record["record"]  # a line of a failure report
             if not isinstance(record, dict):
-                raise ConfigurationError(
-                    f"{path.name} line {number}: {problem}. Fix it and run again with --resume "
-                    "(the records before it are in the checkpoint)"
-                )
+                raise ConfigurationError(f"{path.name} line {number}: {problem}. {_FIX_AND_RESUME}")
             yield record if "person" in record else {"person": record}
 
 

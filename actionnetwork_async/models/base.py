@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar, TypeVar, get_origin
 from urllib.parse import unquote, urlsplit
@@ -41,6 +41,7 @@ __all__ = [
     "WRITABLE_STATUSES",
     "Record",
     "ResourceModel",
+    "action_network_id",
     "converter",
     "format_datetime",
     "format_wall_clock",
@@ -137,8 +138,8 @@ def format_wall_clock(value: datetime) -> str:
     return _api_format(value)
 
 
-def _own_identifiers_dropped(identifiers: list[str]) -> list[str]:
-    return [i for i in identifiers if not i.startswith("action_network:")]
+def _own_identifiers_dropped(identifiers: list[Any]) -> list[Any]:
+    return [i for i in identifiers if not (isinstance(i, str) and i.startswith("action_network:"))]
 
 
 @attrs.define(kw_only=True)
@@ -187,10 +188,7 @@ class ResourceModel(Record):
     @property
     def id(self) -> str | None:
         """The Action Network id: the ``action_network:`` identifier without its prefix."""
-        for ident in self.identifiers:
-            if ident.startswith("action_network:"):
-                return ident.removeprefix("action_network:")
-        return None
+        return action_network_id(self.identifiers)
 
     @property
     def links(self) -> Mapping[str, Links]:
@@ -215,6 +213,15 @@ class ResourceModel(Record):
         model = cls.from_json(resource.data)
         model.resource = resource
         return model
+
+
+def action_network_id(identifiers: Iterable[object]) -> str | None:
+    """The Action Network id among ``identifiers``: the ``action_network:`` one without its
+    prefix (None when there is none)."""
+    for ident in identifiers:
+        if isinstance(ident, str) and ident.startswith("action_network:"):
+            return ident.removeprefix("action_network:")
+    return None
 
 
 def last_segment(url: str) -> str | None:

@@ -13,8 +13,11 @@ A facade is a short declaration: the entry point's rel of its collection (``REL`
 - ``Actions[M]``: action pages (events, petitions, forms ...): create with ``title`` and
   ``origin_system``, ``embed()``, and the records people leave on them, declared with a
   ``RecordKind`` (``SIGNATURES = RecordKind("osdi:signatures", Signature, ...)``) that the
-  generic ``_records``/``_get_record``/``_create_record``/``_update_record``/``_record``
-  (the helper) read.
+  generic ``_create_record``/``_update_record``/``_record`` (the helper) read.
+
+Every facade reads the records below a parent (a petition's signatures, a person's RSVPs, a
+tag's taggings, a list's items) with the generic ``_records``/``_get_record`` and a
+``RecordKind``.
 
 Every method takes its target as a ``Ref``: a model, a HAL ``Resource`` or an id. Facades
 describe resources and call the HAL walker; they never build an HTTP request.
@@ -33,7 +36,7 @@ import attrs
 from typing_extensions import TypedDict
 
 from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
-from ..errors import AuthenticationError, ConfigurationError, OutcomeUnknownError
+from ..errors import AuthenticationError, ConfigurationError, ModelError, OutcomeUnknownError
 from ..filters import Filter, render_filter
 from ..hal import Resource
 from ..models import RENAMES, EmailAddress, Embed, Person, PhoneNumber, Record, converter
@@ -55,6 +58,7 @@ __all__ = [
     "Status",
     "Writable",
     "check_id",
+    "check_identifier",
     "check_status",
     "fields_to_json",
     "helper_body",
@@ -120,10 +124,11 @@ ACTION_HELPER_STATUSES = frozenset({"subscribed"})
 
 @attrs.frozen
 class RecordKind(Generic[R]):
-    """A kind of record people leave on an action: the rel of their collection under the
-    action (``osdi:signatures``), their model, the action's helper that records one with the
-    person (``osdi:record_signature_helper``), and whether the API keeps one per person and
-    action (then a re-sent write cannot make a second one)."""
+    """A kind of record listed below a parent (an action's signatures, a person's RSVPs, a
+    tag's taggings): the rel of their collection under it (``osdi:signatures``) and their
+    model; for the records people leave on an action, also the action's helper that records
+    one with the person (``osdi:record_signature_helper``), and whether the API keeps one per
+    person and action (then a re-sent write cannot make a second one)."""
 
     rel: str
     model: type[R]
@@ -150,8 +155,6 @@ class Facade:
     def _stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
         """Items of a collection whose first page ``first_page()`` fetches on first use; the
         walker pages on from there (prefetch and the shared limiter included)."""
-        if not callable(first_page):
-            raise ConfigurationError(f"first_page must be an async callable, got {first_page!r}")
 
         async def batches() -> AsyncGenerator[Sequence[Resource], None]:
             async with self.hal.iterate(await first_page()) as stream:
@@ -168,8 +171,6 @@ class Facade:
     ) -> Stream[Resource]:
         """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
         params = {"filter": text} if (text := render_filter(filter)) else None
-        if url is not None and not callable(url):
-            raise ConfigurationError(f"url must be an async callable, got {url!r}")
         locate = url or self._collection_url
 
         async def first_page() -> Resource:
@@ -246,6 +247,30 @@ class Facade:
             return await self._url_of(child)
         base = await self._linked_url(parent, rel, segment)
         return f"{base.rstrip('/')}/{check_id(child)}"
+
+    async def _person_url(self, person: Ref[Person]) -> str:
+        """A person's URL: a model's or Resource's own, a URL as given, else built from the id."""
+        if isinstance(person, str) and "/" in person:
+            return person
+        return await self._url_of(person, rel="osdi:people")
+
+    # -- records below a parent ---------------------------------------------------------------
+    def _records(
+        self, parent: Ref[Any], kind: RecordKind[R], filter: Filter | str | None = None
+    ) -> Stream[R]:
+        """The records of one parent, through its link (no GET for a model) or its URL."""
+        _check_ref(parent)
+
+        async def url() -> str:
+            return await self._linked_url(parent, kind.rel, kind.segment)
+
+        return self._stream_collection(url, filter=filter).map(kind.model.from_resource)
+
+    async def _get_record(self, parent: Ref[Any], record: Ref[R], kind: RecordKind[R]) -> R:
+        """One record of a parent: a model's or Resource's own URL, else its id below the
+        parent's collection."""
+        url = await self._child_url(parent, record, kind.rel, kind.segment)
+        return kind.model.from_resource(await self.hal.get(url))
 
 
 class Collection(Facade, Generic[M]):
@@ -351,13 +376,7 @@ class Actions(Writable[M], Searchable[M]):
                 raise ConfigurationError(f"a new {self._noun()} needs a non-empty {name}")
         if "identifiers" in fields:
             raise ConfigurationError("pass identifier=, the client adds it to identifiers")
-        if identifier is not None:
-            system, _, key = identifier.partition(":") if isinstance(identifier, str) else ("",) * 3
-            if not system or not key or system == "action_network":
-                raise ConfigurationError(
-                    f"identifier must be '<your system>:<id>' (not action_network:), got "
-                    f"{identifier!r}"
-                )
+        check_identifier(identifier)
         body = fields_to_json(
             self.MODEL, {**fields, "title": title, "origin_system": origin_system}, extra=extra
         )
@@ -376,28 +395,7 @@ class Actions(Writable[M], Searchable[M]):
                 url=exc.url,
             ) from exc
 
-    async def _person_url(self, person: Ref[Person]) -> str:
-        """A person's URL: a model's or Resource's own, a URL as given, else built from the id."""
-        if isinstance(person, str) and "/" in person:
-            return person
-        return await self._url_of(person, rel="osdi:people")
-
     # -- records of the action ----------------------------------------------------------------
-    def _records(
-        self, action: Ref[M], kind: RecordKind[R], filter: Filter | str | None = None
-    ) -> Stream[R]:
-        """The records of one action, through its link (no GET for a model) or its URL."""
-        _check_ref(action)
-
-        async def url() -> str:
-            return await self._linked_url(action, kind.rel, kind.segment)
-
-        return self._stream_collection(url, filter=filter).map(kind.model.from_resource)
-
-    async def _get_record(self, action: Ref[M], record: Ref[R], kind: RecordKind[R]) -> R:
-        url = await self._child_url(action, record, kind.rel, kind.segment)
-        return kind.model.from_resource(await self.hal.get(url))
-
     async def _create_record(
         self,
         action: Ref[M],
@@ -487,7 +485,9 @@ def _id_of(target: Ref[Any]) -> str:
         found = target.identifier() or last_segment(target.self_href or target.url or "")
         if found:
             return found
-    raise ConfigurationError(f"not a model, a Resource or an id: {target!r}")
+        raise ConfigurationError("this Resource has no identifier and no URL: it names nothing")
+    # the type only: a mapping passed here is often a person's data
+    raise ConfigurationError(f"not a model, a Resource or an id: a {type(target).__name__}")
 
 
 def _update_body(
@@ -525,13 +525,28 @@ def check_id(item_id: str) -> str:
     return quote(text, safe="")
 
 
+def check_identifier(identifier: str | None) -> str | None:
+    """An identifier of the caller's own system for a new resource (``"my_crm:1234"``),
+    checked: ``<system>:<id>``, never the API's own ``action_network:`` (None: no identifier).
+    """
+    if identifier is not None:
+        system, _, key = identifier.partition(":") if isinstance(identifier, str) else ("",) * 3
+        if not system or not key or system == "action_network":
+            raise ConfigurationError(
+                f"identifier must be '<your system>:<id>' (not action_network:), got {identifier!r}"
+            )
+    return identifier
+
+
 def check_extra(extra: Any) -> Mapping[str, Any]:
     """``extra`` (fields by their API names, sent as they are) checked: a mapping of names, or
     None for none."""
     if extra is None:
         return {}
     if not (isinstance(extra, Mapping) and all(isinstance(k, str) for k in extra)):
-        raise ConfigurationError(f"extra must map API field names to values, got {extra!r}")
+        raise ConfigurationError(
+            f"extra must map API field names to values, got a {type(extra).__name__}"
+        )
     return extra
 
 
@@ -540,7 +555,8 @@ def fields_to_json(
 ) -> dict[str, Any]:
     """A request body from Python field names, refusing what the API would not take.
 
-    Read-only fields, values the API will not take (``action_network:`` identifiers) and
+    Read-only fields, values the API will not take (``action_network:`` identifiers), values
+    the model itself would not read (``identifiers=5``, a string for a list of objects) and
     unknown names raise ``ConfigurationError`` before any request; fields this library does not
     know yet can be sent through ``extra`` (API names, sent as they are).
     """
@@ -554,6 +570,10 @@ def fields_to_json(
         )
     # the one converter turns models, datetimes, lists and dicts into JSON
     body = {RENAMES.get(name, name): to_api(model, name, v) for name, v in fields.items()}
+    try:  # what a read of this model would refuse, a write must not send
+        model.from_json(body)
+    except ModelError as exc:
+        raise ConfigurationError(f"a value of the wrong type ({exc}); nothing was sent") from None
     refused = sorted(k for k in body if k in model.READ_ONLY)
     refused += sorted(k for k in (extra or {}) if k in model.READ_ONLY)
     refused += sorted(

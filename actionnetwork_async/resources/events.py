@@ -13,7 +13,7 @@ from typing import Any
 from typing_extensions import Unpack
 
 from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Records, WriteResult
-from ..filters import F, Filter, as_filter
+from ..filters import F, Filter, all_of
 from ..models import (
     Attendance,
     AttendanceFields,
@@ -67,16 +67,11 @@ class Events(Actions[Event]):
         The bounds are wall-clock times, like the events' own ``start_date``: the wall time of
         the datetime given is compared, never converted to UTC.
         """
-        parts: list[Filter | str] = []
-        if starts_after is not None:
-            parts.append(F.start_date > starts_after)
-        if starts_before is not None:
-            parts.append(F.start_date < starts_before)
-        if filter is not None:
-            parts.append(filter)
-        combined: Filter | None = None
-        for part in parts:
-            combined = as_filter(part) if combined is None else combined & part
+        combined = all_of(
+            None if starts_after is None else F.start_date > starts_after,
+            None if starts_before is None else F.start_date < starts_before,
+            filter,
+        )
         return self._models(self._stream_collection(filter=combined))
 
     def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:

@@ -7,11 +7,12 @@ from typing import Any
 
 from ..models import CustomField, ListItem, PeopleList
 from ..pagination import Stream
-from .base import Collection, Facade, Ref, _check_ref
+from .base import Collection, Facade, RecordKind, Ref
 
 __all__ = ["Lists", "Metadata"]
 
-ITEMS = "osdi:items"
+#: The people on a list (https://actionnetwork.org/docs/v2/items).
+ITEMS = RecordKind("osdi:items", ListItem)
 
 
 class Lists(Collection[PeopleList]):
@@ -24,17 +25,11 @@ class Lists(Collection[PeopleList]):
     def items(self, people_list: Ref[PeopleList]) -> Stream[ListItem]:
         """Stream the people on a list (https://actionnetwork.org/docs/v2/items). Like the
         people collection, items have no totals: the walk stops at the first empty page."""
-        _check_ref(people_list)
-
-        async def url() -> str:
-            return await self._linked_url(people_list, ITEMS, "items")
-
-        return self._stream_collection(url).map(ListItem.from_resource)
+        return self._records(people_list, ITEMS)
 
     async def get_item(self, people_list: Ref[PeopleList], item: Ref[ListItem]) -> ListItem:
         """One item of a list."""
-        url = await self._child_url(people_list, item, ITEMS, "items")
-        return ListItem.from_resource(await self.hal.get(url))
+        return await self._get_record(people_list, item, ITEMS)
 
 
 class Metadata(Facade):

@@ -25,7 +25,16 @@ from ..models import (
     Wrapper,
 )
 from ..models.base import format_datetime
-from .base import Collection, Extra, Ref, Writable, _listed, check_extra, fields_to_json
+from .base import (
+    Collection,
+    Extra,
+    Ref,
+    Writable,
+    _listed,
+    check_extra,
+    check_identifier,
+    fields_to_json,
+)
 
 __all__ = ["Messages", "Queries", "Wrappers"]
 
@@ -79,6 +88,7 @@ class Messages(Writable[Message]):
         ):
             if not isinstance(value, str) or not value.strip():
                 raise ConfigurationError(f"a new message needs a non-empty {name}")
+        check_identifier(identifier)
         everything = {
             **fields,
             "subject": subject,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar, overload
+from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
@@ -27,10 +27,10 @@ from ..models import (
     Submission,
     Tagging,
 )
-from ..models.base import ResourceModel
 from ..pagination import Stream
 from ..walker import HalWalker
 from ..watermark import DEFAULT_OVERLAP, Watermark
+from .actions import DONATIONS, OUTREACHES, RESPONSES, SIGNATURES, SUBMISSIONS
 from .base import (
     SIGNUP_FIELDS,
     Extra,
@@ -38,21 +38,19 @@ from .base import (
     Ref,
     Searchable,
     Status,
-    _check_ref,
     _update_body,
     helper_body,
     helper_many,
     set_statuses,
     tag_list,
 )
-from .tags import Tags
+from .events import ATTENDANCES
+from .tags import TAGGINGS, Tags
 
 __all__ = ["People"]
 
 #: A record of ``upsert_many``: a ``Person``, or a mapping of ``signup``'s keywords.
 PersonRecord = Person | Mapping[str, Any]
-
-R = TypeVar("R", bound=ResourceModel)
 
 
 class People(Searchable[Person]):
@@ -295,71 +293,57 @@ class People(Searchable[Person]):
     # -- per-person collections ----------------------------------------------------------------
     def attendances(self, person: Ref[Person]) -> Stream[Attendance]:
         """The person's RSVPs."""
-        return self._collection_of(person, "osdi:attendances").map(Attendance.from_resource)
+        return self._records(person, ATTENDANCES)
 
     def taggings(self, person: Ref[Person]) -> Stream[Tagging]:
         """The tags on the person (each tagging links to its ``osdi:tag``)."""
-        return self._collection_of(person, "osdi:taggings").map(Tagging.from_resource)
+        return self._records(person, TAGGINGS)
 
     def signatures(self, person: Ref[Person]) -> Stream[Signature]:
         """The person's petition signatures."""
-        return self._collection_of(person, "osdi:signatures").map(Signature.from_resource)
+        return self._records(person, SIGNATURES)
 
     def submissions(self, person: Ref[Person]) -> Stream[Submission]:
         """The person's form submissions."""
-        return self._collection_of(person, "osdi:submissions").map(Submission.from_resource)
+        return self._records(person, SUBMISSIONS)
 
     def donations(self, person: Ref[Person]) -> Stream[Donation]:
         """The person's donations."""
-        return self._collection_of(person, "osdi:donations").map(Donation.from_resource)
+        return self._records(person, DONATIONS)
 
     def outreaches(self, person: Ref[Person]) -> Stream[Outreach]:
         """The person's advocacy outreaches (letters, calls)."""
-        return self._collection_of(person, "osdi:outreaches").map(Outreach.from_resource)
+        return self._records(person, OUTREACHES)
 
     def responses(self, person: Ref[Person]) -> Stream[Response]:
         """The person's survey responses."""
-        return self._collection_of(person, "action_network:responses").map(Response.from_resource)
+        return self._records(person, RESPONSES)
 
     async def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
         """One of the person's RSVPs, by its id under the person."""
-        return await self._record_of(person, attendance, "osdi:attendances", Attendance)
+        return await self._get_record(person, attendance, ATTENDANCES)
 
     async def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
         """One of the person's signatures, by its id under the person."""
-        return await self._record_of(person, signature, "osdi:signatures", Signature)
+        return await self._get_record(person, signature, SIGNATURES)
 
     async def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
         """One of the person's form submissions, by its id under the person."""
-        return await self._record_of(person, submission, "osdi:submissions", Submission)
+        return await self._get_record(person, submission, SUBMISSIONS)
 
     async def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
         """One of the person's donations, by its id under the person."""
-        return await self._record_of(person, donation, "osdi:donations", Donation)
+        return await self._get_record(person, donation, DONATIONS)
 
     async def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
         """One of the person's outreaches, by its id under the person."""
-        return await self._record_of(person, outreach, "osdi:outreaches", Outreach)
+        return await self._get_record(person, outreach, OUTREACHES)
 
     async def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
         """One of the person's survey responses, by its id under the person."""
-        return await self._record_of(person, response, "action_network:responses", Response)
+        return await self._get_record(person, response, RESPONSES)
 
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
         """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
         id costs one GET of the person, to read the link)."""
         return self._stream_related(person, rel)
-
-    def _collection_of(self, person: Ref[Person], rel: str) -> Stream[Resource]:
-        """One of the person's documented collections (``people/{id}/signatures`` ...): read
-        from a ``Person``'s links, built from an id, so neither costs an extra request."""
-        _check_ref(person)
-
-        async def url() -> str:
-            return await self._linked_url(person, rel, rel.partition(":")[2])
-
-        return self._stream_collection(url)
-
-    async def _record_of(self, person: Ref[Person], record: Ref[R], rel: str, model: type[R]) -> R:
-        url = await self._child_url(person, record, rel, rel.partition(":")[2])
-        return model.from_resource(await self.hal.get(url))

@@ -17,11 +17,12 @@ from ..errors import ConfigurationError
 from ..models import Person, Tag, Tagging
 from ..pagination import Stream
 from ..walker import HalWalker
-from .base import Collection, Ref, _check_ref, _id_of, _listed, check_id
+from .base import Collection, RecordKind, Ref, _id_of, _listed, check_id
 
 __all__ = ["Tags"]
 
-TAGGINGS = "osdi:taggings"
+#: The taggings of a tag, and of a person (https://actionnetwork.org/docs/v2/taggings).
+TAGGINGS = RecordKind("osdi:taggings", Tagging)
 
 
 class Tags(Collection[Tag]):
@@ -69,12 +70,7 @@ class Tags(Collection[Tag]):
     # -- taggings ------------------------------------------------------------------------------
     def taggings(self, tag: Ref[Tag]) -> Stream[Tagging]:
         """The taggings of a tag: one per person carrying it."""
-        _check_ref(tag)
-
-        async def url() -> str:
-            return await self._linked_url(tag, TAGGINGS, "taggings")
-
-        return self._stream_collection(url).map(Tagging.from_resource)
+        return self._records(tag, TAGGINGS)
 
     def people(self, tag: Ref[Tag]) -> Stream[str]:
         """The ids of the people carrying a tag, read from its taggings' links."""
@@ -96,11 +92,8 @@ class Tags(Collection[Tag]):
     async def create_tagging(self, tag: Ref[Tag], person: Ref[Person]) -> Tagging:
         """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
         POST cannot tag twice."""
-        url = await self._linked_url(tag, TAGGINGS, "taggings")
-        if isinstance(person, str) and "/" in person:
-            href = person
-        else:
-            href = await self._url_of(person, rel="osdi:people")
+        url = await self._linked_url(tag, TAGGINGS.rel, TAGGINGS.segment)
+        href = await self._person_url(person)
         created = await self.hal.post(
             url, {"_links": {"osdi:person": {"href": href}}}, idempotent=True, expect="resource"
         )
@@ -113,7 +106,7 @@ class Tags(Collection[Tag]):
     async def _tagging_url(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> str:
         """A tagging under its tag (where the API documents its DELETE), whatever collection
         the tagging was read from."""
-        base = await self._linked_url(tag, TAGGINGS, "taggings")
+        base = await self._linked_url(tag, TAGGINGS.rel, TAGGINGS.segment)
         return f"{base.rstrip('/')}/{check_id(_id_of(tagging))}"
 
     # -- names and the index -------------------------------------------------------------------
@@ -140,6 +133,8 @@ class Tags(Collection[Tag]):
         more requests per person. ``progress(n)`` is called with the taggings of each page
         read.
         """
+        if progress is not None and not callable(progress):
+            raise ConfigurationError(f"progress must be a function of one int, got {progress!r}")
         tags = [tag async for tag in self.list()]
         self._loaded = True
         found: dict[str, set[str]] = {}

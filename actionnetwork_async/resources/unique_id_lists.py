@@ -149,6 +149,13 @@ def _list_id(unique_list: ListRef) -> str:
     return check_id(_id_of(unique_list))
 
 
+def _shape(value: object) -> str:
+    """What a value is, without the value: a wrong id may be an email address or a name."""
+    if isinstance(value, str):
+        return f"a string of {len(value)} characters (not shown: it may be personal data)"
+    return f"a {type(value).__name__}"
+
+
 def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
     """Validated chunks of ``size`` ids, read lazily from ``ids`` (both checked at once)."""
     positive_int(size, "chunk_size")
@@ -165,8 +172,8 @@ def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
         for offset, value in enumerate(chunk):
             if not isinstance(value, str) or not _PERSON_ID.match(value):
                 raise ConfigurationError(
-                    f"unique_ids[{position + offset}] is not a person unique id "
-                    f"(a UUID such as d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3): {value!r}"
+                    f"unique_ids[{position + offset}] is not a person unique id (a UUID such "
+                    f"as d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3) but {_shape(value)}"
                 )
         position += len(chunk)
         yield chunk

@@ -145,11 +145,13 @@ class Collection:
         return iter(self.items)
 
     def add(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Store ``record`` under its id (last in page order if it is new)."""
         self.items[an_id(record)] = record
         self._order = None
         return record
 
     def remove(self, key: str) -> None:
+        """Forget the record with id ``key``."""
         del self.items[key]
         self._order = None
 
@@ -161,6 +163,7 @@ class Collection:
             raise ApiError(404, f"No {self.name} resource with id {key}") from None
 
     def values(self) -> list[dict[str, Any]]:
+        """The records in page order (a list kept until the collection changes)."""
         if self._order is None:
             self._order = list(self.items.values())
         return self._order
@@ -446,11 +449,16 @@ class State:
             if person is None:
                 raise ApiError(400, f"Adding {name} needs an osdi:person link")
             self.collections["people"].get(person)
+        self._check_links_and_rule(kind, body)
+
+    def _check_links_and_rule(self, kind: Kind, body: Mapping[str, Any]) -> None:
+        """The last checks of every write (POST or PUT): each record the body links to exists,
+        and the kind's own rule (``_CHECKS``) holds."""
         for link in kind.link_fields:
             target = link_id(body, link.rel)
             if target is not None:
                 self.collections[link.kind].get(target)
-        check = _CHECKS.get(name)
+        check = _CHECKS.get(kind.name)
         if check is not None:
             check(self, body)
 
@@ -509,13 +517,7 @@ class State:
             owner = self._identifiers[name].get(ident)
             if owner is not None and owner != key:
                 raise ApiError(400, f"Identifier {ident} is already in use")
-        for link in kind.link_fields:
-            target = link_id(body, link.rel)
-            if target is not None:
-                self.collections[link.kind].get(target)
-        check = _CHECKS.get(name)
-        if check is not None:
-            check(self, body)
+        self._check_links_and_rule(kind, body)
         for ident in body.get("identifiers") or ():
             if not str(ident).startswith("action_network:") and ident not in record["identifiers"]:
                 record["identifiers"].append(ident)

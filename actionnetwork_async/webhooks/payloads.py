@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 
 import attrs
 
+from .._validate import positive_int
 from ..errors import (
     HALError,
     ModelError,
@@ -30,7 +31,7 @@ from ..errors import (
 )
 from ..hal import Resource, parse_resource
 from ..models import ActionTarget, Payment, Person, Recipient, Record, Recurrence, Sponsor
-from ..models.base import last_segment
+from ..models.base import action_network_id, last_segment
 from ..sansio import check_json_depth, decode_json
 
 __all__ = [
@@ -77,10 +78,7 @@ class Payload(Record):
     @property
     def id(self) -> str | None:
         """The record's Action Network id (a signature's ...), when the payload has one."""
-        for ident in self.identifiers:
-            if ident.startswith("action_network:"):
-                return ident.removeprefix("action_network:")
-        return None
+        return action_network_id(self.identifiers)
 
 
 @attrs.define(kw_only=True)
@@ -232,10 +230,12 @@ class WebhookEvent:
 def parse(body: bytes | str | Any, *, max_bytes: int = MAX_BODY) -> list[WebhookEvent]:
     """Parse a delivery (bytes, str or decoded JSON) into events, all or nothing.
 
-    Only ``WebhookError`` subclasses are raised, and their messages never quote the body: it
-    holds personal data, and the messages go into logs and answers. JSON nested deeper than
-    ``sansio.MAX_JSON_DEPTH`` is refused.
+    A bad delivery raises only ``WebhookError`` subclasses, and their messages never quote the
+    body: it holds personal data, and the messages go into logs and answers. JSON nested
+    deeper than ``sansio.MAX_JSON_DEPTH`` is refused. A ``max_bytes`` that is not an int >= 1
+    is a ``ConfigurationError``.
     """
+    positive_int(max_bytes, "max_bytes")
     if isinstance(body, (bytes, bytearray, str)):
         size = len(body.encode("utf-8", "surrogatepass") if isinstance(body, str) else body)
         if size > max_bytes:
