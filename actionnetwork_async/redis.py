@@ -32,6 +32,7 @@ import math
 import random
 import time
 import weakref
+from collections import deque
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
@@ -56,10 +57,12 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIRM_AHEAD",
     "KEY_PREFIX",
+    "MAX_DRIFT",
     "RECHECK_INTERVAL",
     "REDIS_EXTRA",
     "SCRIPT",
     "RedisRateLimiter",
+    "ServerClock",
     "rate_limit_key",
 ]
 
@@ -77,7 +80,12 @@ IDLE_TTL = 3600.0
 #: call to Redis, so the delays of a call never make it late. (A restart's silence is this much
 #: longer than a window, for slots confirmed just before it.)
 CONFIRM_AHEAD = 0.025
-_CHECK_LEAD = 0.010  # a waiter checks back this long before its slot, to be confirmed in time
+#: A waiter checks back this long before its slot (less than CONFIRM_AHEAD, so it is confirmed
+#: then), so that a wake-up up to about as late still finds its slot standing.
+_CHECK_LEAD = 0.020
+#: How fast two machines' clocks may run apart (seconds per second): NTP slews by 500 ppm at most.
+MAX_DRIFT = 500e-6
+_CLOCK_SAMPLES = 16  # round trips that ServerClock keeps
 
 _US = 1_000_000  # the script counts microseconds: exact in a double for centuries
 _RECONNECT_FIRST, _RECONNECT_MAX = 0.05, 0.5  # seconds between tries while Redis is down
@@ -303,6 +311,46 @@ def check_url(url: object, what: str) -> str:
     return url
 
 
+class ServerClock:
+    """Where the Redis server's clock stands against this event loop's (``loop.time()``), from
+    the round trips seen: Cristian's algorithm, with error bounds. Pure: no clock of its own.
+
+    A reply that Redis stamped ``server``, to a call sent at ``sent`` and read at ``received``
+    (loop time), puts the offset ``server - local`` in ``[server - received, server - sent]``.
+    The intersection of the last few such intervals, each widened by ``MAX_DRIFT`` per second
+    of age, is as narrow as the fastest of those round trips: a reply held back by a busy
+    machine (or a slow network) is placed by the others, so a waiter that reads its slot late,
+    but before the slot, still starts on time. Timing from the latest local time the slot can
+    be (the interval's low end) never starts early. An interval that misses the others (the
+    server's clock was stepped) replaces them.
+    """
+
+    def __init__(self) -> None:
+        self._samples: deque[tuple[float, float, float]] = deque(maxlen=_CLOCK_SAMPLES)
+
+    def observe(self, server: float, sent: float, received: float) -> None:
+        """A reply stamped ``server`` (seconds, Redis's clock) to a call sent at ``sent`` and
+        read at ``received`` (seconds, loop time)."""
+        low, high = server - received, server - sent
+        if self._samples:
+            known_low, known_high = self.bounds(received)
+            if low > known_high or high < known_low:
+                self._samples.clear()
+        self._samples.append((low, high, received))
+
+    def bounds(self, now: float) -> tuple[float, float]:
+        """The offset ``server - local`` lies in this interval at loop time ``now``."""
+        low = max(lo - MAX_DRIFT * (now - at) for lo, _, at in self._samples)
+        high = min(hi + MAX_DRIFT * (now - at) for _, hi, at in self._samples)
+        return low, high
+
+    def local(self, server: float, now: float) -> tuple[float, float]:
+        """The latest loop time at which Redis's clock may read ``server``, and how much
+        earlier it may have read it (the uncertainty); ``observe`` must have been called."""
+        low, high = self.bounds(now)
+        return server - low, max(0.0, high - low)
+
+
 class _Link:
     """A limiter's link to Redis from one event loop: a redis-py client with the script on it,
     and a doorbell for the waiters sleeping on that loop.
@@ -319,6 +367,7 @@ class _Link:
         self.script: AsyncScript = client.register_script(SCRIPT)
         self.channel = f"{key}:holes"
         self.sleeping: dict[asyncio.Event, int] = {}  # a waiter's bell -> its slot
+        self.clock = ServerClock()  # Redis's clock against this loop's
         self._listener: asyncio.Task[None] | None = None
 
     def bell(self, slot: int) -> asyncio.Event:
@@ -435,25 +484,25 @@ class RedisRateLimiter:
             return
         result = await self._call("reserve", deadline)
         while result is not None:  # None: Redis is out of reach and the fallback granted it
-            reply, slow = result
-            code, wait, epoch, slot = int(reply[0]), int(reply[1]) / _US, reply[2], reply[3]
+            code, wait, epoch, slot = int(result[0]), int(result[1]) / _US, result[2], result[3]
             if not code:
                 raise self._timeout(wait)
             if code == 2 or wait <= 0:
                 # Confirmed (the slot is now, or at most CONFIRM_AHEAD away): start at it, if
                 # on time. A start later than its slot would come closer than a window to the
-                # start N after it; how late it is: the timer's lateness, the server's (a
-                # negative wait), and how much slower than usual Redis's answer was (a busy
-                # machine can hold an answer, and the start after it, back).
-                late = slow - min(wait, 0.0)
-                if wait > 0:
-                    due = loop.time() + wait
+                # start N after it. The slot is placed on this loop's clock by every recent
+                # round trip (ServerClock), not by this one's answer alone, which a busy
+                # machine may have held back; what that placement leaves uncertain beyond the
+                # fastest round trip seen counts as late too, like the timer's own lateness.
+                due, uncertain = self._link().clock.local(int(slot) / _US, loop.time())
+                late = max(0.0, uncertain - self._fastest)
+                if due > loop.time():
                     try:
-                        await asyncio.sleep(wait)
+                        await asyncio.sleep(due - loop.time())
                     except asyncio.CancelledError:
                         self._spawn(self._once("release", epoch=epoch, slot=slot))
                         raise
-                    late += loop.time() - due
+                late += max(0.0, loop.time() - due)
                 if late <= LATE_START_TOLERANCE:
                     return
                 # Late: the slot is left unused (it still counts), the request queues again.
@@ -463,9 +512,12 @@ class RedisRateLimiter:
             # Reserved: sleep until shortly before the slot, or until the doorbell says a slot
             # ahead was given up (a cancelled waiter's), or a window at most; then check back.
             # The check finds out whether the slot still stands (no restart, no Retry-After
-            # since, not too late to use); if not, its answer is a new reservation.
-            nap = min(max(0.0, wait - _CHECK_LEAD), self.schedule.window)
+            # since, not too late to use); if not, its answer is a new reservation. "Shortly
+            # before" on the clock every round trip agrees on: an answer held back must not
+            # delay the check as well.
             link = self._link()
+            due, _ = link.clock.local(int(slot) / _US, loop.time())
+            nap = min(max(0.0, due - _CHECK_LEAD - loop.time()), self.schedule.window)
             bell = link.bell(int(slot))
             try:
                 await asyncio.wait_for(bell.wait(), nap)
@@ -497,11 +549,9 @@ class RedisRateLimiter:
             await link.aclose()
 
     # -- talking to Redis -----------------------------------------------------------------------
-    async def _run(
-        self, op: str, first: int, second: int, epoch: str, slot: str
-    ) -> tuple[list[str], float]:
-        """One run of the script (``SCRIPT`` documents the arguments): its reply, and how much
-        longer than the fastest round trip seen it took (seconds)."""
+    async def _run(self, op: str, first: int, second: int, epoch: str, slot: str) -> list[str]:
+        """One run of the script (``SCRIPT`` documents the arguments): its reply. A reply with
+        a slot also tells where Redis's clock stands (``ServerClock``)."""
         loop = asyncio.get_running_loop()
         args: list[str | int | float] = [
             op,
@@ -518,12 +568,14 @@ class RedisRateLimiter:
             round(LATE_START_TOLERANCE * _US),
             round(CONFIRM_AHEAD * _US),
         ]
+        link = self._link()
         sent = loop.time()
-        reply: list[str] = await self._link().script(keys=[self.key], args=args)
-        took = loop.time() - sent
-        slow = max(0.0, took - self._fastest)
-        self._fastest = min(self._fastest, took)
-        return reply, slow
+        reply: list[str] = await link.script(keys=[self.key], args=args)
+        received = loop.time()
+        self._fastest = min(self._fastest, received - sent)
+        if reply[3]:  # the slot minus its wait: the server's clock when the script ran
+            link.clock.observe((int(reply[3]) - int(reply[1])) / _US, sent, received)
+        return reply
 
     def _link(self) -> _Link:
         """The link from the running loop, made on first use there: a limiter built in one
@@ -536,7 +588,7 @@ class RedisRateLimiter:
 
     async def _call(
         self, op: str, deadline: float | None, *, epoch: str = "", slot: str = ""
-    ) -> tuple[list[str], float] | None:
+    ) -> list[str] | None:
         """Reserve or check a slot (``_run``'s answer); wait out a short outage; None once
         the fallback took over.
 

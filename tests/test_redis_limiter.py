@@ -9,6 +9,7 @@ import logging
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from urllib.parse import urlsplit
 
 import pytest
 import pytest_asyncio
@@ -206,6 +207,86 @@ async def test_a_waiter_behind_a_slot_given_up_moves_into_it(
 
     await until(moved)
     await asyncio.gather(*behind)
+
+
+class SlowReplies:
+    """A TCP proxy in front of Redis that holds every second reply back by ``delay`` seconds:
+    a busy machine, or a congested network, between the limiters and Redis."""
+
+    def __init__(self, url: str) -> None:
+        self._target = urlsplit(url)
+        self.delay = 0.0
+        self._replies = itertools.count()
+        self._server: asyncio.Server | None = None
+        self._pumps: set[asyncio.Task[None]] = set()
+        self.url = ""
+
+    async def __aenter__(self) -> SlowReplies:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        netloc = self._target.netloc.replace(f":{self._target.port}", f":{port}")
+        self.url = self._target._replace(netloc=netloc).geturl()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        for pump in self._pumps:
+            pump.cancel()
+        await asyncio.gather(*self._pumps, return_exceptions=True)
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self._target.hostname is not None
+        assert self._target.port is not None
+        up_reader, up_writer = await asyncio.open_connection(
+            self._target.hostname, self._target.port
+        )
+        for pump in (self._pump(reader, up_writer, False), self._pump(up_reader, writer, True)):
+            task = asyncio.create_task(pump)
+            self._pumps.add(task)
+            task.add_done_callback(self._pumps.discard)
+
+    async def _pump(
+        self, source: asyncio.StreamReader, sink: asyncio.StreamWriter, replies: bool
+    ) -> None:
+        try:
+            while chunk := await source.read(65536):
+                if replies and next(self._replies) % 2:
+                    await asyncio.sleep(self.delay)  # in order: the next waits behind it
+                sink.write(chunk)
+                await sink.drain()
+        finally:
+            sink.close()
+
+
+@pytest.mark.asyncio
+async def test_an_answer_held_back_but_read_before_its_slot_still_starts_on_time(
+    shared_redis: RedisServer, limiters: Make, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every recent round trip places Redis's clock on this machine's (``ServerClock``), so a
+    slot read 12 ms late (more than the 5 ms tolerance), but before the slot, is not lost."""
+    key = new_key()
+    loop = asyncio.get_running_loop()
+    started: list[float] = []
+
+    async def one(limiter: RedisRateLimiter) -> None:
+        await limiter.acquire()
+        started.append(loop.time())
+
+    async with SlowReplies(shared_redis.url) as proxy:
+        a, b = limiters(proxy.url, key=key), limiters(proxy.url, key=key)
+        await asyncio.gather(*(one(a if i % 2 else b) for i in range(4)))  # quick answers
+        first = (await slots(shared_redis.url, key))[0]
+        proxy.delay = 0.012
+        caplog.set_level(logging.DEBUG, "actionnetwork_async.redis")
+        await asyncio.gather(*(one(a if i % 2 else b) for i in range(8)))
+    assert [r.getMessage() for r in caplog.records if "late" in r.getMessage()] == []
+    # No slot was given up: the eight took the next two windows, to the microsecond.
+    assert (await slots(shared_redis.url, key))[-1] == first + 2 * WINDOW_US
+    started.sort()
+    assert all(
+        b - a >= WINDOW - LATE_START_TOLERANCE for a, b in zip(started, started[4:], strict=False)
+    )
 
 
 # -- restarts and outages -------------------------------------------------------------------
