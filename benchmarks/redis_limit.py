@@ -19,7 +19,10 @@ For comparison, a last row runs 4 processes on their own limiters (no Redis): wh
 shared limit replaces (a process whose stream fails, its retries of 429s exhausted, counts as
 failed).
 
-    python benchmarks/redis_limit.py [--quick] [--pages 15] [--processes 1 2 4 8]
+With ``--busy K``, K more processes spin on the CPU throughout (a machine busy with other
+jobs): every timer then fires later, and a start more than 5 ms late gives its slot up.
+
+    python benchmarks/redis_limit.py [--quick] [--pages 15] [--processes 1 2 4 8] [--busy 0]
 
 It needs redis-server (Debian: apt-get install redis-server); without it, it says so.
 """
@@ -100,6 +103,12 @@ def one_run(processes: int, people: int, redis_url: str) -> tuple[list[Hit], int
         return server.log(), sum(1 for child in children if child.exitcode != 0)
 
 
+def _spin() -> None:
+    """Child process: keep one core busy until terminated."""
+    while True:
+        pass
+
+
 def fairness(hits: list[Hit], processes: int) -> tuple[float, float]:
     """Jain's index of the processes' own rates, and the longest gap of any process."""
     mine = [sorted(h.start for h in hits if marker(n) in h.query) for n in range(processes)]
@@ -109,29 +118,14 @@ def fairness(hits: list[Hit], processes: int) -> tuple[float, float]:
     return jain, gap
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a smoke run for CI")
-    parser.add_argument("--pages", type=int, default=15, help="full pages of people per process")
-    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4, 8])
-    args = parser.parse_args()
-    if args.quick:
-        args.pages = 3
-    header("One key's limit shared through Redis by 1 to 8 processes", args.quick)
-    if shutil.which("redis-server") is None:
-        print("redis-server is not installed (Debian: apt-get install redis-server): skipped")
-        return
-    people = args.pages * PER_PAGE
-    print(
-        f"Each process streams {people:,} people ({args.pages} full pages + the empty page "
-        "that ends the collection, prefetch 8) with its own client and RedisRateLimiter; "
-        "server in a child process, arrival jitter 0-30 ms\n",
-        flush=True,
-    )
+def measure(counts: list[int], people: int, *, compare: bool) -> list[list[object]]:
+    """A row per count of processes on one shared limit (and, if ``compare``, one row of 4
+    processes on their own limiters)."""
     rows: list[list[object]] = []
     with RedisServer() as redis:
-        runs = [(str(n), n, redis.url) for n in args.processes]
-        runs.append(("4, no Redis", 4, ""))  # redis_url="": each client its own limiter
+        runs = [(str(n), n, redis.url) for n in counts]
+        if compare:
+            runs.append(("4, no Redis", 4, ""))  # redis_url="": each client its own limiter
         for name, processes, url in runs:
             started = time.perf_counter()
             hits, failed = one_run(processes, people, url)
@@ -151,6 +145,39 @@ def main() -> None:
                     failed,
                 ]
             )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a smoke run for CI")
+    parser.add_argument("--pages", type=int, default=15, help="full pages of people per process")
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--busy", type=int, default=0, help="CPU-bound processes running beside")
+    args = parser.parse_args()
+    if args.quick:
+        args.pages = 3
+    header("One key's limit shared through Redis by 1 to 8 processes", args.quick)
+    if args.busy:
+        print(f"{args.busy} CPU-bound processes run beside, all along\n")
+    if shutil.which("redis-server") is None:
+        print("redis-server is not installed (Debian: apt-get install redis-server): skipped")
+        return
+    people = args.pages * PER_PAGE
+    print(
+        f"Each process streams {people:,} people ({args.pages} full pages + the empty page "
+        "that ends the collection, prefetch 8) with its own client and RedisRateLimiter; "
+        "server in a child process, arrival jitter 0-30 ms\n",
+        flush=True,
+    )
+    spinners = [mp.get_context("spawn").Process(target=_spin) for _ in range(args.busy)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        rows = measure(args.processes, people, compare=args.busy == 0)
+    finally:
+        for spinner in spinners:
+            spinner.terminate()
     headers = [
         "processes",
         "requests",
@@ -163,7 +190,10 @@ def main() -> None:
         "processes failed",
     ]
     print(table(headers, rows))
-    print("\nCommand: python benchmarks/redis_limit.py" + (" --quick" if args.quick else ""))
+    command = "python benchmarks/redis_limit.py" + (" --quick" if args.quick else "")
+    if args.processes != [1, 2, 4, 8]:
+        command += " --processes " + " ".join(map(str, args.processes))
+    print(f"\nCommand: {command}" + (f" --busy {args.busy}" if args.busy else ""))
 
 
 if __name__ == "__main__":
