@@ -394,7 +394,7 @@ class _Link:
         except errors() as exc:
             log.debug("doorbell of %s stopped: %s", self.channel, type(exc).__name__)
         finally:
-            await pubsub.aclose()  # type: ignore[no-untyped-call]
+            await pubsub.aclose()  # type: ignore[no-untyped-call, unused-ignore]  # typed from redis 8.2
 
     async def aclose(self) -> None:
         if self._listener is not None:

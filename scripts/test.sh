@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The project's test command (README.md): from nothing, make a virtual environment, install the
-# project with its test extras, and run every check CI runs: pytest, ruff check,
-# ruff format --check, mypy --strict on the package, and the quick form of every benchmark
-# (so they cannot rot; peers of the bench extra show as "not installed"). VENV picks the venv.
+# The project's test command (README.md): from nothing, make a virtual environment with exactly
+# the toolchain uv.lock pins (uv sync --locked), and run every check CI runs on this machine's
+# python3: pytest (two workers), ruff check, ruff format --check, mypy --strict on the package,
+# and the quick form of every benchmark (so they cannot rot; peers of the bench extra show as
+# "not installed"). VENV picks the venv. The other Pythons and both ends of the dependency
+# ranges are the nox matrix (noxfile.py), which .ci/run runs after this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The Redis tests need redis-server (they start their own on loopback ports). Install Debian's
@@ -17,9 +19,12 @@ if ! command -v redis-server >/dev/null && [ "$(id -u)" = 0 ] && command -v apt-
 fi
 venv="${VENV:-.venv}"
 python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet -e ".[test]"
-"$venv/bin/python" -m pytest -q
+# uv itself is pinned in the lock: install that version, then let it install the rest exactly.
+uv_version=$(sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p;q}' uv.lock)
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$uv_version"
+UV_PROJECT_ENVIRONMENT="$venv" "$venv/bin/uv" sync --quiet --locked --python "$venv/bin/python" \
+    --group test --extra redis
+"$venv/bin/python" -m pytest -q -n 2
 "$venv/bin/ruff" check .
 "$venv/bin/ruff" format --check .
 "$venv/bin/mypy" --strict actionnetwork_async
