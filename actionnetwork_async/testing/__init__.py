@@ -5,13 +5,47 @@ runs it standalone; the pytest plugin gives the ``an_emulator`` and ``an_client`
 ``RedisServer`` runs a throwaway redis-server for the Redis features.
 """
 
-from .emulator import DEFAULT_API_KEY, FAULT_MIX, Emulator, Fault, RequestRecord
-from .odata import FilterError, compile_filter
-from .redis_server import RedisServer
-from .seed import seed_event_campaigns, seed_events, seed_people, seed_tags, seed_unique_id_lists
-from .state import ApiError, State
-from .threaded import serve_in_thread
-from .webhook_sender import Delivery, WebhookSender
+from typing import TYPE_CHECKING
+
+# Type checkers and the API reference (griffe) read the names from these imports. At run time each
+# name is imported on first use instead (PEP 562): the pytest plugin imports this package in every
+# pytest run, and the emulator (aiohttp.web, the seed data ...) is for the tests that use it. The
+# two lists must agree (tests/test_plugin_import.py).
+if TYPE_CHECKING:
+    from .emulator import DEFAULT_API_KEY, FAULT_MIX, Emulator, Fault, RequestRecord
+    from .odata import FilterError, compile_filter
+    from .redis_server import RedisServer
+    from .seed import (
+        seed_event_campaigns,
+        seed_events,
+        seed_people,
+        seed_tags,
+        seed_unique_id_lists,
+    )
+    from .state import ApiError, State
+    from .threaded import serve_in_thread
+    from .webhook_sender import Delivery, WebhookSender
+else:
+    from .._lazy import lazy_exports
+
+    __getattr__, __dir__ = lazy_exports(
+        globals(),
+        {
+            ".emulator": ("DEFAULT_API_KEY", "FAULT_MIX", "Emulator", "Fault", "RequestRecord"),
+            ".odata": ("FilterError", "compile_filter"),
+            ".redis_server": ("RedisServer",),
+            ".seed": (
+                "seed_event_campaigns",
+                "seed_events",
+                "seed_people",
+                "seed_tags",
+                "seed_unique_id_lists",
+            ),
+            ".state": ("ApiError", "State"),
+            ".threaded": ("serve_in_thread",),
+            ".webhook_sender": ("Delivery", "WebhookSender"),
+        },
+    )
 
 __all__ = [
     "DEFAULT_API_KEY",

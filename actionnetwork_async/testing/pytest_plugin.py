@@ -7,18 +7,18 @@ keywords are ``Emulator``'s. The fixtures need pytest-asyncio; without it they a
     async def test_my_sync(an_client):
         aep = await an_client.hal.get()
         ...
+
+Every pytest run of every project that installs the library imports this module, so it imports
+pytest alone: the fixtures live in ``_fixtures``, registered at configure time, and import the
+emulator and the client (aiohttp, cattrs ...) only when a test uses them.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-
-from ..client import ActionNetwork
-from .emulator import Emulator
 
 #: What ``an_emulator`` seeds unless the marker says otherwise: a little of every top-level
 #: resource (records of actions taken, such as signatures, only when asked for: they need the
@@ -43,30 +43,13 @@ DEFAULTS: dict[str, Any] = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the marker that configures the emulator."""
+    """Register the marker that configures the emulator, and the fixtures if they can work."""
     config.addinivalue_line(
         "markers", "an_emulator(**kwargs): Emulator keyword arguments for the an_emulator fixture"
     )
+    # Without pytest-asyncio the fixtures are not defined: the plugin must never break a user's
+    # pytest. find_spec looks for it without importing it.
+    if importlib.util.find_spec("pytest_asyncio") is not None:
+        from . import _fixtures
 
-
-# Without pytest-asyncio the fixtures are not defined: the plugin must never break a user's pytest.
-if importlib.util.find_spec("pytest_asyncio") is not None:
-    import pytest_asyncio
-
-    @pytest_asyncio.fixture
-    async def an_emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
-        """A started emulator on a free loopback port, stopped after the test."""
-        marker = request.node.get_closest_marker("an_emulator")
-        options = {**DEFAULTS, **(marker.kwargs if marker else {})}
-        async with Emulator(**options) as emulator:
-            yield emulator
-
-    @pytest_asyncio.fixture
-    async def an_client(an_emulator: Emulator) -> AsyncIterator[ActionNetwork]:
-        """An ``ActionNetwork`` client pointed at ``an_emulator``, closed after the test."""
-        async with ActionNetwork(
-            an_emulator.api_key,
-            base_url=an_emulator.base_url,
-            rate_limit=an_emulator.rate_limit,
-        ) as client:
-            yield client
+        config.pluginmanager.register(_fixtures, "actionnetwork_async.fixtures")
