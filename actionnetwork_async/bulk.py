@@ -43,7 +43,7 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from ._files import fingerprint, fsync_directory, private_open
+from ._files import existing_file, fingerprint, first_line, fsync_directory, private_open
 from ._validate import positive_int
 from .errors import (
     ActionNetworkError,
@@ -263,6 +263,10 @@ class CheckpointFile:
     * failed records are not confirmed: a new run tries them again;
     * a line torn by the crash is dropped when the file is read.
 
+    The file is the library's (see ``_files``): never written through a symbolic link, owner-only,
+    and a file that is not a checkpoint is refused (``ConfigurationError``), never cut or
+    appended to.
+
     The input must come in the same order (or with the same ``key=``) for records to be
     recognised; a record edited since is sent again.
     """
@@ -276,26 +280,32 @@ class CheckpointFile:
         return f"CheckpointFile({str(self.path)!r})"
 
     def load(self) -> CheckpointState:
-        """Read the file (a missing file is a fresh start); a torn last line is cut off."""
+        """Read the file (a missing file is a fresh start). Every complete line must be a
+        checkpoint entry and a torn last line the start of one, or the file is refused
+        (``ConfigurationError``) untouched; then the torn line is cut off."""
         confirmed: set[str] = set()
         started: set[str] = set()
-        try:
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return CheckpointState()
-        complete = data[: data.rfind(b"\n") + 1]
-        if len(complete) != len(data):  # the last append was cut short: it never happened
-            with self.path.open("r+b") as f:
-                f.truncate(len(complete))
-        for number, line in enumerate(complete.splitlines(), 1):
-            try:
-                entry = json.loads(line)
-                kind, key = next(iter(entry.items()))
-            except (ValueError, AttributeError, StopIteration):
-                raise ConfigurationError(
-                    f"{self.path} line {number} is not a checkpoint entry: is it a checkpoint?"
-                ) from None
-            (confirmed if kind == "c" else started).add(str(key))
+        with existing_file(self.path, what=CHECKPOINT) as file:
+            if file is None:
+                return CheckpointState()
+            data = file.read()
+            complete = data[: data.rfind(b"\n") + 1]
+            for number, line in enumerate(complete.splitlines(), 1):
+                entry = _checkpoint_entry(line)
+                if entry is None:
+                    raise ConfigurationError(
+                        f"{self.path} line {number} is not a checkpoint entry: is it a checkpoint?"
+                    )
+                kind, key = entry
+                (confirmed if kind == "c" else started).add(key)
+            if len(complete) != len(data):  # the last append was cut short: it never happened
+                if not _torn_entry(data[len(complete) :]):
+                    raise ConfigurationError(
+                        f"{self.path} ends with a line that is not a checkpoint entry: is it a "
+                        "checkpoint?"
+                    )
+                file.truncate(len(complete))
+                os.fchmod(file.fileno(), 0o600)
         return CheckpointState(frozenset(confirmed), frozenset(started - confirmed))
 
     def started(self, key: str) -> None:
@@ -309,7 +319,7 @@ class CheckpointFile:
     def _append(self, entry: Mapping[str, str]) -> None:
         if self._file is None:
             new = not self.path.exists()
-            self._file = private_open(self.path, "a")
+            self._file = private_open(self.path, "a", owns=_is_checkpoint, what=CHECKPOINT)
             if new and self.fsync:
                 fsync_directory(self.path)
         self._file.write(json.dumps(entry) + "\n")
@@ -324,6 +334,35 @@ class CheckpointFile:
             self._file = None
 
 
+#: What a checkpoint file is called in messages.
+CHECKPOINT = "a checkpoint"
+#: How every checkpoint line starts (``json.dumps`` of ``{"c": key}`` or ``{"s": key}``).
+_ENTRY_STARTS = (b'{"c": "', b'{"s": "')
+
+
+def _checkpoint_entry(line: bytes) -> tuple[str, str] | None:
+    """``(kind, key)`` of a checkpoint line, or None when it is not one."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None
+    if not isinstance(entry, dict) or len(entry) != 1:
+        return None
+    ((kind, key),) = entry.items()
+    return (kind, key) if kind in ("c", "s") and isinstance(key, str) else None
+
+
+def _torn_entry(tail: bytes) -> bool:
+    """Whether ``tail`` (a last line without its newline) can be the start of an entry."""
+    start = tail[: len(_ENTRY_STARTS[0])]
+    return tail.isascii() and any(s.startswith(start) for s in _ENTRY_STARTS)
+
+
+def _is_checkpoint(head: bytes) -> bool:
+    line, complete = first_line(head)
+    return _checkpoint_entry(line) is not None if complete else _torn_entry(line)
+
+
 def _checkpoint(
     value: CheckpointStore | str | os.PathLike[str] | None,
 ) -> CheckpointStore | None:
@@ -335,19 +374,36 @@ def _checkpoint(
 
 
 # -- the failure report -----------------------------------------------------------------------
+#: How every line of a failure report starts.
+_REPORT_START = b'{"index": '
+
+
+def _is_report(head: bytes) -> bool:
+    """Whether a file starts as a failure report does (its first line, maybe cut short)."""
+    line, complete = first_line(head)
+    if not complete:
+        return _REPORT_START.startswith(line[: len(_REPORT_START)])
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(entry, dict) and {"outcome", "record"} <= entry.keys()
+
+
 class FailureReport:
     """Failed and unknown records, one JSON object per line, written as they happen.
 
     Each line: ``index``, ``key``, ``outcome``, ``error`` (the exception's class), ``status``,
     ``message`` (the server's ``error`` text) and ``url`` when the API answered, and ``record``:
     the record as given, so it can be fixed and sent again. That is personal data, as in your
-    input: the file is created readable by its owner only. The API key is never in it.
+    input: the file is created readable by its owner only. The API key is never in it. An
+    existing report is emptied; any other file at the path is refused (``UnsafeFileError``).
     """
 
     def __init__(self, path: str | os.PathLike[str], redact: Callable[[str], str]) -> None:
         self.path = Path(path)
         self._redact = redact
-        self._file = private_open(self.path, "w")
+        self._file = private_open(self.path, "w", owns=_is_report, what="a failure report")
 
     def add(self, result: WriteResult) -> None:
         """Write one line and flush it."""

@@ -33,7 +33,7 @@ from .resources import (
 )
 from .retry import RetryPolicy
 from .sansio import REDACTED
-from .transport import USER_AGENT, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport
 from .walker import DEFAULT_PREFETCH, HalWalker
 
 __all__ = [
@@ -68,7 +68,10 @@ class ActionNetwork:
     once (for web handlers that should fail fast; off by default, as batch jobs want to
     queue). The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted, the base URL from
     ``ACTION_NETWORK_BASE_URL`` (else the real API's). The key is only ever sent to the base
-    URL's origin.
+    URL's origin; a key no HTTP header can carry (a line break read with it from a file) is a
+    ``ConfigurationError`` here. ``max_response_bytes`` (default 32 MiB) bounds one answer: a
+    larger one raises ``ResponseTooLargeError`` as soon as its ``Content-Length`` or its body
+    passes the bound, without reading it whole.
     """
 
     def __init__(
@@ -89,6 +92,7 @@ class ActionNetwork:
         max_connections: int = 16,
         user_agent: str = USER_AGENT,
         list_chunk_size: int = DEFAULT_CHUNK_SIZE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not api_key:
@@ -127,6 +131,7 @@ class ActionNetwork:
             timeout=timeout,
             max_connections=max_connections,
             user_agent=user_agent,
+            max_response_bytes=max_response_bytes,
         )
         #: The generic HAL walker: follow any rel, stream any collection, write anywhere.
         self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)

@@ -2,7 +2,8 @@
 
     ActionNetworkError                  every error this library raises
     ├── ConfigurationError              the caller's mistake: bad set-up or arguments (a ValueError)
-    │   └── ForeignOriginError          a URL outside the API's origin: the key is never sent there
+    │   ├── ForeignOriginError          a URL outside the API's origin: the key is never sent there
+    │   └── UnsafeFileError             a path the library will not write: a link, or not its file
     ├── ClientStateError                the client cannot do this in its present state
     │   └── ClientClosedError           the client was closed
     ├── LimiterError                    the rate limiter could not grant a slot
@@ -20,7 +21,9 @@
     │   └── OutcomeUnknownError         a write that may have been processed; not re-sent
     ├── UnexpectedResponseError         an answer the API does not document (.status, .url)
     │   ├── DecodeError                 an answer whose body is not valid JSON
-    │   └── NothingAcceptedError        a write answered without the resource it should create
+    │   ├── NothingAcceptedError        a write answered without the resource it should create
+    │   ├── ErrorAnswerError            a read answered 2xx with {"error": ...} (.message)
+    │   └── ResponseTooLargeError       an answer over max_response_bytes (.limit)
     ├── WebhookError                    a webhook delivery that cannot be read
     │   ├── WebhookTooLargeError        the body is over the size limit
     │   ├── WebhookDecodeError          the body is not JSON
@@ -51,6 +54,7 @@ __all__ = [
     "ConfigurationError",
     "ConnectError",
     "DecodeError",
+    "ErrorAnswerError",
     "ForeignOriginError",
     "HALError",
     "IncompleteWriteError",
@@ -64,11 +68,13 @@ __all__ = [
     "OutcomeUnknownError",
     "RateLimitError",
     "RequestTimeoutError",
+    "ResponseTooLargeError",
     "ServerError",
     "StatusError",
     "TemplateError",
     "TransportError",
     "UnexpectedResponseError",
+    "UnsafeFileError",
     "ValidationError",
     "WebhookDecodeError",
     "WebhookError",
@@ -87,6 +93,15 @@ class ConfigurationError(ActionNetworkError, ValueError):
 
 class ForeignOriginError(ConfigurationError):
     """A URL on another origin than the API's: refused before any request, so the key stays home."""
+
+
+class UnsafeFileError(ConfigurationError):
+    """A file the library was asked to write and will not: the path is a symbolic link or not
+    a regular file, or it holds something the library did not write (it would be lost).
+
+    Files the library writes may hold personal data, so they are never written through a link
+    and never overwrite a file of another kind; remove it or choose another path.
+    """
 
 
 class ClientStateError(ActionNetworkError):
@@ -210,6 +225,27 @@ class NothingAcceptedError(UnexpectedResponseError):
 
     Action Network's helpers answer this way when they accepted nothing.
     """
+
+
+class ErrorAnswerError(UnexpectedResponseError):
+    """A read answered with a success status and the API's error document (``200 {"error":
+    "..."}``): ``message`` is the server's text, the key masked. Read as a resource, it would be
+    an empty model passed off as data.
+    """
+
+    def __init__(self, message: str, *, status: int, url: str) -> None:
+        self.message = message
+        super().__init__(f"the answer is an error: {message}", status=status, url=url)
+
+
+class ResponseTooLargeError(UnexpectedResponseError):
+    """An answer larger than the client's ``max_response_bytes`` (``limit``): refused when its
+    ``Content-Length`` says so, or as soon as its body grows past it, never read whole.
+    """
+
+    def __init__(self, message: str, *, status: int, url: str, limit: int) -> None:
+        self.limit = limit
+        super().__init__(message, status=status, url=url)
 
 
 class StatusError(ActionNetworkError):

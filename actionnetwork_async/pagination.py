@@ -15,7 +15,10 @@ drops the filter from its ``next`` links cannot turn a filtered stream into the 
 No endless streams: a ``next`` link that leads back to a page already read (the same URL up to
 the order of its query parameters) raises ``UnexpectedResponseError`` instead of reading the
 collection again and again. The pages read are remembered as runs of consecutive page numbers,
-so this costs no memory per page on a collection read in order.
+so this costs no memory per page on a collection read in order. A ``next`` link that changes
+only a parameter the server ignores gets past that check, so the items of every page are
+compared too: a page holding the same items as one of the last ``PAGES_COMPARED`` pages read
+(a 16-byte digest each) raises ``UnexpectedResponseError`` before its items are handed on.
 
 Pipelining: when the ``next`` href differs from the current page's URL only by its ``page`` query
 parameter, pages ``n+1 .. n+prefetch`` are requested concurrently, consumed strictly in order,
@@ -26,6 +29,9 @@ followed one at a time.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterator,
@@ -43,6 +49,7 @@ from .errors import ConfigurationError, UnexpectedResponseError
 from .hal import Resource
 
 __all__ = [
+    "PAGES_COMPARED",
     "Fetch",
     "Stream",
     "each_alone",
@@ -58,6 +65,8 @@ __all__ = [
 T = TypeVar("T")
 U = TypeVar("U")
 Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
+#: How many of the last pages a stream read a new page is compared with (by their items).
+PAGES_COMPARED = 1_000
 
 
 # -- pure URL helpers ------------------------------------------------------------------------
@@ -174,18 +183,57 @@ class _Visited:
         self._runs.setdefault(key, []).append(run)
         self._current = (key, run)
 
-    def add(self, url: str, previous: str) -> None:
+    def add(self, url: str, previous: str, redact: Callable[[str], str]) -> None:
         """Record that ``url`` (``previous``'s next link) is read next; raises
         ``UnexpectedResponseError`` if it was read already."""
         key, page = self._identify(url)
         if any(first <= page <= last for first, last in self._runs.get(key, ())):
             raise UnexpectedResponseError(
-                f"the next link of {previous} leads back to a page already read; following "
-                "it would never end the collection",
+                f"the next link of {redact(previous)} leads back to a page already read; "
+                "following it would never end the collection",
                 status=200,
-                url=url,
+                url=redact(url),
             )
         self._enter(key, page)
+
+
+class _SeenPages:
+    """Digests of the items of the last ``PAGES_COMPARED`` pages a stream read, to refuse a
+    page that repeats one (a ``next`` link that changes only a parameter the server ignores).
+
+    A page's digest is taken over its items' ``action_network:`` identifiers (else their self
+    links, else their JSON), in order: the page's own links and numbers may differ each time.
+    """
+
+    def __init__(self) -> None:
+        self._order: deque[bytes] = deque()
+        self._digests: set[bytes] = set()
+
+    @staticmethod
+    def _digest(items: Sequence[Resource]) -> bytes:
+        names = [
+            item.identifier()
+            or item.self_href
+            or json.dumps(item.data, sort_keys=True, default=str)
+            for item in items
+        ]
+        return hashlib.blake2b(json.dumps(names).encode(), digest_size=16).digest()
+
+    def add(self, items: Sequence[Resource], url: str, redact: Callable[[str], str]) -> None:
+        """Record the page at ``url``; raises ``UnexpectedResponseError`` if a page with the
+        same items was read already."""
+        digest = self._digest(items)
+        if digest in self._digests:
+            raise UnexpectedResponseError(
+                f"the page at {redact(url)} holds the same {len(items)} items as a page already "
+                "read: its next link goes round in a loop, which would never end the collection",
+                status=200,
+                url=redact(url),
+            )
+        self._digests.add(digest)
+        self._order.append(digest)
+        if len(self._order) > PAGES_COMPARED:
+            self._digests.discard(self._order.popleft())
 
 
 def _int_or_none(value: Any) -> int | None:
@@ -263,14 +311,28 @@ async def _discard(tasks: dict[int, asyncio.Task[Resource]], keep_below: int | N
         await asyncio.gather(*victims, return_exceptions=True)
 
 
+def _unchanged(text: str) -> str:
+    return text
+
+
 async def iter_pages(
-    fetch: Fetch, first: Resource | str, *, rel: str | None = None, prefetch: int = 1
+    fetch: Fetch,
+    first: Resource | str,
+    *,
+    rel: str | None = None,
+    prefetch: int = 1,
+    redact: Callable[[str], str] = _unchanged,
 ) -> AsyncGenerator[Resource, None]:
-    """Yield every non-empty page of a collection, in order, pipelining when it safely can."""
+    """Yield every non-empty page of a collection, in order, pipelining when it safely can.
+
+    A page that repeats one already read raises ``UnexpectedResponseError`` (the module's
+    docstring says how it is told); ``redact`` masks the API key in the URLs it names.
+    """
     page = first if isinstance(first, Resource) else await fetch(first)
     page_url = page.url or page.self_href or ""
     carried = _carried(page_url)
     visited = _Visited(page_url)
+    seen = _SeenPages()
     ahead: dict[int, asyncio.Task[Resource]] = {}
     loop = asyncio.get_running_loop()
     try:
@@ -278,6 +340,7 @@ async def iter_pages(
             items = page.items(rel)
             if not items:
                 return
+            seen.add(items, page_url, redact)
             number = _int_or_none(page.get("page")) or page_number(page_url) or 1
             total = _int_or_none(page.get("total_pages"))
             per_page = _int_or_none(page.get("per_page"))
@@ -292,7 +355,7 @@ async def iter_pages(
             if succ is None:
                 await _discard(ahead)
                 yield page
-                visited.add(nxt, page_url)
+                visited.add(nxt, page_url, redact)
                 page, page_url = await fetch(nxt), nxt
                 continue
             # Schedule pages succ .. succ+prefetch-1 before yielding, so they load meanwhile.
@@ -309,18 +372,23 @@ async def iter_pages(
                     )
             yield page
             succ_url = with_page(nxt, succ)
-            visited.add(succ_url, page_url)
+            visited.add(succ_url, page_url, redact)
             page, page_url = await ahead.pop(succ), succ_url
     finally:
         await _discard(ahead)
 
 
 async def iter_batches(
-    fetch: Fetch, first: Resource | str, *, rel: str | None = None, prefetch: int = 1
+    fetch: Fetch,
+    first: Resource | str,
+    *,
+    rel: str | None = None,
+    prefetch: int = 1,
+    redact: Callable[[str], str] = _unchanged,
 ) -> AsyncGenerator[Sequence[Resource], None]:
     """Yield the embedded items of every page, a page at a time, holding at most ``prefetch``
-    pages."""
-    pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch)
+    pages (``iter_pages`` has the rules)."""
+    pages = iter_pages(fetch, first, rel=rel, prefetch=prefetch, redact=redact)
     try:
         async for page in pages:
             yield page.items(rel)

@@ -32,6 +32,7 @@ __all__ = [
     "parse_http_date",
     "parse_retry_after",
     "redact",
+    "redact_pieces",
     "redirect_location",
     "status_error",
 ]
@@ -40,6 +41,8 @@ API_KEY_HEADER = "OSDI-API-Token"
 REDACTED = "***"
 #: Longest excerpt of a non-JSON error body put into a message (after the key is masked).
 MAX_ERROR_TEXT = 200
+#: Shortest run of the key's characters that ``redact_pieces`` masks on its own.
+KEY_PIECE = 8
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 #: Deepest nesting of arrays and objects accepted in any JSON from outside (API answers, webhook
 #: deliveries). Real documents are under 10 levels deep; the bound keeps a hostile body from
@@ -47,10 +50,12 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_JSON_DEPTH = 64
 
 #: What a request must answer: ``None`` anything (an empty body too), ``"document"`` a JSON
-#: object, ``"answer"`` a non-empty JSON object (a helper that answers with a message, such as
-#: a message's send helper), ``"resource"`` a JSON object with an ``action_network:``
-#: identifier (a write that creates or changes a resource).
-Expect = Literal["document", "answer", "resource"] | None
+#: object that is no error document (every GET of the walker), ``"answer"`` a non-empty JSON
+#: object (a helper that answers with a message, such as a message's send helper),
+#: ``"resource"`` a JSON object with an ``action_network:`` identifier (a write that creates or
+#: changes a resource), ``"item"`` a document with an ``action_network:`` identifier (a GET of
+#: one resource by a facade).
+Expect = Literal["document", "answer", "resource", "item"] | None
 
 
 def origin(url: str) -> tuple[str, str, int] | None:
@@ -96,6 +101,30 @@ def build_headers(api_key: str, *, user_agent: str, has_body: bool) -> dict[str,
 def redact(text: str, secret: str | None) -> str:
     """``text`` with every occurrence of ``secret`` replaced, so a key never reaches a message."""
     return text.replace(secret, REDACTED) if secret else text
+
+
+def redact_pieces(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` masked, and every run of ``KEY_PIECE`` or more of its characters
+    too: for text that another library cut short, such as aiohttp's excerpt of a malformed line
+    the server sent, which can end part-way through an echoed key."""
+    if not secret:
+        return text
+    text = text.replace(secret, REDACTED)
+    size = min(KEY_PIECE, len(secret))
+    pieces = {secret[i : i + size] for i in range(len(secret) - size + 1)}
+    masked = [False] * len(text)
+    for start in range(len(text) - size + 1):
+        if text[start : start + size] in pieces:
+            masked[start : start + size] = [True] * size
+    if not any(masked):
+        return text
+    out: list[str] = []
+    for index, char in enumerate(text):
+        if not masked[index]:
+            out.append(char)
+        elif index == 0 or not masked[index - 1]:
+            out.append(REDACTED)
+    return "".join(out)
 
 
 def parse_http_date(value: str | None) -> float | None:
@@ -202,7 +231,8 @@ def check_json_depth(document: Any, *, max_depth: int = MAX_JSON_DEPTH) -> None:
 
 
 def _error_text(body: bytes, fallback: str, secret: str | None) -> str:
-    """The server's ``{"error": ...}`` text, else a short excerpt of the body, else ``fallback``.
+    """The server's ``{"error": ...}`` text, else a short excerpt of the body, else ``fallback``
+    (the status line's reason phrase, which the server wrote too).
 
     The key is masked in the whole text before anything is cut, so no part of it survives.
     """
@@ -210,15 +240,27 @@ def _error_text(body: bytes, fallback: str, secret: str | None) -> str:
         decoded = decode_json(body)
     except ValueError:
         decoded = None
-    if isinstance(decoded, Mapping):
-        for key in ("error", "message", "errors"):
-            if key in decoded:
-                value = decoded[key]
-                return redact(value if isinstance(value, str) else json.dumps(value), secret)
+    if isinstance(decoded, Mapping) and (message := _error_message(decoded, secret)) is not None:
+        return message
     text = redact(body.decode("utf-8", "replace"), secret).strip()
     if len(text) > MAX_ERROR_TEXT:
         text = text[:MAX_ERROR_TEXT] + "..."
-    return text or fallback
+    return text or redact(fallback, secret)
+
+
+def _error_message(document: Mapping[str, Any], secret: str | None) -> str | None:
+    """The text of an error document's ``error`` (or ``message``, ``errors``), key masked."""
+    for key in ("error", "message", "errors"):
+        if key in document:
+            value = document[key]
+            return redact(value if isinstance(value, str) else json.dumps(value), secret)
+    return None
+
+
+def _is_error_document(document: Mapping[str, Any]) -> bool:
+    """Whether a JSON object is the API's error document (``{"error": "..."}``) rather than a
+    resource: it has ``error`` and neither links nor identifiers."""
+    return "error" in document and "_links" not in document and "identifiers" not in document
 
 
 _STATUS_CLASSES: dict[int, type[errors.StatusError]] = {
@@ -257,7 +299,10 @@ def decode_response(
 
     ``secret`` (the API key) is redacted from any message or URL that goes into an exception.
     ``expect`` says what the request must answer (see ``Expect``): a ``200 {}`` to a write
-    that should create something raises ``NothingAcceptedError`` instead of passing as success.
+    that should create something raises ``NothingAcceptedError`` instead of passing as success;
+    a read answered with an error document (``200 {"error": "..."}``) raises
+    ``ErrorAnswerError``, and a read of one resource (``"item"``) answered without its
+    ``action_network:`` identifier ``UnexpectedResponseError``: neither becomes an empty model.
     A redirect reaching this point (not followed by the transport) is an unexpected answer.
     """
     safe_url = redact(url, secret)
@@ -275,6 +320,15 @@ def decode_response(
         got = "an empty body" if document is None else f"JSON {type(document).__name__}"
         raise errors.UnexpectedResponseError(
             f"expected a JSON object, got {got}", status=status, url=safe_url
+        )
+    if expect in ("document", "item") and _is_error_document(document):
+        message = _error_message(document, secret) or ""
+        raise errors.ErrorAnswerError(message, status=status, url=safe_url)
+    if expect == "item" and not _has_own_id(document):
+        raise errors.UnexpectedResponseError(
+            f"the answer is not the resource asked for ({_describe(document)})",
+            status=status,
+            url=safe_url,
         )
     if expect == "resource" and not _has_own_id(document):
         raise errors.NothingAcceptedError(

@@ -5,23 +5,31 @@ port) of the client's base URL, refused with ``ForeignOriginError`` before it re
 limiter otherwise. aiohttp's automatic redirects are off: a redirect of a GET (or HEAD) within
 the origin is followed as a new attempt through the limiter (at most ``MAX_REDIRECTS``); any
 other redirect raises ``UnexpectedResponseError``, so the key never follows one to another host.
+
+No error carries the key, including the aiohttp error kept as its cause: a server can echo the
+key in its status line, a malformed header or a chunk, and aiohttp quotes those in its messages,
+so the key (and any long run of it, in an excerpt cut part-way) is masked in every exception of
+the chain. An answer larger than ``max_response_bytes`` is refused as it arrives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json as jsonlib
 import logging
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import aiohttp
 import attrs
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 from . import sansio
+from ._log import getLogger
 from ._validate import positive_int, positive_number
 from .errors import (
     ActionNetworkError,
@@ -31,6 +39,7 @@ from .errors import (
     ForeignOriginError,
     OutcomeUnknownError,
     RequestTimeoutError,
+    ResponseTooLargeError,
     TransportError,
     UnexpectedResponseError,
 )
@@ -38,13 +47,16 @@ from .limiter import RateLimiter, RateLimitFeedback
 from .pagination import with_query
 from .retry import RetryPolicy
 
-__all__ = ["MAX_REDIRECTS", "Transport", "TransportStats"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "MAX_REDIRECTS", "Transport", "TransportStats"]
 
-log = logging.getLogger("actionnetwork_async.transport")
+log = getLogger("actionnetwork_async.transport")
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 #: Redirects followed (within the origin, GET and HEAD only) before the answer is an error.
 MAX_REDIRECTS = 5
+#: Largest answer read (32 MiB): a page of 25 people is about 20 KiB, the largest documents
+#: the API sends a few hundred KiB; past this the answer is a ``ResponseTooLargeError``.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 USER_AGENT = "actionnetwork-async/0.1 (+aiohttp)"
 
 # Raised when the connection could not even be opened: the request certainly was not sent.
@@ -75,7 +87,12 @@ class TransportStats:
 
 
 class Transport:
-    """Sends requests through one shared limiter, retrying as ``RetryPolicy`` decides."""
+    """Sends requests through one shared limiter, retrying as ``RetryPolicy`` decides.
+
+    ``max_response_bytes`` (default ``DEFAULT_MAX_RESPONSE_BYTES``, 32 MiB) bounds what one
+    answer may hold: a larger ``Content-Length``, or a body that grows past it while it is read
+    (chunked, compressed), raises ``ResponseTooLargeError`` without reading the rest.
+    """
 
     def __init__(
         self,
@@ -88,9 +105,11 @@ class Transport:
         timeout: float = 30.0,
         max_connections: int = 16,
         user_agent: str = USER_AGENT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         if not api_key or not isinstance(api_key, str):
             raise ConfigurationError("an API key (a non-empty string) is required")
+        _check_key(api_key)
         home = sansio.origin(base_url)
         if home is None or home[0] not in ("http", "https"):
             raise ConfigurationError(f"base_url must be an absolute http(s) URL, got {base_url!r}")
@@ -116,6 +135,8 @@ class Transport:
         self._timeout = aiohttp.ClientTimeout(total=positive_number(timeout, "timeout"))
         self._max_connections = positive_int(max_connections, "max_connections")
         self._user_agent = user_agent
+        #: Largest answer body read, in bytes; a larger one raises ``ResponseTooLargeError``.
+        self.max_response_bytes = positive_int(max_response_bytes, "max_response_bytes")
         #: What this transport did so far: attempts, retries, statuses, 429s (progress displays).
         self.stats = TransportStats()
         #: The server's time, read from the ``Date`` header of every answer.
@@ -265,33 +286,44 @@ class Transport:
         )
         self.stats.attempts += 1
         self.in_flight += 1
+        # Failures are raised after the except clauses, so the aiohttp error is only ever the
+        # masked cause (or none), never an unmasked __context__.
+        failure: tuple[type[TransportError], str] | None = None
+        cause: BaseException | None = None
         try:
             async with self.session.request(
                 method, url, data=body, headers=headers, allow_redirects=False
             ) as resp:
-                payload = await resp.read()
                 status, resp_headers, reason = resp.status, resp.headers, resp.reason or ""
+                payload = await self._read_body(resp)
         except _NOT_SENT as exc:
             self.stats.transport_errors += 1
-            raise ConnectError(
-                f"could not connect: {self.redact(str(exc))}", url=self.redact(url)
-            ) from exc
+            failure, cause = (ConnectError, f"could not connect: {self._mask(str(exc))}"), exc
         except asyncio.TimeoutError as exc:
             self.stats.transport_errors += 1
-            raise RequestTimeoutError("timed out", url=self.redact(url)) from exc
-        except aiohttp.ClientError as exc:
+            failure, cause = (RequestTimeoutError, "timed out"), exc
+        # HttpProcessingError: a body aiohttp's pure-Python parser could not read escapes as is
+        except (aiohttp.ClientError, HttpProcessingError) as exc:
             self.stats.transport_errors += 1
-            _mask_request_headers(exc)
-            raise TransportError(
-                f"{type(exc).__name__}: {self.redact(str(exc))}", url=self.redact(url)
-            ) from exc
+            failure, cause = (TransportError, f"{type(exc).__name__}: {self._mask(str(exc))}"), exc
         except asyncio.CancelledError:
             self.stats.cancelled += 1
             raise
         finally:
             self.in_flight -= 1
+        if failure is not None:
+            kind, message = failure
+            raise kind(message, url=self.redact(url)) from self._masked_cause(cause)
         self.stats.statuses[status] += 1
         self.server_clock.observe(resp_headers.get("Date"), asyncio.get_running_loop().time())
+        if payload is None:
+            raise ResponseTooLargeError(
+                f"the answer is larger than max_response_bytes ({self.max_response_bytes} "
+                "bytes); it was not read further",
+                status=status,
+                url=self.redact(url),
+                limit=self.max_response_bytes,
+            )
         if log.isEnabledFor(logging.DEBUG):  # _for_log parses the URL: not for every page
             log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
         if status == 429 and isinstance(self.limiter, RateLimitFeedback):
@@ -300,20 +332,124 @@ class Transport:
             self.limiter.on_rate_limited(retry_after, sent_at=sent_at)
         return status, resp_headers, payload, reason
 
+    async def _read_body(self, resp: aiohttp.ClientResponse) -> bytes | None:
+        """The answer's body, or None when it is larger than ``max_response_bytes``: refused on
+        its ``Content-Length`` before any of it is read, else as soon as it grows past the limit
+        (the connection is then closed, not drained)."""
+        limit = self.max_response_bytes
+        declared = resp.headers.get("Content-Length", "")
+        if declared.isascii() and declared.isdigit() and int(declared) > limit:
+            return None
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := await resp.content.readany():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+        return b"".join(chunks)
 
-def _mask_request_headers(exc: aiohttp.ClientError) -> None:
-    """Mask the key in the request headers an aiohttp error keeps (``ClientResponseError``, for
-    an answer aiohttp cannot parse, shows them in its repr): our error keeps it as its cause."""
-    if not isinstance(exc, aiohttp.ClientResponseError):
-        return
-    info = exc.request_info
-    if sansio.API_KEY_HEADER not in info.headers:
-        return
-    headers = CIMultiDict(info.headers)
-    headers[sansio.API_KEY_HEADER] = sansio.REDACTED
-    masked = aiohttp.RequestInfo(info.url, info.method, CIMultiDictProxy(headers), info.real_url)
-    exc.request_info = masked
-    exc.args = tuple(masked if arg is info else arg for arg in exc.args)
+    def _mask(self, text: str) -> str:
+        """``text`` from aiohttp (which may quote what the server sent) with the key and any
+        long run of it masked."""
+        return sansio.redact_pieces(text, self._api_key)
+
+    def _masked_cause(self, error: BaseException | None) -> BaseException | None:
+        """``error`` with the key masked in it and in every exception chained to it; None (so
+        the chain is dropped) if its traceback would still show any of the key."""
+        if error is None:
+            return None
+        _mask_chain(error, self._mask)
+        shown = _messages(error)
+        return error if self._mask(shown) == shown else None
+
+
+def _check_key(api_key: str) -> None:
+    """Refuse a key that no header can carry as given (a line break, another control character,
+    a character outside ASCII, spaces around it); the message never quotes the key."""
+    if api_key != api_key.strip(" ") or not all(" " <= char <= "~" for char in api_key):
+        raise ConfigurationError(
+            "the API key holds a character an HTTP header cannot carry (a line break, a control "
+            "character, a character outside ASCII, or spaces around it): was it read from a "
+            "file with its line end? Pass the key alone"
+        )
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and every exception chained to it (causes and contexts), each once."""
+    found: dict[int, BaseException] = {}
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) not in found:
+            found[id(current)] = current
+            pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+    return list(found.values())
+
+
+def _messages(error: BaseException) -> str:
+    """What a traceback of ``error`` prints but its frames (source lines hold no key), and the
+    ``repr`` of each exception: every chained exception's text and notes. Built here rather
+    than by ``traceback``, which reads every frame's source into ``linecache`` to do it."""
+    parts: list[str] = []
+    for current in _chain(error):
+        for show in (str, repr):
+            try:
+                parts.append(show(current))
+            except Exception:  # traceback prints a placeholder then, as here
+                parts.append("<exception str() failed>")
+        parts.extend(str(note) for note in getattr(current, "__notes__", None) or ())
+    return "\n".join(parts)
+
+
+def _mask_chain(error: BaseException, mask: Callable[[str], str]) -> None:
+    """Apply ``mask`` to the text of ``error`` and of every exception chained to it (cause,
+    context, exceptions held in arguments): arguments, text and bytes attributes (aiohttp's
+    ``message``, ``line``), headers and request info, notes."""
+    seen: set[int] = set()
+    pending = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        args = _masked(current.args, mask, pending)
+        if args != current.args:
+            current.args = args
+        for name, value in list(vars(current).items()):
+            masked = _masked(value, mask, pending)
+            if masked != value:
+                with contextlib.suppress(AttributeError, TypeError):  # read-only: left as is
+                    setattr(current, name, masked)
+        pending.extend(e for e in (current.__cause__, current.__context__) if e is not None)
+
+
+def _masked(value: Any, mask: Callable[[str], str], pending: list[BaseException]) -> Any:
+    """``value`` with ``mask`` applied to the text in it (what holds no text is returned as it
+    is); exceptions found are queued on ``pending``, to be masked in turn."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, (bytes, bytearray)):  # the raw line aiohttp could not parse
+        return mask(bytes(value).decode("latin-1")).encode("latin-1", "replace")
+    if isinstance(value, BaseException):
+        pending.append(value)
+        return value
+    if isinstance(value, URL):
+        return URL(mask(str(value)), encoded=True)
+    if isinstance(value, aiohttp.RequestInfo):  # its headers hold the key
+        return aiohttp.RequestInfo(
+            _masked(value.url, mask, pending),
+            value.method,
+            _masked(value.headers, mask, pending),
+            _masked(value.real_url, mask, pending),
+        )
+    if isinstance(value, (CIMultiDict, CIMultiDictProxy)):
+        headers = CIMultiDict((k, _masked(v, mask, pending)) for k, v in value.items())
+        return CIMultiDictProxy(headers) if isinstance(value, CIMultiDictProxy) else headers
+    if type(value) in (list, tuple):  # not a named tuple: it would lose its type
+        items = [_masked(item, mask, pending) for item in value]
+        return items if type(value) is list else tuple(items)
+    return value
 
 
 def _encode(document: Any) -> bytes:

@@ -170,7 +170,13 @@ class HalWalker:
     ) -> Stream[Resource]:
         """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
         first = self._start(target, rel, params)
-        pages = iter_pages(self.get, first, rel=rel, prefetch=self._prefetch(prefetch))
+        pages = iter_pages(
+            self.get,
+            first,
+            rel=rel,
+            prefetch=self._prefetch(prefetch),
+            redact=self.transport.redact,
+        )
         return Stream(each_alone(pages))
 
     def iterate(
@@ -190,7 +196,14 @@ class HalWalker:
         out gets it back. At most ``prefetch`` pages are held.
         """
         first = self._start(target, rel, params)
-        return Stream(iter_batches(self.get, first, rel=rel, prefetch=self._prefetch(prefetch)))
+        batches = iter_batches(
+            self.get,
+            first,
+            rel=rel,
+            prefetch=self._prefetch(prefetch),
+            redact=self.transport.redact,
+        )
+        return Stream(batches)
 
     def _prefetch(self, prefetch: int | None) -> int:
         return self.prefetch if prefetch is None else positive_int(prefetch, "prefetch")

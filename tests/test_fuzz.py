@@ -206,7 +206,7 @@ def test_any_json_is_a_resource_or_a_hal_error(document: Any) -> None:
         {}, optional={"Retry-After": st.text(max_size=40), "Location": hrefs}
     ),
     body=st.binary(max_size=200) | json_values.map(lambda v: json.dumps(v).encode()),
-    expect=st.sampled_from([None, "document", "resource"]),
+    expect=st.sampled_from([None, "document", "answer", "resource", "item"]),
 )
 def test_any_http_answer_decodes_or_raises_a_typed_error(
     status: int, headers: dict[str, str], body: bytes, expect: Any

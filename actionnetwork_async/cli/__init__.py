@@ -23,7 +23,7 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -191,6 +191,44 @@ def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]
     return run
 
 
+def refuse_overwriting(
+    outputs: Mapping[str, Path | None], inputs: Mapping[str, Path | None]
+) -> None:
+    """Fail (status 2), before anything is written, when an output option names an input file
+    or the file of another output: the same path once resolved, or the same file (inode) under
+    another name. Writing it would destroy what the command reads or writes."""
+    taken = [(option, path) for option, path in inputs.items() if path is not None]
+    for option, path in outputs.items():
+        if path is None:
+            continue
+        for other, other_path in taken:
+            if _same_file(path, other_path):
+                raise Failed(
+                    f"{option} {path} names the file of {other} {other_path}: writing it would "
+                    "destroy it; choose another file",
+                    2,
+                )
+        taken.append((option, path))
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        if one.resolve() == other.resolve():
+            return True
+    except (OSError, RuntimeError):  # a loop of links: compare the files themselves
+        pass
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them does not exist yet
+        return False
+
+
+def _key_file() -> Path | None:
+    """The command's ``--api-key-file``: an input no output may name."""
+    value = click.get_current_context().params.get("api_key_file")
+    return value if isinstance(value, Path) else None
+
+
 def print_json(data: Any) -> None:
     """``data`` as indented JSON on stdout, non-ASCII kept as it is."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -245,6 +283,13 @@ def record_of(model: ResourceModel) -> dict[str, Any]:
     help="Only what changed since the export that wrote STATE (people, events); STATE is "
     "updated once this export is complete. No STATE yet: everything.",
 )
+@click.option(
+    "--no-formula-guard",
+    is_flag=True,
+    help="CSV: write cells starting with = + - @ (or a tab or CR) as they are. By default they "
+    "get a leading ' so a spreadsheet shows them as text, not a formula; numbers and phone "
+    "numbers (+12025550100) are always left as they are.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress display.")
 @api_options
 @with_client
@@ -258,10 +303,17 @@ def export(
     custom_fields: str | None,
     with_tags: bool,
     since_file: Path | None,
+    no_formula_guard: bool,
     quiet: bool,
 ) -> int:
     """Stream a whole collection (people, events, unique-id-lists) to a file or stdout;
     people with their tags too (--with-tags)."""
+    refuse_overwriting(
+        {"--output": None if str(output) == "-" else output},
+        {"--since-file": since_file, "--api-key-file": _key_file()},
+    )
+    if no_formula_guard and fmt != "csv":
+        raise click.UsageError("--no-formula-guard applies to --format csv")
     if custom_fields is not None and (fmt != "csv" or not KINDS[kind].custom_fields):
         raise click.UsageError("--custom-fields applies to --format csv of people")
     if with_tags and not KINDS[kind].taggable:
@@ -285,6 +337,7 @@ def export(
         quiet=quiet,
         with_tags=with_tags,
         since=watermark,
+        formula_guard=not no_formula_guard,
     )
     if since_file is not None and watermark is not None:
         watermark.save(since_file)  # only now: every record is written, the file in place
@@ -343,9 +396,13 @@ def import_command(
     """Create or update people from a file, through the signup helper (matched by email, then
     phone), at the rate limit. Failures go to a report and the import goes on; --resume skips
     what an interrupted run confirmed."""
-    records = read_people(source, file_format(source, fmt))
     report = report or source.with_name(source.name + ".failures.jsonl")
     checkpoint = checkpoint or source.with_name(source.name + ".checkpoint")
+    refuse_overwriting(
+        {"--report": report, "--checkpoint": checkpoint},
+        {"--from": source, "--api-key-file": _key_file()},
+    )
+    records = read_people(source, file_format(source, fmt))
     if checkpoint.exists() and not resume:
         raise Failed(
             f"{checkpoint} is there from an earlier run: pass --resume to go on from it (its "

@@ -13,11 +13,22 @@ is either complete or absent.
   (a list in JSONL; one per line in the CSV column). They come from one walk over the tags and
   their taggings before the people are streamed (``an.tags.index()``: about one request per 25
   taggings), not from one or more requests per person.
+- **Formulas**: a CSV cell a spreadsheet would evaluate (OWASP's CSV injection rule: it starts
+  with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) gets a leading ``'``, so a name
+  signed up as ``=HYPERLINK(...)`` shows as text; a plain number or phone number
+  (``+12025550100``, ``-3.5``) is left as it is. ``formula_guard=False`` (``--no-formula-guard``)
+  writes every cell verbatim. The import takes the ``'`` off again.
 - **Output**: a file is written under a temporary name beside it and renamed into place only
   when the export is complete, so an interrupted or failed export leaves the previous file
   untouched and no partial one (the file is created readable by its owner only: it holds
-  personal data). On stdout, Ctrl-C never cuts a record in half: the signal is held while a
+  personal data). An existing file is replaced only if it is an export of the same format,
+  never through a symbolic link; the partial files of the same target that a killed export
+  left are removed. On stdout, Ctrl-C never cuts a record in half: the signal is held while a
   record is written, so the output ends with the last complete record.
+- **Progress** rates are measured over the last ``RATE_WINDOW`` seconds (requests/s: of the
+  whole export, the tags step included; records/s: of the step shown), and only once
+  ``RATE_MIN_SPAN`` seconds have passed ("?" until then): never from a burst (the rate limiter
+  lets a second's worth of requests start at once, and a page's records are handed on at once).
 """
 
 from __future__ import annotations
@@ -27,21 +38,23 @@ import csv
 import io
 import json
 import os
+import re
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
 import click
 from tqdm import tqdm
 
-from .._files import atomic_write
+from .._files import Owns, atomic_write, first_line
 from ..filters import F, Filter, all_of
 from ..models import ResourceModel
 from ..models.base import action_network_id
@@ -50,21 +63,39 @@ from ..watermark import Watermark
 
 __all__ = [
     "CUSTOM_FIELD_SAMPLE",
+    "FORMULA_STARTS",
     "KINDS",
+    "RATE_MIN_SPAN",
+    "RATE_WINDOW",
     "TAGS_COLUMN",
     "Interrupted",
     "Kind",
+    "RateWindow",
     "export_collection",
+    "formula_safe",
     "interrupts",
     "parse_when",
     "progress_bar",
     "record_data",
+    "unguard_formula",
 ]
 
 #: Records held back to learn the custom field columns when ``--custom-fields`` is not given.
 CUSTOM_FIELD_SAMPLE = 100
 #: The CSV column of a person's tag names (``--with-tags``), one name per line.
 TAGS_COLUMN = "tags"
+#: First characters that make a spreadsheet evaluate a cell (OWASP's CSV injection list).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: A signed number or phone number: a sign, then only digits, spaces, dots, hyphens and
+#: parentheses. A spreadsheet reads it as a number at worst (no function, reference or link).
+_NUMBER_LIKE = re.compile(r"[+-][0-9 ().-]*[0-9][0-9 ().-]*")
+#: Seconds the progress rates are measured over: the last ones of the run.
+RATE_WINDOW = 10.0
+#: Fewest seconds a progress rate is measured over ("?" until then). Requests start in bursts
+#: (the limiter lets a second's worth start at once) and records arrive a page at a time, so a
+#: rate over ``s`` seconds can be off by one burst over ``s``: at least a third, here, and a
+#: tenth once the window is full.
+RATE_MIN_SPAN = 3.0
 
 Data = Mapping[str, Any]
 Column = tuple[str, Callable[[Data], Any]]
@@ -200,6 +231,21 @@ KINDS = {
 }
 
 
+def formula_safe(text: str) -> str:
+    """``text`` as a CSV cell no spreadsheet evaluates: a leading ``'`` when it starts with one of
+    ``FORMULA_STARTS`` (``=HYPERLINK(...)``, ``@SUM(...)``, ``+cmd|...``), unless it is a plain
+    number or phone number (``+12025550100``, ``+1 (202) 555-0100``, ``-3.5``)."""
+    if text.startswith(FORMULA_STARTS) and not _NUMBER_LIKE.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def unguard_formula(text: str) -> str:
+    """The cell ``formula_safe`` was given: its ``'`` taken off again (an import of an export)."""
+    rest = text[1:]
+    return rest if text.startswith("'") and formula_safe(rest) == text else text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -227,11 +273,20 @@ class JsonLines:
 
 
 class CsvRows:
-    """Fixed columns, then one column per custom field, then ``custom_fields_other``."""
+    """Fixed columns, then one column per custom field, then ``custom_fields_other``; with
+    ``formula_guard`` (the default) each cell through ``formula_safe``."""
 
-    def __init__(self, out: TextIO, kind: Kind, custom_fields: Sequence[str] | None) -> None:
+    def __init__(
+        self,
+        out: TextIO,
+        kind: Kind,
+        custom_fields: Sequence[str] | None,
+        *,
+        formula_guard: bool = True,
+    ) -> None:
         self.writer = csv.writer(out)
         self.kind = kind
+        self.formula_guard = formula_guard
         self.custom: list[str] | None = list(custom_fields) if custom_fields is not None else None
         self.held: list[Data] = []
         self.other_records = 0
@@ -270,7 +325,7 @@ class CsvRows:
                 self.other_records += 1
                 self.other_names.update(other)
             row += [_cell(fields.get(n)) for n in known] + [_cell(other) if other else ""]
-        self.writer.writerow(row)
+        self.writer.writerow([formula_safe(c) for c in row] if self.formula_guard else row)
 
     def finish(self) -> list[str]:
         """Write what is still held; the notes for stderr (custom fields kept as JSON)."""
@@ -291,9 +346,26 @@ def _custom(data: Data) -> dict[str, Any]:
 
 
 # -- output -----------------------------------------------------------------------------------
+def _is_export(fmt: str) -> Owns:
+    """Whether a file's first bytes are an export's in ``fmt``: a CSV header starting with
+    ``id`` (every kind's first column), or a JSON object on the first line."""
+
+    def owns(head: bytes) -> bool:
+        line, _ = first_line(head)
+        if fmt == "csv":
+            return line.split(b",", 1)[0] == b"id"
+        try:
+            return isinstance(json.loads(line), dict)
+        except ValueError:
+            return False
+
+    return owns
+
+
 @contextlib.contextmanager
-def open_output(path: Path | None, *, newline: str | None) -> Iterator[TextIO]:
-    """stdout (UTF-8), or a temporary file renamed to ``path`` only if the block completes."""
+def open_output(path: Path | None, *, newline: str | None, fmt: str) -> Iterator[TextIO]:
+    """stdout (UTF-8), or a temporary file renamed to ``path`` only if the block completes (an
+    existing ``path`` must be an export in ``fmt``: ``UnsafeFileError`` otherwise)."""
     if path is None:
         stdout = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline=newline)
         try:
@@ -303,7 +375,9 @@ def open_output(path: Path | None, *, newline: str | None) -> Iterator[TextIO]:
                 stdout.flush()
             stdout.detach()
         return
-    with atomic_write(path, newline=newline) as out:
+    with atomic_write(
+        path, newline=newline, owns=_is_export(fmt), what=f"an export in {fmt.upper()}"
+    ) as out:
         yield out
 
 
@@ -371,11 +445,59 @@ def interrupts() -> Iterator[Interrupts]:
 
 
 # -- progress ---------------------------------------------------------------------------------
+class RateWindow:
+    """Events per second over the last ``window`` seconds, from a running total sampled as the
+    run goes (``add``): only what happened since the first sample counts. None until the
+    samples span ``min_span`` seconds: over less, a burst would show as the rate."""
+
+    def __init__(self, window: float = RATE_WINDOW, min_span: float = RATE_MIN_SPAN) -> None:
+        self.window = window
+        self.min_span = min_span
+        self._samples: deque[tuple[float, float]] = deque()
+
+    def add(self, total: float, now: float) -> None:
+        """Record the running ``total`` at time ``now`` (seconds, any monotonic clock)."""
+        self._samples.append((now, total))
+        while len(self._samples) > 1 and self._samples[1][0] <= now - self.window:
+            self._samples.popleft()  # the oldest kept is the last one at the window's start
+
+    def rate(self) -> float | None:
+        """Events per second between the oldest sample kept and the newest."""
+        if len(self._samples) < 2:
+            return None
+        (start, first), (end, last) = self._samples[0], self._samples[-1]
+        return (last - first) / (end - start) if end - start >= self.min_span else None
+
+
+if TYPE_CHECKING:
+    _Tqdm = tqdm[Any]
+else:
+    _Tqdm = tqdm
+
+
+class _WindowedBar(_Tqdm):
+    """tqdm showing the rate of its last ``RATE_WINDOW`` seconds, not its smoothed one."""
+
+    _rates: RateWindow | None = None
+
+    @property
+    def format_dict(self) -> MutableMapping[str, Any]:
+        """tqdm's values, the rate from a ``RateWindow`` (0 shows as "?")."""
+        values = super().format_dict
+        if hasattr(self, "start_t"):  # shown (a bar off from the start has none), closed or not
+            if self._rates is None:
+                self._rates = RateWindow()
+            self._rates.add(self.n, time.monotonic())
+            values["rate"] = self._rates.rate() or 0.0
+        return values
+
+
 @contextlib.contextmanager
 def progress_bar(unit: str, quiet: bool, description: str | None = None) -> Iterator[tqdm[Any]]:
-    """A progress display on stderr, shown only when stderr is a terminal."""
+    """A progress display on stderr, shown only when stderr is a terminal; its rate is that of
+    the last ``RATE_WINDOW`` seconds."""
     columns, rows = _terminal_size()
-    bar: tqdm[Any] = tqdm(
+    bar: tqdm[Any] = _WindowedBar(
         desc=description,
         unit=f" {unit}",
         file=sys.stderr,
@@ -399,11 +521,13 @@ def _terminal_size() -> tuple[int, int]:
     return size.columns or 100, size.lines or 24
 
 
-def _show(bar: tqdm[Any], an: ActionNetwork, stream: Stream[Any], started: float) -> None:
+def _show(bar: tqdm[Any], an: ActionNetwork, stream: Stream[Any], requests: RateWindow) -> None:
     stats = an.stats
-    rate = max(stats.attempts - 1, 0) / max(time.monotonic() - started, 1e-9)
+    requests.add(stats.attempts, time.monotonic())
+    rate = requests.rate()
+    shown = "?" if rate is None else f"{rate:.2f}"
     bar.set_postfix_str(
-        f"pages {stream.pages}, {rate:.2f} requests/s, retries {stats.retries}", refresh=False
+        f"pages {stream.pages}, {shown} requests/s, retries {stats.retries}", refresh=False
     )
 
 
@@ -435,11 +559,13 @@ def export_collection(
     quiet: bool,
     with_tags: bool = False,
     since: Watermark | None = None,
+    formula_guard: bool = True,
 ) -> list[str]:
     """Stream ``kind`` (through its facade) into ``output`` (stdout if None); returns notes for
     stderr. With ``with_tags`` (a taggable kind) each record gets its tag names under
     ``tags``. With ``since``, only what changed since that watermark, which is advanced once
-    every record is written (the caller saves it)."""
+    every record is written (the caller saves it). ``formula_guard`` (CSV): cells a
+    spreadsheet would evaluate get a leading ``'`` (``formula_safe``)."""
     if since is not None and kind.changes is not None:
         stream = kind.changes(an, since)
     else:
@@ -447,6 +573,8 @@ def export_collection(
         stream = kind.records(an, all_of(since_date, odata or None))
     written = 0
     tags: dict[str, list[str]] | None = None
+    requests = RateWindow()  # over the whole export: the tag requests are requests too
+    requests.add(an.stats.attempts, time.monotonic())
     if with_tags:
         kind = attrs.evolve(kind, columns=(*kind.columns, _joined(TAGS_COLUMN, "\n")))
         try:
@@ -456,12 +584,16 @@ def export_collection(
             raise Interrupted("interrupted while reading the tags: nothing written") from None
     try:
         with (
-            open_output(output, newline="" if fmt == "csv" else None) as out,
+            open_output(output, newline="" if fmt == "csv" else None, fmt=fmt) as out,
             progress_bar("records", quiet, kind.rel.split(":")[-1]) as bar,
             stream,
         ):
-            writer = JsonLines(out) if fmt == "jsonl" else CsvRows(out, kind, custom_fields)
-            started, pages = time.monotonic(), 0
+            writer: JsonLines | CsvRows = (
+                JsonLines(out)
+                if fmt == "jsonl"
+                else CsvRows(out, kind, custom_fields, formula_guard=formula_guard)
+            )
+            pages = 0
             for record in stream:
                 data = record_data(record)
                 if tags is not None:
@@ -472,12 +604,12 @@ def export_collection(
                 bar.update()
                 if stream.pages != pages:
                     pages = stream.pages
-                    _show(bar, an, stream, started)
+                    _show(bar, an, stream, requests)
                     with _current.atomic():
                         out.flush()
             with _current.atomic():
                 notes = writer.finish()
-            _show(bar, an, stream, started)
+            _show(bar, an, stream, requests)
     except KeyboardInterrupt:
         where = f"{output} was not written" if output else f"{written} records written"
         raise Interrupted(where) from None

@@ -29,7 +29,7 @@ import click
 from ..bulk import Outcome, WriteSummary
 from ..errors import ConfigurationError
 from ..sync import ActionNetwork
-from .export import Interrupted, progress_bar
+from .export import Interrupted, progress_bar, unguard_formula
 
 __all__ = ["CSV_COLUMNS", "import_people", "read_checked", "read_people"]
 
@@ -141,8 +141,10 @@ def _unreadable(
 
 def _signup_of(row: Mapping[str, str | None]) -> Mapping[str, Any]:
     """A CSV row as a signup: the person's JSON. ``custom_fields_other`` that is not a JSON
-    object is passed on as it is, so the record fails with its value shown."""
-    cell = {k: v.strip() for k, v in row.items() if k and isinstance(v, str) and v.strip()}
+    object is passed on as it is, so the record fails with its value shown. A cell the export
+    guarded against formulas (``'=...``) is read without its ``'``."""
+    read = {k: unguard_formula(v).strip() for k, v in row.items() if k and isinstance(v, str)}
+    cell = {k: v for k, v in read.items() if v}
     person: dict[str, Any] = {k: cell[k] for k in ("given_name", "family_name") if k in cell}
     for field, name, column in (
         ("email_addresses", "address", "email"),

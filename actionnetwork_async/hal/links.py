@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -10,11 +9,12 @@ from urllib.parse import urljoin, urlsplit
 import attrs
 import uritemplate
 
+from .._log import getLogger
 from ..errors import AmbiguousRelError, ConfigurationError, HALError, TemplateError
 
 __all__ = ["Link", "Links", "expand_rel", "resolve_rel"]
 
-log = logging.getLogger("actionnetwork_async.hal")
+log = getLogger("actionnetwork_async.hal")
 
 #: Schemes of hrefs that need no resolving (urljoin would return them unchanged, slowly).
 _ABSOLUTE = ("https://", "http://")

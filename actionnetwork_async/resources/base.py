@@ -29,7 +29,7 @@ import os
 import re
 from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any, ClassVar, Generic, Literal, TypeVar, Union
+from typing import Any, ClassVar, Generic, Literal, TypeVar, Union, cast
 from urllib.parse import quote
 
 import attrs
@@ -220,7 +220,13 @@ class Facade:
             return target
         if isinstance(target, ResourceModel) and target.resource is not None:
             return target.resource
-        return await self.hal.get(await self._url_of(target, rel))
+        return await self._get_one(await self._url_of(target, rel))
+
+    async def _get_one(self, url: str) -> Resource:
+        """GET one resource. An answer without the resource's own ``action_network:``
+        identifier (``200 {}``, ``200 {"error": ...}``) raises an ``UnexpectedResponseError``
+        (``ErrorAnswerError`` for the second): it is not the resource, so it is no model."""
+        return cast(Resource, await self.hal.request("GET", url, expect="item"))
 
     async def _url_of(self, target: Ref[Any], rel: str | None = None) -> str:
         """The URL of a model or Resource (its self link) or of an id (built, no request)."""
@@ -270,7 +276,7 @@ class Facade:
         """One record of a parent: a model's or Resource's own URL, else its id below the
         parent's collection."""
         url = await self._child_url(parent, record, kind.rel, kind.segment)
-        return kind.model.from_resource(await self.hal.get(url))
+        return kind.model.from_resource(await self._get_one(url))
 
 
 class Collection(Facade, Generic[M]):
@@ -285,7 +291,7 @@ class Collection(Facade, Generic[M]):
 
     async def get(self, target: Ref[M]) -> M:
         """One item, fresh from the API: by id, or the model or ``Resource`` of it."""
-        return self.MODEL.from_resource(await self.hal.get(await self._url_of(target)))
+        return self.MODEL.from_resource(await self._get_one(await self._url_of(target)))
 
     def _models(self, stream: Stream[Resource]) -> Stream[M]:
         return stream.map(self.MODEL.from_resource)
@@ -449,7 +455,7 @@ class Actions(Writable[M], Searchable[M]):
             return (await self._resource_of(action)).link(helper, index=0).href
         key = (helper, await self._url_of(action))
         if key not in self._helpers:
-            resource = await self.hal.get(key[1])
+            resource = await self._get_one(key[1])
             self._helpers[key] = resource.link(helper, index=0).href
         return self._helpers[key]
 

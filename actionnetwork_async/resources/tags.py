@@ -87,7 +87,7 @@ class Tags(Collection[Tag]):
 
     async def get_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> Tagging:
         """One tagging of a tag."""
-        return Tagging.from_resource(await self.hal.get(await self._tagging_url(tag, tagging)))
+        return Tagging.from_resource(await self._get_one(await self._tagging_url(tag, tagging)))
 
     async def create_tagging(self, tag: Ref[Tag], person: Ref[Person]) -> Tagging:
         """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent

@@ -113,7 +113,7 @@ from actionnetwork_async.resources.tags import Tags as AsyncTags
 from actionnetwork_async.resources.unique_id_lists import DEFAULT_CHUNK_SIZE, ListRef
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
 from actionnetwork_async.sansio import Expect
-from actionnetwork_async.transport import USER_AGENT
+from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT
 from actionnetwork_async.walker import HalWalker as AsyncHalWalker
 from actionnetwork_async.walker import Params, Target
 from actionnetwork_async.watermark import DEFAULT_OVERLAP
@@ -1693,6 +1693,7 @@ class ActionNetwork(BlockingClient):
         max_connections: int = 16,
         user_agent: str = USER_AGENT,
         list_chunk_size: int = DEFAULT_CHUNK_SIZE,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__(
             lambda: AsyncActionNetwork(
@@ -1710,6 +1711,7 @@ class ActionNetwork(BlockingClient):
                 max_connections=max_connections,
                 user_agent=user_agent,
                 list_chunk_size=list_chunk_size,
+                max_response_bytes=max_response_bytes,
             )
         )
         self.hal = HalWalker(self._portal, self._aio.hal)

@@ -80,6 +80,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--next-drops-filter", action="store_true", help="page links leave the filter out"
     )
     quirks.add_argument(
+        "--next-link-loops",
+        action="store_true",
+        help="past page 1, next links serve the same page again (an ignored parameter changes)",
+    )
+    quirks.add_argument(
         "--empty-helper-answers", action="store_true", help="helpers answer 200 {}, store nothing"
     )
     quirks.add_argument(
@@ -106,6 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             port=args.port,
             strict_filters=not args.lenient_filters,
             next_drops_filter=args.next_drops_filter,
+            next_link_loops=args.next_link_loops,
             empty_helper_answers=args.empty_helper_answers,
             lenient_entry_point=args.lenient_entry_point,
         )

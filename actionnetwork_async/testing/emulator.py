@@ -17,7 +17,8 @@ sliding second, 404 for unknown ids, 405 for methods a resource does not allow, 
 ``{"error": ...}`` bodies; scriptable with ``add_fault``; and random with ``fault_rate``
 (a seeded mix of what a real network does, for soak tests). Real-world quirks the
 documentation does not promise are switches, off by default (``next_drops_filter``,
-``empty_helper_answers``, ``lenient_entry_point``), so a test can prove the client copes.
+``next_link_loops``, ``empty_helper_answers``, ``lenient_entry_point``), so a test can prove
+the client copes.
 Every request is logged on the loop's clock, so measurements are server-side.
 """
 
@@ -145,6 +146,9 @@ class Emulator:
       documented operators ``eq``, ``gt``, ``lt``; off: any field, ``ne``/``ge``/``le`` too.
     * ``next_drops_filter``: a filtered collection's page links leave the ``filter`` out, as
       a peer found on the real API: a client that follows them as given gets everything.
+    * ``next_link_loops``: past the first page, a page's ``next`` link is its own URL with a
+      parameter the server ignores (``loop``) counted up, so it serves the same page again: a
+      client that follows ``next`` links as given never reaches the end.
     * ``empty_helper_answers``: every helper (signup, the record helpers, send and schedule)
       answers ``200 {}`` and does nothing, as the API does when it accepts nothing.
     * ``lenient_entry_point``: the entry point answers a wrong or missing key with 200 and no
@@ -198,6 +202,7 @@ class Emulator:
         seed: int = 1,
         strict_filters: bool = True,
         next_drops_filter: bool = False,
+        next_link_loops: bool = False,
         empty_helper_answers: bool = False,
         lenient_entry_point: bool = False,
         clock: Callable[[], datetime] | None = None,
@@ -213,6 +218,7 @@ class Emulator:
         self.faults_injected: Counter[str] = Counter()
         self.strict_filters = strict_filters
         self.next_drops_filter = next_drops_filter
+        self.next_link_loops = next_link_loops
         self.empty_helper_answers = empty_helper_answers
         self.lenient_entry_point = lenient_entry_point
         self.rate_limit = rate_limit
@@ -536,7 +542,9 @@ class Emulator:
 
     # -- rendering ----------------------------------------------------------------------------
     def _url(self, request: web.Request, path: str) -> str:
-        return f"{request.url.origin()}{API_PATH}{path}"
+        # Scheme and Host header, not request.url: aiohttp before 3.10.7 builds that URL with the
+        # port inside the host, which yarl 1.13 and later reject (aiohttp #9309).
+        return f"{request.scheme}://{request.host}{API_PATH}{path}"
 
     @staticmethod
     def _path(kind: Kind, record: Mapping[str, Any]) -> str:
@@ -617,6 +625,11 @@ class Emulator:
         # People: every non-empty page has a next link, the last one too (reference quirk).
         if (not totals and chunk) or (totals and page < total_pages):
             links["next"] = href(page + 1)
+        if self.next_link_loops and page > 1 and chunk:  # the same page again, for ever
+            turn = request.query.get("loop", "0")
+            again = [(k, v) for k, v in extra if k != "loop"]
+            again.append(("loop", str(int(turn) + 1 if turn.isdigit() else 1)))
+            links["next"] = {"href": f"{base}?{urlencode([('page', page), *again])}"}
         if page > 1:
             links["previous"] = href(page - 1)
         rendered = [self._render(request, kind, r) for r in chunk]

@@ -31,7 +31,6 @@ import asyncio
 import enum
 import hmac
 import inspect
-import logging
 import secrets
 import time
 from collections import deque
@@ -40,6 +39,7 @@ from typing import NamedTuple, Protocol, runtime_checkable
 
 from aiohttp import web
 
+from .._log import getLogger
 from .._validate import positive_int, positive_number
 from ..errors import ConfigurationError, WebhookError, WebhookTooLargeError
 from .payloads import MAX_BODY, WebhookEvent, parse, safe_name
@@ -55,7 +55,7 @@ __all__ = [
     "receiver",
 ]
 
-log = logging.getLogger("actionnetwork_async.webhooks")
+log = getLogger("actionnetwork_async.webhooks")
 
 #: A webhook handler: an async function of one ``WebhookEvent``; what it returns is ignored,
 #: what it raises makes the delivery answer 500 so Action Network sends it again.
