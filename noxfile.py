@@ -42,6 +42,9 @@ MATRIX = [("3.10", "lowest"), ("3.11", "locked"), ("3.12", "locked"), ("3.13", "
 #: Packages of the test group that the library itself depends on (through an extra): their
 #: version follows the session's resolution, not the lock.
 LIBRARY_OWNED = {"redis"}
+#: Packages of the test group that drive CI rather than the tests: kept out of a session, so
+#: their own requirements (nox needs attrs>=24.1) do not lift the library's lowest versions.
+NOT_FOR_TESTS = {"nox", "build", "twine", "uv"}
 
 ROOT = Path(__file__).parent
 
@@ -125,7 +128,7 @@ def _toolchain(session: nox.Session) -> Path:
         for line in path.read_text().splitlines()
         if line.strip()
         and (name := canonicalize_name(Requirement(line).name)) in direct
-        and name not in LIBRARY_OWNED
+        and name not in LIBRARY_OWNED | NOT_FOR_TESTS
     ]
     path.write_text("\n".join(keep) + "\n")
     return path

@@ -25,7 +25,7 @@ from actionnetwork_async import (
 )
 from actionnetwork_async.testing import Emulator
 
-from .conftest import ClientFactory
+from .conftest import ClientFactory, url_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -473,7 +473,7 @@ async def test_a_create_whose_answer_cannot_be_read_still_names_the_list() -> No
     }
 
     async def entry(request: web.Request) -> web.Response:
-        href = str(request.url.join(request.app.router["lists"].url_for()))
+        href = str(url_of(request).join(request.app.router["lists"].url_for()))
         return web.json_response({"_links": {"action_network:unique_id_lists": {"href": href}}})
 
     async def create(request: web.Request) -> web.Response:

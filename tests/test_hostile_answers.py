@@ -34,7 +34,7 @@ from actionnetwork_async.models import format_datetime
 from actionnetwork_async.sansio import MAX_JSON_DEPTH, decode_response, origin, redirect_location
 from actionnetwork_async.testing import Emulator
 
-from .conftest import ClientFactory
+from .conftest import ClientFactory, url_of
 
 Serve = Callable[[web.Application], Any]
 
@@ -126,11 +126,11 @@ def looping_collection(next_of: Callable[[int], int]) -> web.Application:
     async def page(request: web.Request) -> web.Response:
         n = int(request.query.get("page", "1"))
         items = [{"identifiers": [f"action_network:{n}-{i}"]} for i in range(2)]
-        href = str(request.url.with_query({"page": str(next_of(n))}))
+        href = str(url_of(request).with_query({"page": str(next_of(n))}))
         return web.json_response(
             {
                 "page": n,
-                "_links": {"self": {"href": str(request.url)}, "next": {"href": href}},
+                "_links": {"self": {"href": str(url_of(request))}, "next": {"href": href}},
                 "_embedded": {"osdi:people": items},
             }
         )

@@ -32,7 +32,7 @@ from actionnetwork_async import (
 )
 from actionnetwork_async.testing import Emulator
 
-from .conftest import ClientFactory
+from .conftest import ClientFactory, url_of
 
 pytestmark = pytest.mark.asyncio
 
@@ -80,7 +80,7 @@ async def servers() -> AsyncIterator[Callable[[dict[str, Handler]], Awaitable[Se
 
 
 async def json_answer(request: web.Request) -> web.Response:
-    return web.json_response({"_links": {"self": {"href": str(request.url)}}})
+    return web.json_response({"_links": {"self": {"href": str(url_of(request))}}})
 
 
 # -- 1. the key only goes to the API's origin ---------------------------------------------------
