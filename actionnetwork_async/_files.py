@@ -40,6 +40,7 @@ __all__ = [
     "fingerprint",
     "first_line",
     "fsync_directory",
+    "names_file",
     "private_open",
     "remove_stale_partials",
 ]
@@ -124,6 +125,18 @@ def existing_file(path: Path, *, what: str, write: bool = True) -> Iterator[Bina
         return
     with open(fd, "r+b" if write else "rb") as file:
         yield file
+
+
+@contextlib.contextmanager
+def names_file(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An ``OSError`` raised inside (a write on a full disk: ``ENOSPC`` has no file name) names
+    ``path``, so its one-line message says which file could not be written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = os.fspath(path)
+        raise
 
 
 def fsync_directory(path: Path) -> None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import fcntl
 import json
 import os
 from collections import Counter
@@ -43,11 +44,19 @@ from typing import IO, Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
-from ._files import existing_file, fingerprint, first_line, fsync_directory, private_open
+from ._files import (
+    existing_file,
+    fingerprint,
+    first_line,
+    fsync_directory,
+    names_file,
+    private_open,
+)
 from ._validate import positive_int
 from .errors import (
     ActionNetworkError,
     AuthenticationError,
+    CheckpointLockedError,
     ClientStateError,
     ConfigurationError,
     DecodeError,
@@ -224,10 +233,16 @@ class CheckpointStore(Protocol):
     ``started`` and ``confirmed`` must be durable when they return: the engine calls
     ``confirmed`` before it hands the record's result on, and ``started`` (for writes that are
     not idempotent) before it sends the request.
+
+    One run at a time: ``load`` takes the store for the run's lifetime (``close`` gives it
+    back), and while a run holds it, ``load`` in any other run (process, or store object)
+    raises ``CheckpointLockedError`` at once. Two runs on one checkpoint would both send the
+    records neither has confirmed yet.
     """
 
     def load(self) -> CheckpointState:
-        """What earlier runs recorded."""
+        """What earlier runs recorded; takes the store until ``close`` (``CheckpointLockedError``
+        when another run holds it)."""
         ...
 
     def started(self, key: str) -> None:
@@ -239,7 +254,7 @@ class CheckpointStore(Protocol):
         ...
 
     def close(self) -> None:
-        """The run is over."""
+        """The run is over: the store is free for the next run."""
         ...
 
 
@@ -261,7 +276,11 @@ class CheckpointFile:
       ``UNKNOWN`` and not sent, because it may have landed: check, then remove it from the
       input;
     * failed records are not confirmed: a new run tries them again;
-    * a line torn by the crash is dropped when the file is read.
+    * a line torn by the crash is dropped when the file is read;
+    * one run at a time: ``load`` creates the file if need be and takes an exclusive
+      ``flock`` on it until ``close`` (the kernel drops it when a process dies, so a killed run
+      leaves no stale lock). A second run on the file, in this process or another, raises
+      ``CheckpointLockedError`` at once.
 
     The file is the library's (see ``_files``): never written through a symbolic link, owner-only,
     and a file that is not a checkpoint is refused (``ConfigurationError``), never cut or
@@ -279,13 +298,23 @@ class CheckpointFile:
     def __repr__(self) -> str:
         return f"CheckpointFile({str(self.path)!r})"
 
+    def __del__(self) -> None:  # a store only loaded (to look at it) gives its lock back too
+        self.close()
+
     def load(self) -> CheckpointState:
-        """Read the file (a missing file is a fresh start). Every complete line must be a
-        checkpoint entry and a torn last line the start of one, or the file is refused
+        """Take the file's lock (``CheckpointLockedError`` when another run holds it) and read
+        it (an empty or new file is a fresh start). Every complete line must be a checkpoint
+        entry and a torn last line the start of one, or the file is refused
         (``ConfigurationError``) untouched; then the torn line is cut off."""
+        if self._file is None:
+            self._read(cut=False)  # refuse a file of another kind before anything else
+            self._open()
+        return self._read(cut=True)
+
+    def _read(self, *, cut: bool) -> CheckpointState:
         confirmed: set[str] = set()
         started: set[str] = set()
-        with existing_file(self.path, what=CHECKPOINT) as file:
+        with existing_file(self.path, what=CHECKPOINT, write=cut) as file:
             if file is None:
                 return CheckpointState()
             data = file.read()
@@ -304,8 +333,9 @@ class CheckpointFile:
                         f"{self.path} ends with a line that is not a checkpoint entry: is it a "
                         "checkpoint?"
                     )
-                file.truncate(len(complete))
-                os.fchmod(file.fileno(), 0o600)
+                if cut:
+                    file.truncate(len(complete))
+                    os.fchmod(file.fileno(), 0o600)
         return CheckpointState(frozenset(confirmed), frozenset(started - confirmed))
 
     def started(self, key: str) -> None:
@@ -316,22 +346,37 @@ class CheckpointFile:
         """Append ``{"c": key}`` durably."""
         self._append({"c": key})
 
-    def _append(self, entry: Mapping[str, str]) -> None:
+    def _open(self) -> IO[str]:
+        """The file opened to append, with its exclusive lock held (taken once per run)."""
         if self._file is None:
             new = not self.path.exists()
-            self._file = private_open(self.path, "a", owns=_is_checkpoint, what=CHECKPOINT)
+            file = private_open(self.path, "a", owns=_is_checkpoint, what=CHECKPOINT)
+            try:
+                fcntl.flock(file.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                file.close()
+                raise CheckpointLockedError(str(self.path)) from None
+            except BaseException:
+                file.close()
+                raise
+            self._file = file
             if new and self.fsync:
                 fsync_directory(self.path)
-        self._file.write(json.dumps(entry) + "\n")
-        self._file.flush()
-        if self.fsync:
-            os.fsync(self._file.fileno())
+        return self._file
+
+    def _append(self, entry: Mapping[str, str]) -> None:
+        file = self._open()
+        with names_file(self.path):  # a full disk's error says which file
+            file.write(json.dumps(entry) + "\n")
+            file.flush()
+            if self.fsync:
+                os.fsync(file.fileno())
 
     def close(self) -> None:
-        """Close the file."""
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        """Close the file, which gives its lock back."""
+        file, self._file = getattr(self, "_file", None), None
+        if file is not None:
+            file.close()
 
 
 #: What a checkpoint file is called in messages.
@@ -418,12 +463,14 @@ class FailureReport:
             "url": getattr(error, "url", None),
         }
         line["record"] = _jsonable(result.record)
-        self._file.write(self._redact(json.dumps(line, ensure_ascii=False, default=str)) + "\n")
-        self._file.flush()
+        with names_file(self.path):  # a full disk's error says which file
+            self._file.write(self._redact(json.dumps(line, ensure_ascii=False, default=str)) + "\n")
+            self._file.flush()
 
     def close(self) -> None:
         """Close the file."""
-        self._file.close()
+        with names_file(self.path):
+            self._file.close()
 
 
 def _jsonable(record: Any) -> Any:

@@ -141,21 +141,21 @@ class ActionNetwork:
         #: People: list, get, update, the signup helper, tags and their actions.
         self.people = People(self.hal, tags=self.tags)
         #: Events, their attendances and the record attendance helper.
-        self.events = Events(self.hal)
+        self.events = Events(self.hal, tags=self.tags)
         #: Event campaigns (their events are ``events.in_campaign``).
         self.event_campaigns = EventCampaigns(self.hal)
         #: Petitions, signatures and the record signature helper.
-        self.petitions = Petitions(self.hal)
+        self.petitions = Petitions(self.hal, tags=self.tags)
         #: Forms, submissions and the record submission helper.
-        self.forms = Forms(self.hal)
+        self.forms = Forms(self.hal, tags=self.tags)
         #: Fundraising pages, donations and the record donation helper.
-        self.fundraising_pages = FundraisingPages(self.hal)
+        self.fundraising_pages = FundraisingPages(self.hal, tags=self.tags)
         #: Every donation of the group (read only).
         self.donations = Donations(self.hal)
         #: Advocacy campaigns, outreaches and the record outreach helper.
-        self.advocacy_campaigns = AdvocacyCampaigns(self.hal)
+        self.advocacy_campaigns = AdvocacyCampaigns(self.hal, tags=self.tags)
         #: Surveys, responses and the record response helper.
-        self.surveys = Surveys(self.hal)
+        self.surveys = Surveys(self.hal, tags=self.tags)
         #: Campaigns (read only).
         self.campaigns = Campaigns(self.hal)
         #: Mass emails: create, update, send, schedule, statistics.

@@ -5,10 +5,13 @@
     │   ├── ForeignOriginError          a URL outside the API's origin: the key is never sent there
     │   └── UnsafeFileError             a path the library will not write: a link, or not its file
     ├── ClientStateError                the client cannot do this in its present state
-    │   └── ClientClosedError           the client was closed
+    │   ├── CheckpointLockedError       another run holds the checkpoint (.path)
+    │   ├── ClientClosedError           the client was closed
+    │   └── ClockSkewError              the server's and the local clock disagree too far
     ├── LimiterError                    the rate limiter could not grant a slot
     │   ├── LimiterTimeoutError         no slot within the allowed wait (back-pressure)
     │   └── LimiterUnavailableError     a shared limiter's store (Redis) cannot be reached
+    ├── CollectionUnavailableError      this key cannot reach a collection (.collection)
     ├── ModelError                      a document does not fit its model (also a ValueError)
     ├── IncompleteWriteError            a write stopped part-way (.sent, .url, .cause, .result)
     ├── HALError                        a HAL document cannot answer what was asked
@@ -23,6 +26,7 @@
     │   ├── DecodeError                 an answer whose body is not valid JSON
     │   ├── NothingAcceptedError        a write answered without the resource it should create
     │   ├── ErrorAnswerError            a read answered 2xx with {"error": ...} (.message)
+    │   ├── NotAppliedError             a write answered 200 without its change (.fields, .result)
     │   └── ResponseTooLargeError       an answer over max_response_bytes (.limit)
     ├── WebhookError                    a webhook delivery that cannot be read
     │   ├── WebhookTooLargeError        the body is over the size limit
@@ -49,8 +53,11 @@ __all__ = [
     "ActionNetworkError",
     "AmbiguousRelError",
     "AuthenticationError",
+    "CheckpointLockedError",
     "ClientClosedError",
     "ClientStateError",
+    "ClockSkewError",
+    "CollectionUnavailableError",
     "ConfigurationError",
     "ConnectError",
     "DecodeError",
@@ -63,6 +70,7 @@ __all__ = [
     "LimiterUnavailableError",
     "LinkNotFoundError",
     "ModelError",
+    "NotAppliedError",
     "NotFoundError",
     "NothingAcceptedError",
     "OutcomeUnknownError",
@@ -112,6 +120,23 @@ class ClientClosedError(ClientStateError):
     """The client was closed; create a new one."""
 
 
+class CheckpointLockedError(ClientStateError):
+    """Another run holds this checkpoint: two runs on one checkpoint would both send its
+    records. Raised at once, before anything is sent; wait for the other run to end."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} is in use by another run: two runs on one checkpoint would send records "
+            "twice; wait for it to end"
+        )
+
+
+class ClockSkewError(ClientStateError):
+    """The server's clock (its ``Date`` header) and the local clock disagree by more than the
+    tolerance, so a watermark taken on either could lose changes: the pull stops instead."""
+
+
 class LimiterError(ActionNetworkError):
     """The rate limiter could not grant a slot for a request."""
 
@@ -122,6 +147,22 @@ class LimiterTimeoutError(LimiterError):
 
 class LimiterUnavailableError(LimiterError):
     """A shared limiter's store (Redis) cannot be reached, and the limiter fails closed."""
+
+
+class CollectionUnavailableError(ActionNetworkError):
+    """The key works, but the API entry point lists no link to this collection: the key has no
+    access to it (tags, for one, exist only for group keys). A wrong key is an
+    ``AuthenticationError`` instead (403, or an entry point with no collection at all)."""
+
+    def __init__(self, collection: str, *, url: str, available: list[str]) -> None:
+        self.collection = collection
+        self.url = url
+        self.available = available
+        shown = ", ".join(available) or "none"
+        super().__init__(
+            f"this API key cannot reach the {collection!r} collection: the entry point does not "
+            f"list it (collections it lists: {shown}) ({url})"
+        )
 
 
 class ModelError(ActionNetworkError, ValueError):
@@ -236,6 +277,25 @@ class ErrorAnswerError(UnexpectedResponseError):
     def __init__(self, message: str, *, status: int, url: str) -> None:
         self.message = message
         super().__init__(f"the answer is an error: {message}", status=status, url=url)
+
+
+class NotAppliedError(UnexpectedResponseError):
+    """A write was answered with success, but the resource it returned does not hold what was
+    sent: ``fields`` names what did not take (``email_addresses``, ``phone_numbers``) and
+    ``result`` is the resource as the API answered it.
+
+    The API answers this way, for example, to a PUT that gives a person an email address
+    another person has: "the change will not be allowed and the person resource will be
+    returned in the response without the change having been made"
+    (https://actionnetwork.org/docs/v2/people).
+    """
+
+    def __init__(
+        self, message: str, *, status: int, url: str, fields: list[str], result: object
+    ) -> None:
+        self.fields = fields
+        self.result = result
+        super().__init__(message, status=status, url=url)
 
 
 class ResponseTooLargeError(UnexpectedResponseError):

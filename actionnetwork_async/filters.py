@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import functools
 import operator
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -36,6 +37,7 @@ __all__ = [
     "Filter",
     "all_of",
     "as_filter",
+    "parse_filter",
     "render_filter",
     "render_value",
 ]
@@ -125,6 +127,84 @@ def all_of(*parts: Filter | str | None) -> Filter | None:
 def render_filter(value: Filter | str | None) -> str | None:
     """The ``filter`` parameter for a Filter, a string, or None."""
     return None if value is None else str(as_filter(value))
+
+
+#: The comparison operators ``parse_filter`` reads (the API documents eq, gt and lt).
+_OPERATORS = frozenset({"eq", "ne", "gt", "ge", "lt", "le"})
+#: OData's tokens: any whitespace, parentheses, a quoted value ('' is a quote), or a word.
+_TOKENS = re.compile(r"\s+|(?P<paren>[()])|(?P<quoted>'(?:[^']|'')*')|(?P<word>[^\s()']+)")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+
+
+def parse_filter(text: str) -> Filter:
+    """An OData filter as written (``field op 'value'`` joined by ``and``/``or``, in
+    parentheses or not, any whitespace between) as a ``Filter``, rendered again with single
+    spaces, quotes doubled and the parentheses its ``and``/``or`` need, so joining it with
+    another condition keeps its meaning. What it cannot read (an unknown operator, an
+    unclosed quote or parenthesis, ``not``, a function) is a ``ConfigurationError``."""
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        match = _TOKENS.match(text, position)
+        if match is None:  # only an unclosed quote is left
+            raise ConfigurationError(f"cannot read the filter: unclosed quote at {position + 1}")
+        kind = match.lastgroup
+        if kind is not None:
+            tokens.append((kind, match.group()))
+        position = match.end()
+    parsed, rest = _or(tokens, 0)
+    if rest != len(tokens):
+        raise ConfigurationError(f"cannot read the filter: unexpected {tokens[rest][1]!r}")
+    return parsed
+
+
+def _keyword(tokens: list[tuple[str, str]], at: int, word: str) -> bool:
+    return at < len(tokens) and tokens[at][0] == "word" and tokens[at][1].lower() == word
+
+
+def _or(tokens: list[tuple[str, str]], at: int) -> tuple[Filter, int]:
+    result, at = _and(tokens, at)
+    while _keyword(tokens, at, "or"):
+        right, at = _and(tokens, at + 1)
+        result = result | right
+    return result, at
+
+
+def _and(tokens: list[tuple[str, str]], at: int) -> tuple[Filter, int]:
+    result, at = _term(tokens, at)
+    while _keyword(tokens, at, "and"):
+        right, at = _term(tokens, at + 1)
+        result = result & right
+    return result, at
+
+
+def _term(tokens: list[tuple[str, str]], at: int) -> tuple[Filter, int]:
+    if at >= len(tokens):
+        raise ConfigurationError("cannot read the filter: it ends where a condition should be")
+    if tokens[at] == ("paren", "("):
+        inner, at = _or(tokens, at + 1)
+        if at >= len(tokens) or tokens[at] != ("paren", ")"):
+            raise ConfigurationError("cannot read the filter: a parenthesis is not closed")
+        return inner, at + 1  # an 'or' in it gets its parentheses back where an 'and' joins it
+    if at + 3 > len(tokens):
+        raise ConfigurationError(
+            f"cannot read the filter near {tokens[at][1]!r}: a condition is field op 'value'"
+        )
+    (field_kind, field), (op_kind, op), (value_kind, value) = tokens[at : at + 3]
+    if field_kind != "word" or not _NAME.fullmatch(field) or field.lower() in ("and", "or"):
+        raise ConfigurationError(f"cannot read the filter: {field!r} is not a field name")
+    if op_kind != "word" or op.lower() not in _OPERATORS:
+        raise ConfigurationError(
+            f"cannot read the filter: {op!r} is not an operator ({', '.join(sorted(_OPERATORS))})"
+        )
+    if value_kind == "quoted":
+        literal = render_value(value[1:-1].replace("''", "'"))
+    elif value_kind == "word" and (_NUMBER.fullmatch(value) or value in ("true", "false")):
+        literal = value
+    else:
+        raise ConfigurationError(f"cannot read the filter: {value!r} is not a value ('quoted')")
+    return Filter(f"{field} {op.lower()} {literal}"), at + 3
 
 
 class Field:

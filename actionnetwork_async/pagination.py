@@ -45,12 +45,16 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 from urllib.parse import SplitResult, parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
+import attrs
+
 from .errors import ConfigurationError, UnexpectedResponseError
 from .hal import Resource
 
 __all__ = [
+    "MAX_PER_PAGE",
     "PAGES_COMPARED",
     "Fetch",
+    "Page",
     "Stream",
     "each_alone",
     "iter_batches",
@@ -64,6 +68,33 @@ __all__ = [
 
 T = TypeVar("T")
 U = TypeVar("U")
+
+#: The most items a page of the API holds (its ``per_page`` default and limit).
+MAX_PER_PAGE = 25
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a collection, read with the API's own page numbers (``page``, ``per_page``;
+    https://actionnetwork.org/docs/v2/#pagination): its items, and whether a next page exists.
+
+    ``total_pages`` and ``total_records`` are what the API said (None when it did not).
+    """
+
+    items: tuple[T, ...]
+    number: int
+    per_page: int
+    has_next: bool
+    total_pages: int | None = None
+    total_records: int | None = None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
 Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
 #: How many of the last pages a stream read a new page is compared with (by their items).
 PAGES_COMPARED = 1_000

@@ -8,9 +8,14 @@ everything is handled. The rule (docs/bulk.md has it with examples):
    start of the previous pull minus ``overlap``. Neither the order of the collection (people
    are not ordered by ``modified_date``) nor its pages can tell when a change happened during
    a pull, so every page is read and the next pull starts from before this one began.
-2. **Start on the server's clock.** The start of a pull is the server's time when its first
-   request left, as a lower bound from the ``Date`` headers of the answers
-   (``sansio.ServerClock``); the local clock only when the server sends no ``Date``.
+2. **Start on the server's clock, bounded by the local one.** The start of a pull is the
+   server's time when its first request left, as a lower bound from the ``Date`` headers of
+   the answers (``sansio.ServerClock``); the local clock only when the server sends no
+   ``Date``. A ``Date`` more than ``clock_tolerance`` (``DEFAULT_CLOCK_TOLERANCE``, 10
+   minutes) away from the local clock is not trusted: one day ahead would move the watermark
+   to tomorrow and lose every change made before then. The pull raises ``ClockSkewError``
+   before it delivers anything and the watermark stays as it was. The saved watermark records
+   which clock its ``since`` came from (``clock``: ``"server"`` or ``"local"``).
 3. **Remove what the overlap brings back.** The watermark keeps, for every record delivered
    with a ``modified_date`` after ``since``, its id, that ``modified_date`` and a digest of its
    content. A record arriving again with the same three is dropped, and so is an older version
@@ -42,19 +47,28 @@ from typing import Any
 import attrs
 
 from ._files import atomic_write, existing_file, fingerprint
-from .errors import ConfigurationError
+from .errors import ClockSkewError, ConfigurationError
 from .filters import F, Filter
 from .hal import Resource
 from .models.base import format_datetime, parse_datetime
 from .pagination import Stream
 from .sansio import ServerClock
 
-__all__ = ["DEFAULT_OVERLAP", "MIN_OVERLAP", "Watermark", "pull_changes"]
+__all__ = [
+    "DEFAULT_CLOCK_TOLERANCE",
+    "DEFAULT_OVERLAP",
+    "MIN_OVERLAP",
+    "Watermark",
+    "pull_changes",
+]
 
 #: How far before the previous pull's start the next one asks from.
 DEFAULT_OVERLAP = timedelta(minutes=5)
 #: ``modified_date`` has whole seconds: less than this could miss a change in the same second.
 MIN_OVERLAP = timedelta(seconds=2)
+#: How far the server's ``Date`` may be from the local clock before a pull refuses to trust
+#: either: well above a sane clock's drift and a slow answer, far below a lost day.
+DEFAULT_CLOCK_TOLERANCE = timedelta(minutes=10)
 _VERSION = 1
 #: How a saved watermark starts (``save`` writes ``to_json()``, version first).
 _SAVED = re.compile(rb'\{\s*"version"\s*:')
@@ -162,12 +176,16 @@ def pull_changes(
     clock: ServerClock,
     collection: str,
     overlap: timedelta = DEFAULT_OVERLAP,
+    clock_tolerance: timedelta = DEFAULT_CLOCK_TOLERANCE,
 ) -> Stream[Resource]:
     """The records of ``collection`` changed since ``since``, each change once (module doc).
 
     ``stream(filter)`` streams the collection's items; ``clock`` is the transport's reading of
-    the server's time. ``since`` is advanced in place when the stream is read to its end.
+    the server's time, trusted within ``clock_tolerance`` of the local clock (else
+    ``ClockSkewError``). ``since`` is advanced in place when the stream is read to its end.
     """
+    if not isinstance(clock_tolerance, timedelta) or clock_tolerance < timedelta(0):
+        raise ConfigurationError("clock_tolerance must be a timedelta of at least 0")
     if not isinstance(since, Watermark):
         raise ConfigurationError(
             f"since must be a Watermark (Watermark() or Watermark.load(path)), got {since!r}"
@@ -193,6 +211,15 @@ def pull_changes(
             server_start = clock.at(asked_at)
             if server_start is None:
                 source = "local"
+            elif abs(server_start - local_start) > clock_tolerance:
+                ahead = "ahead of" if server_start > local_start else "behind"
+                raise ClockSkewError(
+                    f"the server's Date ({format_datetime(server_start)}) is "
+                    f"{abs(server_start - local_start)} {ahead} the local clock "
+                    f"({format_datetime(local_start)}), more than the {clock_tolerance} "
+                    "tolerated: a watermark on either could lose changes, so the pull stops "
+                    "and the watermark stays as it was; fix the clock that is wrong"
+                )
             start = server_start or local_start
             return (start - overlap).replace(microsecond=0)
 

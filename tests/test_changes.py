@@ -29,8 +29,15 @@ from .conftest import ClientFactory
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.looptime]
 
-#: The server's time when the loop's clock reads 0.
-BASE = datetime(2026, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+#: The server's time when the loop's clock reads 0: this machine's time when the test starts,
+#: as a pull refuses a server clock far from the local one (ClockSkewError).
+BASE = datetime.now(timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture(autouse=True)
+def _server_starts_now() -> None:
+    global BASE
+    BASE = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def server_clock() -> Callable[[], datetime]:

@@ -23,6 +23,7 @@ import functools
 import json
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -32,7 +33,8 @@ import click
 
 from ..bulk import DEFAULT_CONCURRENCY
 from ..client import API_KEY_ENV, BASE_URL_ENV, REDIS_URL_ENV
-from ..errors import ActionNetworkError, ConfigurationError
+from ..errors import ActionNetworkError, CheckpointLockedError, ConfigurationError
+from ..filters import parse_filter
 from ..models import ResourceModel
 from ..sync import ActionNetwork
 from ..watermark import Watermark
@@ -74,13 +76,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail("interrupted", 130)
     except Failed as exc:
         return _fail(str(exc), exc.status)
-    except ConfigurationError as exc:
+    except (ConfigurationError, CheckpointLockedError) as exc:  # a run on a checkpoint in use
         return _fail(str(exc), 2)
     except ActionNetworkError as exc:
         return _fail(str(exc), 1)
-    except OSError as exc:
+    except OSError as exc:  # a full disk included: the message names the file
         return _fail(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), 1)
+    except UnicodeError as exc:  # an argument that is not UTF-8 (a byte name, a bad locale)
+        return _fail(_not_utf8(sys.argv[1:] if argv is None else argv, exc), 1)
     return result if isinstance(result, int) else 0
+
+
+def _not_utf8(argv: Sequence[str], exc: UnicodeError) -> str:
+    """One line for text that is not UTF-8: the arguments that are not, shown byte for byte."""
+    bad = [arg for arg in argv if not _is_utf8(arg)]
+    if not bad:
+        return f"text that is not valid UTF-8 ({exc})"
+    shown = ", ".join(os.fsencode(arg).decode("utf-8", "backslashreplace") for arg in bad)
+    return f"{shown}: not UTF-8 text; give names and values in UTF-8"
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _fail(message: str, status: int) -> int:
@@ -324,6 +345,8 @@ def export(
         raise click.UsageError("--since-file cannot be combined with --filter or --modified-since")
     if (odata or modified_since) and not KINDS[kind].filterable:
         raise click.UsageError("--filter and --modified-since apply to people and events")
+    if odata:
+        parse_filter(odata)  # what it cannot read is refused (status 2) before any request
     watermark = Watermark.load(since_file) if since_file is not None else None
     fields = [n.strip() for n in custom_fields.split(",") if n.strip()] if custom_fields else None
     notes = export_collection(

@@ -55,7 +55,7 @@ import click
 from tqdm import tqdm
 
 from .._files import Owns, atomic_write, first_line
-from ..filters import F, Filter, all_of
+from ..filters import F, Filter, all_of, parse_filter
 from ..models import ResourceModel
 from ..models.base import action_network_id
 from ..sync import ActionNetwork, Stream
@@ -570,7 +570,8 @@ def export_collection(
         stream = kind.changes(an, since)
     else:
         since_date = None if modified_since is None else F.modified_date > modified_since
-        stream = kind.records(an, all_of(since_date, odata or None))
+        # read and rendered again: an 'or' keeps its parentheses next to --modified-since
+        stream = kind.records(an, all_of(since_date, parse_filter(odata) if odata else None))
     written = 0
     tags: dict[str, list[str]] | None = None
     requests = RateWindow()  # over the whole export: the tag requests are requests too
@@ -613,4 +614,8 @@ def export_collection(
     except KeyboardInterrupt:
         where = f"{output} was not written" if output else f"{written} records written"
         raise Interrupted(where) from None
+    except OSError as exc:  # a full disk: its error names no file; say which one
+        if exc.filename is None:
+            exc.filename = str(output) if output is not None else "standard output"
+        raise
     return notes

@@ -20,6 +20,7 @@ number. ``ModelError`` messages name the field's path and the type expected, nev
 
 from __future__ import annotations
 
+import copy
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -206,6 +207,27 @@ class ResourceModel(Record):
         if self.resource is None or not self.resource.has_link(rel):
             return None
         return last_segment(self.resource.link(rel, index=0).href)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The read form, for tables and data frames (``pandas.DataFrame([p.to_dict() ...])``):
+        every field the API sent, as JSON (identifiers, ``created_date`` and
+        ``modified_date`` included; ``_links`` and ``_embedded`` left out), and ``id``, the
+        Action Network id. A model not read from the API gives its own fields, dates and
+        identifiers included. ``to_json()`` is the write form: no dates, no API identifier.
+
+        A copy: changing it changes neither the model nor what a later call returns.
+        """
+        if self.resource is not None:
+            out = copy.deepcopy({k: v for k, v in self.resource.data.items() if k not in _HAL_KEYS})
+        else:
+            out = self.to_json()
+            out["identifiers"] = list(self.identifiers)
+            for name in ("created_date", "modified_date"):
+                when = getattr(self, name)
+                if when is not None:
+                    out[name] = format_datetime(when)
+        out.setdefault("id", self.id)
+        return out
 
     @classmethod
     def from_resource(cls: type[M], resource: Resource) -> M:

@@ -13,6 +13,8 @@ outreaches over the API (https://actionnetwork.org/docs/v2/donations, .../outrea
 
 from __future__ import annotations
 
+from typing import Literal, overload
+
 from typing_extensions import Unpack
 
 from ..filters import Filter
@@ -131,16 +133,87 @@ class Petitions(Actions[Petition]):
         """One signature of a petition."""
         return await self._get_record(petition, signature, SIGNATURES)
 
+    @overload
     async def create_signature(
         self,
         petition: Ref[Petition],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[SignatureFields],
-    ) -> Signature:
-        """Sign a petition for an existing person (no autoresponse is sent)."""
-        return await self._create_record(petition, person, SIGNATURES, fields, extra)
+    ) -> Signature: ...
+
+    @overload
+    async def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SignatureFields],
+    ) -> None: ...
+
+    @overload
+    async def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature | None: ...
+
+    async def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature | None:
+        """Sign a petition for an existing person (no autoresponse is sent).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._create_record(
+            petition, person, SIGNATURES, fields, extra, background=background
+        )
+
+    @overload
+    async def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature: ...
+
+    @overload
+    async def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SignatureFields],
+    ) -> None: ...
+
+    @overload
+    async def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature | None: ...
 
     async def update_signature(
         self,
@@ -148,22 +221,72 @@ class Petitions(Actions[Petition]):
         signature: Ref[Signature],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[SignatureFields],
-    ) -> Signature:
-        """PUT some fields of a signature (its ``comments`` ...)."""
-        return await self._update_record(petition, signature, SIGNATURES, fields, extra)
+    ) -> Signature | None:
+        """PUT some fields of a signature (its ``comments`` ...).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._update_record(
+            petition, signature, SIGNATURES, fields, extra, background=background
+        )
+
+    @overload
+    async def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Signature: ...
+
+    @overload
+    async def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    async def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Signature | None: ...
 
     async def record_signature(
         self,
         petition: Ref[Petition],
         *,
         comments: str | None = None,
+        ensure_tags: bool = True,
+        background: bool = False,
         **options: Unpack[ActionHelperOptions],
-    ) -> Signature:
+    ) -> Signature | None:
         """The record signature helper: the person (created or matched by email, then phone)
         signs, in one request (https://actionnetwork.org/docs/v2/record_signature_helper).
-        A ``200 {}`` answer raises ``NothingAcceptedError``."""
-        return await self._record(petition, SIGNATURES, options, {"comments": comments})
+        A ``200 {}`` answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
+        return await self._record(
+            petition,
+            SIGNATURES,
+            options,
+            {"comments": comments},
+            ensure_tags=ensure_tags,
+            background=background,
+        )
 
 
 class Forms(Actions[Form]):
@@ -213,16 +336,87 @@ class Forms(Actions[Form]):
         """One submission of a form."""
         return await self._get_record(form, submission, SUBMISSIONS)
 
+    @overload
     async def create_submission(
         self,
         form: Ref[Form],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[SubmissionFields],
-    ) -> Submission:
-        """Submit a form for an existing person (no autoresponse is sent)."""
-        return await self._create_record(form, person, SUBMISSIONS, fields, extra)
+    ) -> Submission: ...
+
+    @overload
+    async def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SubmissionFields],
+    ) -> None: ...
+
+    @overload
+    async def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission | None: ...
+
+    async def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission | None:
+        """Submit a form for an existing person (no autoresponse is sent).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._create_record(
+            form, person, SUBMISSIONS, fields, extra, background=background
+        )
+
+    @overload
+    async def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission: ...
+
+    @overload
+    async def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SubmissionFields],
+    ) -> None: ...
+
+    @overload
+    async def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission | None: ...
 
     async def update_submission(
         self,
@@ -230,18 +424,63 @@ class Forms(Actions[Form]):
         submission: Ref[Submission],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[SubmissionFields],
-    ) -> Submission:
-        """PUT some fields of a submission."""
-        return await self._update_record(form, submission, SUBMISSIONS, fields, extra)
+    ) -> Submission | None:
+        """PUT some fields of a submission.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._update_record(
+            form, submission, SUBMISSIONS, fields, extra, background=background
+        )
+
+    @overload
+    async def record_submission(
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Submission: ...
+
+    @overload
+    async def record_submission(
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    async def record_submission(
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Submission | None: ...
 
     async def record_submission(
-        self, form: Ref[Form], **options: Unpack[ActionHelperOptions]
-    ) -> Submission:
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Submission | None:
         """The record submission helper: the person (created or matched) submits the form, in
         one request (https://actionnetwork.org/docs/v2/record_submission_helper). A
-        ``200 {}`` answer raises ``NothingAcceptedError``."""
-        return await self._record(form, SUBMISSIONS, options, {})
+        ``200 {}`` answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
+        return await self._record(
+            form, SUBMISSIONS, options, {}, ensure_tags=ensure_tags, background=background
+        )
 
 
 class FundraisingPages(Actions[FundraisingPage]):
@@ -293,18 +532,98 @@ class FundraisingPages(Actions[FundraisingPage]):
         """One donation of a fundraising page."""
         return await self._get_record(page, donation, DONATIONS)
 
+    @overload
     async def create_donation(
         self,
         page: Ref[FundraisingPage],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[DonationFields],
-    ) -> Donation:
+    ) -> Donation: ...
+
+    @overload
+    async def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[DonationFields],
+    ) -> None: ...
+
+    @overload
+    async def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[DonationFields],
+    ) -> Donation | None: ...
+
+    async def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[DonationFields],
+    ) -> Donation | None:
         """Add a donation by an existing person (``recipients`` with their amounts; the API
         sums them into ``amount``). Never re-sent after a lost answer: donations are not
-        deduplicated. There is no update: the API allows none."""
-        return await self._create_record(page, person, DONATIONS, fields, extra)
+        deduplicated. There is no update: the API allows none.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._create_record(
+            page, person, DONATIONS, fields, extra, background=background
+        )
+
+    @overload
+    async def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Donation: ...
+
+    @overload
+    async def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    async def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Donation | None: ...
 
     async def record_donation(
         self,
@@ -314,19 +633,26 @@ class FundraisingPages(Actions[FundraisingPage]):
         currency: str | None = None,
         payment: Payment | None = None,
         recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: bool = False,
         **options: Unpack[ActionHelperOptions],
-    ) -> Donation:
+    ) -> Donation | None:
         """The record donation helper: the person (created or matched) and their donation to
         ``recipients`` in one request (https://actionnetwork.org/docs/v2/
         record_donation_helper). Never re-sent after a lost answer. A ``200 {}`` answer raises
-        ``NothingAcceptedError``."""
+        ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
         fields = {
             "recipients": recipients,
             "currency": currency,
             "payment": payment,
             "recurrence": recurrence,
         }
-        return await self._record(page, DONATIONS, options, fields)
+        return await self._record(
+            page, DONATIONS, options, fields, ensure_tags=ensure_tags, background=background
+        )
 
 
 class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
@@ -380,17 +706,88 @@ class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
         """One outreach of an advocacy campaign."""
         return await self._get_record(campaign, outreach, OUTREACHES)
 
+    @overload
     async def create_outreach(
         self,
         campaign: Ref[AdvocacyCampaign],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[OutreachFields],
-    ) -> Outreach:
+    ) -> Outreach: ...
+
+    @overload
+    async def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[OutreachFields],
+    ) -> None: ...
+
+    @overload
+    async def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach | None: ...
+
+    async def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach | None:
         """Add an outreach by an existing person. Never re-sent after a lost answer:
-        outreaches are not deduplicated."""
-        return await self._create_record(campaign, person, OUTREACHES, fields, extra)
+        outreaches are not deduplicated.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._create_record(
+            campaign, person, OUTREACHES, fields, extra, background=background
+        )
+
+    @overload
+    async def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach: ...
+
+    @overload
+    async def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[OutreachFields],
+    ) -> None: ...
+
+    @overload
+    async def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach | None: ...
 
     async def update_outreach(
         self,
@@ -398,10 +795,57 @@ class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
         outreach: Ref[Outreach],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[OutreachFields],
-    ) -> Outreach:
-        """PUT some fields of an outreach."""
-        return await self._update_record(campaign, outreach, OUTREACHES, fields, extra)
+    ) -> Outreach | None:
+        """PUT some fields of an outreach.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._update_record(
+            campaign, outreach, OUTREACHES, fields, extra, background=background
+        )
+
+    @overload
+    async def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Outreach: ...
+
+    @overload
+    async def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    async def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Outreach | None: ...
 
     async def record_outreach(
         self,
@@ -411,13 +855,20 @@ class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
         message: str | None = None,
         targets: list[ActionTarget] | None = None,
         type: str | None = None,
+        ensure_tags: bool = True,
+        background: bool = False,
         **options: Unpack[ActionHelperOptions],
-    ) -> Outreach:
+    ) -> Outreach | None:
         """The record outreach helper: the person (created or matched) and their letter or
         call in one request (https://actionnetwork.org/docs/v2/record_outreach_helper). Never
-        re-sent after a lost answer. A ``200 {}`` answer raises ``NothingAcceptedError``."""
+        re-sent after a lost answer. A ``200 {}`` answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
         fields = {"subject": subject, "message": message, "targets": targets, "type": type}
-        return await self._record(campaign, OUTREACHES, options, fields)
+        return await self._record(
+            campaign, OUTREACHES, options, fields, ensure_tags=ensure_tags, background=background
+        )
 
 
 class Surveys(Actions[Survey]):
@@ -467,17 +918,88 @@ class Surveys(Actions[Survey]):
         """One response to a survey."""
         return await self._get_record(survey, response, RESPONSES)
 
+    @overload
     async def create_response(
         self,
         survey: Ref[Survey],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[ResponseFields],
-    ) -> Response:
+    ) -> Response: ...
+
+    @overload
+    async def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[ResponseFields],
+    ) -> None: ...
+
+    @overload
+    async def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[ResponseFields],
+    ) -> Response | None: ...
+
+    async def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[ResponseFields],
+    ) -> Response | None:
         """Add a response by an existing person (answers, whose shape the API does not
-        document, go in ``extra``)."""
-        return await self._create_record(survey, person, RESPONSES, fields, extra)
+        document, go in ``extra``).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._create_record(
+            survey, person, RESPONSES, fields, extra, background=background
+        )
+
+    @overload
+    async def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[ResponseFields],
+    ) -> Response: ...
+
+    @overload
+    async def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[ResponseFields],
+    ) -> None: ...
+
+    @overload
+    async def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[ResponseFields],
+    ) -> Response | None: ...
 
     async def update_response(
         self,
@@ -485,18 +1007,63 @@ class Surveys(Actions[Survey]):
         response: Ref[Response],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[ResponseFields],
-    ) -> Response:
-        """PUT some fields of a response."""
-        return await self._update_record(survey, response, RESPONSES, fields, extra)
+    ) -> Response | None:
+        """PUT some fields of a response.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._update_record(
+            survey, response, RESPONSES, fields, extra, background=background
+        )
+
+    @overload
+    async def record_response(
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Response: ...
+
+    @overload
+    async def record_response(
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    async def record_response(
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Response | None: ...
 
     async def record_response(
-        self, survey: Ref[Survey], **options: Unpack[ActionHelperOptions]
-    ) -> Response:
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Response | None:
         """The record response helper: the person (created or matched) responds, in one
         request (https://actionnetwork.org/docs/v2/record_response_helper). A ``200 {}``
-        answer raises ``NothingAcceptedError``."""
-        return await self._record(survey, RESPONSES, options, {})
+        answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
+        return await self._record(
+            survey, RESPONSES, options, {}, ensure_tags=ensure_tags, background=background
+        )
 
 
 class EventCampaigns(Actions[EventCampaign]):

@@ -27,21 +27,44 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from datetime import timedelta
-from typing import Any, ClassVar, Generic, Literal, TypeVar, Union, cast
+from typing import Any, ClassVar, Generic, Literal, Protocol, TypeVar, Union, cast
 from urllib.parse import quote
 
 import attrs
 from typing_extensions import TypedDict
 
-from ..bulk import CheckpointStore, Outcome, Records, WriteResult, check_arguments, deferred
-from ..errors import AuthenticationError, ConfigurationError, ModelError, OutcomeUnknownError
+from ..bulk import (
+    CheckpointStore,
+    Outcome,
+    Records,
+    WriteResult,
+    _records,
+    check_arguments,
+    deferred,
+)
+from ..errors import (
+    AuthenticationError,
+    CollectionUnavailableError,
+    ConfigurationError,
+    ModelError,
+    NotAppliedError,
+    OutcomeUnknownError,
+)
 from ..filters import Filter, render_filter
 from ..hal import Resource
 from ..models import RENAMES, EmailAddress, Embed, Person, PhoneNumber, Record, converter
 from ..models.base import WRITABLE_STATUSES, ResourceModel, last_segment, to_api
-from ..pagination import Stream
+from ..pagination import MAX_PER_PAGE, Page, Stream
 from ..walker import HalWalker
 from ..watermark import Watermark, pull_changes
 
@@ -56,18 +79,31 @@ __all__ = [
     "Ref",
     "Searchable",
     "Status",
+    "TagMaker",
     "Writable",
+    "background_params",
+    "check_applied",
     "check_id",
     "check_identifier",
     "check_status",
+    "ensure_tags_of",
     "fields_to_json",
     "helper_body",
     "helper_body_of",
     "helper_many",
     "set_statuses",
     "tag_list",
+    "unapplied",
 ]
 
+
+def _count(value: Any) -> int | None:
+    """A count the API sent (``total_pages`` ...), None when absent or not a whole number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+#: Rels of the entry point's collections and helpers (not ``self``, ``curies`` or ``docs``).
+_COLLECTION_PREFIXES = ("osdi:", "action_network:")
 M = TypeVar("M", bound=ResourceModel)
 R = TypeVar("R", bound=ResourceModel)
 
@@ -120,6 +156,13 @@ SIGNUP_FIELDS: frozenset[str] = HelperOptions.__optional_keys__
 ACTION_HELPER_FIELDS: frozenset[str] = ActionHelperOptions.__optional_keys__
 #: The only status a record helper takes.
 ACTION_HELPER_STATUSES = frozenset({"subscribed"})
+
+
+class TagMaker(Protocol):
+    """What makes sure tags exist before a helper names them in ``add_tags`` (``an.tags``)."""
+
+    async def ensure(self, names: Iterable[str]) -> object:
+        """Create the tags of ``names`` the group lacks."""
 
 
 @attrs.frozen
@@ -195,11 +238,18 @@ class Facade:
         """The href of the entry point's link ``rel`` (a collection or a helper).
 
         Action Network answers a wrong or missing key at the entry point with 200 and no
-        collection links, not 403: a missing link there is reported as the authentication
-        failure it almost certainly is.
+        collection links, not 403: an entry point without any collection is reported as the
+        authentication failure it almost certainly is. One that lists other collections but
+        not this one answers a key that works but cannot reach it (tags exist only for group
+        keys): ``CollectionUnavailableError`` names it.
         """
         aep = await self.hal.entry_point()
         if not aep.has_link(rel):
+            reachable = sorted(r for r in aep.links if r.startswith(_COLLECTION_PREFIXES))
+            if reachable:
+                raise CollectionUnavailableError(
+                    rel, url=aep.url or self.hal.base_url, available=reachable
+                )
             present = ", ".join(sorted(aep.links)) or "none"
             raise AuthenticationError(
                 200,
@@ -293,6 +343,38 @@ class Collection(Facade, Generic[M]):
         """One item, fresh from the API: by id, or the model or ``Resource`` of it."""
         return self.MODEL.from_resource(await self._get_one(await self._url_of(target)))
 
+    async def page(self, number: int, *, per_page: int = MAX_PER_PAGE) -> Page[M]:
+        """One page of the collection by the API's own page numbers (``page=``, ``per_page=``,
+        https://actionnetwork.org/docs/v2/#pagination): ``an.people.page(3, per_page=25)``.
+        ``.items`` are its models and ``.has_next`` whether a page follows. A page past the
+        end has no items. Where the API sends no ``total_pages`` (people) and links every page
+        to a next one, a page shorter than ``per_page`` is the last; a full last page says
+        ``has_next`` and the page after it is empty. ``list()`` streams every page instead."""
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ConfigurationError(f"number must be a page number from 1, got {number!r}")
+        if isinstance(per_page, bool) or not isinstance(per_page, int):
+            raise ConfigurationError(f"per_page must be an int, got {per_page!r}")
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ConfigurationError(f"per_page must be 1 to {MAX_PER_PAGE}, got {per_page}")
+        answer = await self.hal.get(
+            await self._collection_url(), params={"page": str(number), "per_page": str(per_page)}
+        )
+        items = tuple(self.MODEL.from_resource(item) for item in answer.items())
+        total_pages = _count(answer.get("total_pages"))
+        has_next = bool(items) and answer.has_link("next")
+        if total_pages is not None:
+            has_next = has_next and number < total_pages
+        else:  # people's last page links a next one too: a short page is the last
+            has_next = has_next and len(items) >= per_page
+        return Page(
+            items=items,
+            number=number,
+            per_page=per_page,
+            has_next=has_next,
+            total_pages=total_pages,
+            total_records=_count(answer.get("total_records")),
+        )
+
     def _models(self, stream: Stream[Resource]) -> Stream[M]:
         return stream.map(self.MODEL.from_resource)
 
@@ -352,9 +434,19 @@ class Actions(Writable[M], Searchable[M]):
     """Action pages (events, petitions, forms ...): made with a title and an origin system,
     with embed codes and the records people leave on them."""
 
-    def __init__(self, hal: HalWalker) -> None:
+    def __init__(self, hal: HalWalker, *, tags: TagMaker | None = None) -> None:
         super().__init__(hal)
         self._helpers: dict[tuple[str, str], str] = {}
+        self._tag_maker = tags
+
+    @property
+    def _tags(self) -> TagMaker:
+        """The tags facade that creates missing tags for ``add_tags`` (the client's own)."""
+        if self._tag_maker is None:
+            from .tags import Tags  # tags.py builds on this module
+
+            self._tag_maker = Tags(self.hal)
+        return self._tag_maker
 
     async def embed(self, action: Ref[M]) -> Embed:
         """The action's embed codes (``action_network:embed``). Only actions made in the user
@@ -372,6 +464,7 @@ class Actions(Writable[M], Searchable[M]):
         creator: Ref[Person] | None,
         extra: Extra,
         url: str | None = None,
+        organizer: Ref[Person] | None = None,
     ) -> M:
         """POST a new action: ``title`` and ``origin_system`` are required and checked before
         any request. Only an ``identifier`` of the caller's system makes the POST safe to
@@ -388,8 +481,7 @@ class Actions(Writable[M], Searchable[M]):
         )
         if identifier is not None:
             body["identifiers"] = [identifier]
-        if creator is not None:
-            body["_links"] = {"osdi:creator": {"href": await self._person_url(creator)}}
+        await self._add_person_links(body, {"osdi:creator": creator, "osdi:organizer": organizer})
         try:
             return await self._create(body, url=url, retry_safe=identifier is not None)
         except OutcomeUnknownError as exc:
@@ -401,6 +493,29 @@ class Actions(Writable[M], Searchable[M]):
                 url=exc.url,
             ) from exc
 
+    async def _add_person_links(
+        self, body: dict[str, Any], people: Mapping[str, Ref[Person] | None]
+    ) -> None:
+        """Link the people given (``osdi:creator``, ``osdi:organizer``) beside the links of
+        ``extra``: merged, never overwritten; a rel set both ways is refused."""
+        ours = {
+            rel: {"href": await self._person_url(person)}
+            for rel, person in people.items()
+            if person is not None
+        }
+        if not ours:
+            return
+        given = body.get("_links") or {}
+        if not isinstance(given, Mapping):
+            raise ConfigurationError("extra['_links'] must map rels to links")
+        clash = sorted(set(given) & set(ours))
+        if clash:
+            raise ConfigurationError(
+                f"{', '.join(clash)} is set both in extra['_links'] and by its keyword: "
+                "give it once"
+            )
+        body["_links"] = {**given, **ours}
+
     # -- records of the action ----------------------------------------------------------------
     async def _create_record(
         self,
@@ -409,13 +524,22 @@ class Actions(Writable[M], Searchable[M]):
         kind: RecordKind[R],
         fields: Mapping[str, Any],
         extra: Extra,
-    ) -> R:
-        """POST a record for an existing person (linked by ``osdi:person``)."""
+        *,
+        background: bool = False,
+    ) -> R | None:
+        """POST a record for an existing person (linked by ``osdi:person``); ``background``
+        has the API apply it later and returns None at once."""
         body = fields_to_json(kind.model, fields, extra=extra)
         body["_links"] = {"osdi:person": {"href": await self._person_url(person)}}
         url = await self._linked_url(action, kind.rel, kind.segment)
-        created = await self.hal.post(url, body, idempotent=kind.one_per_person, expect="resource")
-        return kind.model.from_resource(created)
+        created = await self.hal.post(
+            url,
+            body,
+            params=background_params(background),
+            idempotent=kind.one_per_person,
+            expect=None if background else "resource",
+        )
+        return None if background or created is None else kind.model.from_resource(created)
 
     async def _update_record(
         self,
@@ -424,12 +548,21 @@ class Actions(Writable[M], Searchable[M]):
         kind: RecordKind[R],
         fields: Mapping[str, Any],
         extra: Extra,
-    ) -> R:
+        *,
+        background: bool = False,
+    ) -> R | None:
+        """PUT (a merge) some fields of a record; ``background`` as ``_create_record``."""
         body = _update_body(kind.model, record, None, fields, extra)
         if not body:
             raise ConfigurationError("nothing to update: pass some fields")
         url = await self._child_url(action, record, kind.rel, kind.segment)
-        return kind.model.from_resource(await self.hal.put(url, body, expect="resource"))
+        result = await self.hal.put(
+            url,
+            body,
+            params=background_params(background),
+            expect=None if background else "resource",
+        )
+        return None if background or result is None else kind.model.from_resource(result)
 
     async def _record(
         self,
@@ -437,15 +570,27 @@ class Actions(Writable[M], Searchable[M]):
         kind: RecordKind[R],
         options: ActionHelperOptions,
         fields: Mapping[str, Any],
-    ) -> R:
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+    ) -> R | None:
         """POST to the action's record helper: the person (created or matched) and the record
         in one request. A ``200 {}`` answer (the API accepted nothing) raises
-        ``NothingAcceptedError``."""
+        ``NothingAcceptedError``. With ``ensure_tags`` the tags of ``add_tags`` the group lacks
+        are created first (the helper ignores names of tags that do not exist); ``background``
+        as ``_create_record``."""
         body = helper_body(options, statuses=ACTION_HELPER_STATUSES, accepted=ACTION_HELPER_FIELDS)
         body.update(fields_to_json(kind.model, {k: v for k, v in fields.items() if v is not None}))
+        await ensure_tags_of(self._tags if ensure_tags else None, body)
         url = await self._helper_url(action, kind)
-        result = await self.hal.post(url, body, idempotent=kind.one_per_person, expect="resource")
-        return kind.model.from_resource(result)
+        result = await self.hal.post(
+            url,
+            body,
+            params=background_params(background),
+            idempotent=kind.one_per_person,
+            expect=None if background else "resource",
+        )
+        return None if background or result is None else kind.model.from_resource(result)
 
     async def _helper_url(self, action: Ref[M], kind: RecordKind[R]) -> str:
         """The action's helper link: from a model or Resource, else one GET per action, kept
@@ -515,6 +660,61 @@ def _update_body(
     if named:
         return named
     return target.to_json() if isinstance(target, model) else {}
+
+
+def unapplied(sent: Mapping[str, Any], answered: Mapping[str, Any]) -> list[str]:
+    """The contact fields of a person's JSON ``sent`` that the ``answered`` person does not
+    hold: each address sent must be among the answer's (case aside), each number's digits at
+    the end of one of the answer's (the API stores numbers in international format)."""
+    missing = []
+    for field, key, norm in (
+        ("email_addresses", "address", _email_key),
+        ("phone_numbers", "number", _digits),
+    ):
+        wanted = {norm(v) for v in _contact_values(sent, field, key)} - {""}
+        held = {norm(v) for v in _contact_values(answered, field, key)} - {""}
+        if any(not _held(value, held, exact=field == "email_addresses") for value in wanted):
+            missing.append(field)
+    return missing
+
+
+def _contact_values(person: Mapping[str, Any], field: str, key: str) -> list[str]:
+    entries = person.get(field)
+    if not isinstance(entries, list):
+        return []
+    return [e[key] for e in entries if isinstance(e, Mapping) and isinstance(e.get(key), str)]
+
+
+def _email_key(address: str) -> str:
+    return address.strip().lower()
+
+
+def _digits(number: str) -> str:
+    return "".join(c for c in number if c.isdigit()).lstrip("0")
+
+
+def _held(value: str, held: set[str], *, exact: bool) -> bool:
+    if exact or value in held:
+        return value in held
+    return len(value) >= 7 and any(h.endswith(value) for h in held)
+
+
+def check_applied(sent: Mapping[str, Any], result: Resource, model: ResourceModel) -> None:
+    """Raise ``NotAppliedError`` when a person write answered with success did not take the
+    email addresses or phone numbers it sent (https://actionnetwork.org/docs/v2/people: a
+    change to an address another person has is "returned in the response without the change
+    having been made")."""
+    missing = unapplied(sent, result.data if isinstance(result.data, Mapping) else {})
+    if missing:
+        raise NotAppliedError(
+            f"the API answered with success but did not apply {', '.join(missing)}: an "
+            "email address may belong to another person (the API then leaves the person "
+            "unchanged), or a number was refused",
+            status=200,
+            url=str(result.url or result.self_href or ""),
+            fields=missing,
+            result=model,
+        )
 
 
 def check_id(item_id: str) -> str:
@@ -755,12 +955,15 @@ def helper_many(
     checkpoint: CheckpointStore | str | os.PathLike[str] | None,
     report: str | os.PathLike[str] | None,
     key: Callable[[Any], str] | None,
+    tags: TagMaker | None = None,
 ) -> Stream[WriteResult]:
     """A helper POST per record (signup, record attendance), pipelined by ``hal.post_many``.
 
     Arguments are checked at once; ``helper_url()`` runs when the stream is first read. The
     helpers match the person by email, then phone, and answer with the resource whether it was
-    new or not: a second send is harmless (idempotent) and a success is ``UPSERTED``.
+    new or not: a second send is harmless (idempotent) and a success is ``UPSERTED``. With
+    ``tags``, the tags each record's ``add_tags`` (and the job's) names are made sure to exist
+    before the record is sent (``TagMaker.ensure``: created once, then known).
     """
     check_arguments(records, concurrency)
     job_add, job_remove = tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags")
@@ -771,10 +974,19 @@ def helper_many(
             record, fields=fields, statuses=allowed, add_tags=job_add, remove_tags=job_remove
         )
 
+    async def tagged(source: Records[Any], maker: TagMaker) -> AsyncIterator[Any]:
+        known: set[str] = set()
+        async for record in _records(source):
+            names = [n for n in (*job_add, *_record_tags(record)) if n not in known]
+            if names:
+                await maker.ensure(names)
+                known.update(names)
+            yield record
+
     async def start() -> Stream[WriteResult]:
         return hal.post_many(
             await helper_url(),
-            records,
+            records if tags is None else tagged(records, tags),
             body=body,
             idempotent=True,
             outcome=Outcome.UPSERTED,
@@ -785,6 +997,30 @@ def helper_many(
         )
 
     return deferred(start)
+
+
+def background_params(background: bool) -> dict[str, str] | None:
+    """The query of a write the API is asked to apply later (``background_request=true``,
+    "Background Processing" at https://actionnetwork.org/docs/v2/), which then answers at once
+    with nothing; None for a write applied now."""
+    return {"background_request": "true"} if background else None
+
+
+def _record_tags(record: Any) -> list[str]:
+    """The ``add_tags`` of a bulk record; none when they are not tag names (the record's body
+    then fails, and the failure is reported with it)."""
+    if not isinstance(record, Mapping) or not record.get("add_tags"):
+        return []
+    try:
+        return tag_list(record["add_tags"], "add_tags")
+    except ConfigurationError:
+        return []
+
+
+async def ensure_tags_of(tags: TagMaker | None, body: Mapping[str, Any]) -> None:
+    """Make sure the tags a helper body adds exist (nothing without ``tags``: the opt-out)."""
+    if tags is not None and body.get("add_tags"):
+        await tags.ensure(body["add_tags"])
 
 
 def _listed(values: Iterable[Any], what: str) -> list[Any]:

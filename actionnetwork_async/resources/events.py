@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, overload
 
 from typing_extensions import Unpack
 
@@ -88,6 +88,7 @@ class Events(Actions[Event]):
         origin_system: str,
         identifier: str | None = None,
         creator: Ref[Person] | None = None,
+        organizer: Ref[Person] | None = None,
         extra: Extra = None,
         **fields: Unpack[EventContent],
     ) -> Event:
@@ -97,8 +98,11 @@ class Events(Actions[Event]):
         keeps one forever and deduplicates on it across every group, so only pass one that is
         globally unique. With one, a POST whose answer was lost is retried (the API returns
         the same event); without one it is not re-sent, and ``OutcomeUnknownError`` says how
-        to check whether the event was created. ``creator`` is a Person or a person's id or
-        URL. ``start_date``/``end_date`` are the event's local wall-clock time (see ``Event``).
+        to check whether the event was created. ``creator`` and ``organizer`` (the
+        ``osdi:creator`` and ``osdi:organizer`` links, https://actionnetwork.org/docs/v2/events)
+        are each a Person or a person's id or URL; other links in ``extra["_links"]`` are kept
+        beside them. ``start_date``/``end_date`` are the event's local wall-clock time (see
+        ``Event``).
         """
         return await self._create_action(
             fields,
@@ -106,6 +110,7 @@ class Events(Actions[Event]):
             origin_system=origin_system,
             identifier=identifier,
             creator=creator,
+            organizer=organizer,
             extra=extra,
         )
 
@@ -117,6 +122,7 @@ class Events(Actions[Event]):
         origin_system: str,
         identifier: str | None = None,
         creator: Ref[Person] | None = None,
+        organizer: Ref[Person] | None = None,
         extra: Extra = None,
         **fields: Unpack[EventContent],
     ) -> Event:
@@ -127,6 +133,7 @@ class Events(Actions[Event]):
             origin_system=origin_system,
             identifier=identifier,
             creator=creator,
+            organizer=organizer,
             extra=extra,
             url=await self._campaign_events_url(campaign),
         )
@@ -166,16 +173,87 @@ class Events(Actions[Event]):
         """One RSVP of an event."""
         return await self._get_record(event, attendance, ATTENDANCES)
 
+    @overload
     async def create_attendance(
         self,
         event: Ref[Event],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[AttendanceFields],
-    ) -> Attendance:
-        """RSVP an existing person (a ``Person``, or a person's id or URL)."""
-        return await self._create_record(event, person, ATTENDANCES, fields, extra)
+    ) -> Attendance: ...
+
+    @overload
+    async def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[AttendanceFields],
+    ) -> None: ...
+
+    @overload
+    async def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance | None: ...
+
+    async def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance | None:
+        """RSVP an existing person (a ``Person``, or a person's id or URL).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._create_record(
+            event, person, ATTENDANCES, fields, extra, background=background
+        )
+
+    @overload
+    async def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance: ...
+
+    @overload
+    async def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[AttendanceFields],
+    ) -> None: ...
+
+    @overload
+    async def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance | None: ...
 
     async def update_attendance(
         self,
@@ -183,20 +261,64 @@ class Events(Actions[Event]):
         attendance: Ref[Attendance],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[AttendanceFields],
-    ) -> Attendance:
-        """PUT some fields of an RSVP (its ``status``)."""
-        return await self._update_record(event, attendance, ATTENDANCES, fields, extra)
+    ) -> Attendance | None:
+        """PUT some fields of an RSVP (its ``status``).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return await self._update_record(
+            event, attendance, ATTENDANCES, fields, extra, background=background
+        )
+
+    @overload
+    async def record_attendance(
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Attendance: ...
+
+    @overload
+    async def record_attendance(
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    async def record_attendance(
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Attendance | None: ...
 
     async def record_attendance(
-        self, event: Ref[Event], **options: Unpack[ActionHelperOptions]
-    ) -> Attendance:
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Attendance | None:
         """RSVP a person (created or matched by email, then phone) through the event's
         ``osdi:record_attendance_helper`` (https://actionnetwork.org/docs/v2/
         record_attendance_helper). A ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
         """
-        return await self._record(event, ATTENDANCES, options, {})
+        return await self._record(
+            event, ATTENDANCES, options, {}, ensure_tags=ensure_tags, background=background
+        )
 
     def record_attendance_many(
         self,
@@ -209,6 +331,7 @@ class Events(Actions[Event]):
         checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
         report: str | os.PathLike[str] | None = None,
         key: Callable[[AttendanceRecord], str] | None = None,
+        ensure_tags: bool = True,
     ) -> Stream[WriteResult]:
         """RSVP many people to ``event`` through its record attendance helper, pipelined at the
         rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -217,6 +340,7 @@ class Events(Actions[Event]):
         arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
         attendance per person and event, and answers with it whether it was new or not. The
         event is fetched once (no request for an ``Event`` model), before the first record.
+        Missing tags are created first unless ``ensure_tags=False`` (see ``upsert_many``).
         """
         _check_ref(event)
         return helper_many(
@@ -231,4 +355,5 @@ class Events(Actions[Event]):
             checkpoint=checkpoint,
             report=report,
             key=key,
+            tags=self._tags if ensure_tags else None,
         )

@@ -39,6 +39,8 @@ from .base import (
     Searchable,
     Status,
     _update_body,
+    check_applied,
+    ensure_tags_of,
     helper_body,
     helper_many,
     set_statuses,
@@ -93,6 +95,7 @@ class People(Searchable[Person]):
         checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
         report: str | os.PathLike[str] | None = None,
         key: Callable[[PersonRecord], str] | None = None,
+        ensure_tags: bool = True,
     ) -> Stream[WriteResult]:
         """Sign up many people through the person signup helper, pipelined at the rate limit;
         stream a ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -108,6 +111,10 @@ class People(Searchable[Person]):
         retried and one in flight when a run died is sent again. A record that fails (a 400,
         no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
         records an earlier run confirmed (``CheckpointFile``).
+
+        The tags the records and ``add_tags`` name are made sure to exist before each record is
+        sent (created once when the group has none of that name: the helper ignores unknown
+        names); ``ensure_tags=False`` sends the names as they are.
         """
         return helper_many(
             self.hal,
@@ -120,6 +127,7 @@ class People(Searchable[Person]):
             checkpoint=checkpoint,
             report=report,
             key=key,
+            tags=self._tags if ensure_tags else None,
         )
 
     async def find_by_email(self, email: str) -> Person | None:
@@ -195,6 +203,10 @@ class People(Searchable[Person]):
         the email and the SMS subscription separately; each is left alone unless given. A
         model's read statuses (``bouncing`` ...), system dates and ``action_network:``
         identifiers are never sent.
+
+        An answer that does not hold the email addresses or phone numbers sent raises
+        ``NotAppliedError`` naming them (``.result`` is the person as answered): the API
+        answers 200 and leaves the person unchanged when the address belongs to another person.
         """
         statuses_only = changes is None and not fields and not extra
         if statuses_only and (email_status is not None or phone_status is not None):
@@ -213,25 +225,39 @@ class People(Searchable[Person]):
         )
         if background or result is None:
             return None
-        return Person.from_resource(result)
+        updated = Person.from_resource(result)
+        check_applied(body, result, updated)
+        return updated
 
     @overload
     async def signup(
-        self, *, background: Literal[False] = False, **options: Unpack[HelperOptions]
+        self,
+        *,
+        background: Literal[False] = False,
+        ensure_tags: bool = True,
+        **options: Unpack[HelperOptions],
     ) -> Person: ...
 
     @overload
     async def signup(
-        self, *, background: Literal[True], **options: Unpack[HelperOptions]
+        self,
+        *,
+        background: Literal[True],
+        ensure_tags: bool = True,
+        **options: Unpack[HelperOptions],
     ) -> None: ...
 
     @overload
     async def signup(
-        self, *, background: bool, **options: Unpack[HelperOptions]
+        self, *, background: bool, ensure_tags: bool = True, **options: Unpack[HelperOptions]
     ) -> Person | None: ...
 
     async def signup(
-        self, *, background: bool = False, **options: Unpack[HelperOptions]
+        self,
+        *,
+        background: bool = False,
+        ensure_tags: bool = True,
+        **options: Unpack[HelperOptions],
     ) -> Person | None:
         """The person signup helper: create the person, or update the one with that email
         (then phone). An email address or a phone number is required (``HelperOptions``).
@@ -242,10 +268,17 @@ class People(Searchable[Person]):
         read-only ones such as ``bouncing`` left out). Without a status the API applies its
         own rule (a new person's email is subscribed, an existing one's is left unchanged).
 
+        The tags ``add_tags`` names are created first when the group has none of that name
+        (the helper ignores such names, https://actionnetwork.org/docs/v2/
+        person_signup_helper); the group's tag names are read once per client.
+        ``ensure_tags=False`` sends the names as they are.
+
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
-        ``NothingAcceptedError``. ``background=True`` returns None at once.
+        ``NothingAcceptedError``, and one without the email address or phone number sent
+        raises ``NotAppliedError``. ``background=True`` returns None at once.
         """
         body = helper_body(options)
+        await ensure_tags_of(self._tags if ensure_tags else None, body)
         url = await self._entry_link("osdi:person_signup_helper")
         params = {"background_request": "true"} if background else None
         # The helper deduplicates on email, then phone: sending it twice updates the same
@@ -259,7 +292,9 @@ class People(Searchable[Person]):
         )
         if background or result is None:
             return None
-        return Person.from_resource(result)
+        person = Person.from_resource(result)
+        check_applied(body["person"], result, person)
+        return person
 
     # -- tags ----------------------------------------------------------------------------------
     async def tags(self, person: Ref[Person]) -> list[str]:

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
+from typing import Literal, overload
 
 from ..errors import ConfigurationError
 from ..models import Person, Tag, Tagging
 from ..pagination import Stream
 from ..walker import HalWalker
-from .base import Collection, RecordKind, Ref, _id_of, _listed, check_id
+from .base import Collection, RecordKind, Ref, _id_of, _listed, background_params, check_id
 
 __all__ = ["Tags"]
 
@@ -38,6 +39,7 @@ class Tags(Collection[Tag]):
         self._ids: dict[str, str] = {}  # name -> tag id
         self._loaded = False
         self._loading = asyncio.Lock()
+        self._ensuring = asyncio.Lock()
 
     def list(self) -> Stream[Tag]:
         """Stream every tag (the API takes no filter here). The names seen are remembered."""
@@ -67,6 +69,23 @@ class Tags(Collection[Tag]):
         found = await self.find(name)
         return found if found is not None else await self.create(name)
 
+    async def ensure(self, names: Iterable[str]) -> builtins.list[Tag]:
+        """The tags of these names, the ones the group lacks created first.
+
+        A helper's ``add_tags`` names only tags that exist: "If not, the tag will be ignored"
+        (https://actionnetwork.org/docs/v2/person_signup_helper), so the person is silently
+        left untagged. The group's tag names are read once per client and kept; a name not
+        among them is created through the tags collection (``POST``), once, even when many
+        writes ask for it at the same time.
+        """
+        wanted = list(dict.fromkeys(_names(names)))
+        async with self._ensuring:
+            await self._load()
+            for name in wanted:
+                if name not in self._ids:
+                    await self.create(name)
+        return [self._tags[self._ids[name]] for name in wanted]
+
     # -- taggings ------------------------------------------------------------------------------
     def taggings(self, tag: Ref[Tag]) -> Stream[Tagging]:
         """The taggings of a tag: one per person carrying it."""
@@ -89,19 +108,46 @@ class Tags(Collection[Tag]):
         """One tagging of a tag."""
         return Tagging.from_resource(await self._get_one(await self._tagging_url(tag, tagging)))
 
-    async def create_tagging(self, tag: Ref[Tag], person: Ref[Person]) -> Tagging:
+    @overload
+    async def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
+    ) -> Tagging: ...
+
+    @overload
+    async def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]
+    ) -> None: ...
+
+    @overload
+    async def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool
+    ) -> Tagging | None: ...
+
+    async def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
+    ) -> Tagging | None:
         """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
-        POST cannot tag twice."""
+        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
+        at once."""
         url = await self._linked_url(tag, TAGGINGS.rel, TAGGINGS.segment)
         href = await self._person_url(person)
         created = await self.hal.post(
-            url, {"_links": {"osdi:person": {"href": href}}}, idempotent=True, expect="resource"
+            url,
+            {"_links": {"osdi:person": {"href": href}}},
+            params=background_params(background),
+            idempotent=True,
+            expect=None if background else "resource",
         )
-        return Tagging.from_resource(created)
+        return None if background or created is None else Tagging.from_resource(created)
 
-    async def delete_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> None:
-        """Take a tag off a person: DELETE the tagging, at its place under the tag."""
-        await self.hal.delete(await self._tagging_url(tag, tagging))
+    async def delete_tagging(
+        self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False
+    ) -> None:
+        """Take a tag off a person: DELETE the tagging, at its place under the tag.
+        ``background=True`` has the API apply it later."""
+        await self.hal.delete(
+            await self._tagging_url(tag, tagging), params=background_params(background)
+        )
 
     async def _tagging_url(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> str:
         """A tagging under its tag (where the API documents its DELETE), whatever collection
@@ -176,6 +222,14 @@ class Tags(Collection[Tag]):
             self._tags[tag.id] = tag
             self._ids.setdefault(tag.name, tag.id)
         return tag
+
+
+def _names(names: Iterable[str]) -> builtins.list[str]:
+    """Tag names, each checked (one string is one name)."""
+    listed = [names] if isinstance(names, str) else _listed(names, "tag names")
+    for name in listed:
+        _check_name(name)
+    return listed
 
 
 def _check_name(name: object) -> None:

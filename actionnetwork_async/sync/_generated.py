@@ -86,6 +86,7 @@ from actionnetwork_async import (
 )
 from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R, Records
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
+from actionnetwork_async.pagination import MAX_PER_PAGE, Page
 from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns
 from actionnetwork_async.resources.actions import Campaigns as AsyncCampaigns
 from actionnetwork_async.resources.actions import Donations as AsyncDonations
@@ -489,6 +490,15 @@ class Collection(Facade, Generic[M]):
         """One item, fresh from the API: by id, or the model or ``Resource`` of it."""
         return self._call(lambda: self._aio.get(target))
 
+    def page(self, number: int, *, per_page: int = MAX_PER_PAGE) -> Page[M]:
+        """One page of the collection by the API's own page numbers (``page=``, ``per_page=``,
+        https://actionnetwork.org/docs/v2/#pagination): ``an.people.page(3, per_page=25)``.
+        ``.items`` are its models and ``.has_next`` whether a page follows. A page past the
+        end has no items. Where the API sends no ``total_pages`` (people) and links every page
+        to a next one, a page shorter than ``per_page`` is the last; a full last page says
+        ``has_next`` and the page after it is empty. ``list()`` streams every page instead."""
+        return self._call(lambda: self._aio.page(number, per_page=per_page))
+
 
 class Tags(Collection[Tag]):
     """The tags of the API key's group (group keys only). Tags cannot be edited or deleted
@@ -513,6 +523,17 @@ class Tags(Collection[Tag]):
         """The tag with exactly this name, created if there is none."""
         return self._call(lambda: self._aio.find_or_create(name))
 
+    def ensure(self, names: Iterable[str]) -> builtins.list[Tag]:
+        """The tags of these names, the ones the group lacks created first.
+
+        A helper's ``add_tags`` names only tags that exist: "If not, the tag will be ignored"
+        (https://actionnetwork.org/docs/v2/person_signup_helper), so the person is silently
+        left untagged. The group's tag names are read once per client and kept; a name not
+        among them is created through the tags collection (``POST``), once, even when many
+        writes ask for it at the same time.
+        """
+        return self._call(lambda: self._aio.ensure(names))
+
     def taggings(self, tag: Ref[Tag]) -> Stream[Tagging]:
         """The taggings of a tag: one per person carrying it."""
         return self._stream(self._aio.taggings(tag))
@@ -525,14 +546,35 @@ class Tags(Collection[Tag]):
         """One tagging of a tag."""
         return self._call(lambda: self._aio.get_tagging(tag, tagging))
 
-    def create_tagging(self, tag: Ref[Tag], person: Ref[Person]) -> Tagging:
-        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
-        POST cannot tag twice."""
-        return self._call(lambda: self._aio.create_tagging(tag, person))
+    @overload
+    def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
+    ) -> Tagging: ...
 
-    def delete_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> None:
-        """Take a tag off a person: DELETE the tagging, at its place under the tag."""
-        return self._call(lambda: self._aio.delete_tagging(tag, tagging))
+    @overload
+    def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]
+    ) -> None: ...
+
+    @overload
+    def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool
+    ) -> Tagging | None: ...
+
+    def create_tagging(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
+    ) -> Tagging | None:
+        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
+        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
+        at once."""
+        return self._call(lambda: self._aio.create_tagging(tag, person, background=background))
+
+    def delete_tagging(
+        self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False
+    ) -> None:
+        """Take a tag off a person: DELETE the tagging, at its place under the tag.
+        ``background=True`` has the API apply it later."""
+        return self._call(lambda: self._aio.delete_tagging(tag, tagging, background=background))
 
     def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
         """The names of these tags, sorted."""
@@ -599,6 +641,7 @@ class People(Searchable[Person]):
         checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
         report: str | os.PathLike[str] | None = None,
         key: Callable[[PersonRecord], str] | None = None,
+        ensure_tags: bool = True,
     ) -> Stream[WriteResult]:
         """Sign up many people through the person signup helper, pipelined at the rate limit;
         stream a ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -614,6 +657,10 @@ class People(Searchable[Person]):
         retried and one in flight when a run died is sent again. A record that fails (a 400,
         no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
         records an earlier run confirmed (``CheckpointFile``).
+
+        The tags the records and ``add_tags`` name are made sure to exist before each record is
+        sent (created once when the group has none of that name: the helper ignores unknown
+        names); ``ensure_tags=False`` sends the names as they are.
         """
         return self._stream(
             self._aio.upsert_many(
@@ -624,6 +671,7 @@ class People(Searchable[Person]):
                 checkpoint=checkpoint,
                 report=report,
                 key=key,
+                ensure_tags=ensure_tags,
             )
         )
 
@@ -694,6 +742,10 @@ class People(Searchable[Person]):
         the email and the SMS subscription separately; each is left alone unless given. A
         model's read statuses (``bouncing`` ...), system dates and ``action_network:``
         identifiers are never sent.
+
+        An answer that does not hold the email addresses or phone numbers sent raises
+        ``NotAppliedError`` naming them (``.result`` is the person as answered): the API
+        answers 200 and leaves the person unchanged when the address belongs to another person.
         """
         return self._call(
             lambda: self._aio.update(
@@ -709,17 +761,33 @@ class People(Searchable[Person]):
 
     @overload
     def signup(
-        self, *, background: Literal[False] = False, **options: Unpack[HelperOptions]
+        self,
+        *,
+        background: Literal[False] = False,
+        ensure_tags: bool = True,
+        **options: Unpack[HelperOptions],
     ) -> Person: ...
 
     @overload
-    def signup(self, *, background: Literal[True], **options: Unpack[HelperOptions]) -> None: ...
+    def signup(
+        self,
+        *,
+        background: Literal[True],
+        ensure_tags: bool = True,
+        **options: Unpack[HelperOptions],
+    ) -> None: ...
 
     @overload
-    def signup(self, *, background: bool, **options: Unpack[HelperOptions]) -> Person | None: ...
+    def signup(
+        self, *, background: bool, ensure_tags: bool = True, **options: Unpack[HelperOptions]
+    ) -> Person | None: ...
 
     def signup(
-        self, *, background: bool = False, **options: Unpack[HelperOptions]
+        self,
+        *,
+        background: bool = False,
+        ensure_tags: bool = True,
+        **options: Unpack[HelperOptions],
     ) -> Person | None:
         """The person signup helper: create the person, or update the one with that email
         (then phone). An email address or a phone number is required (``HelperOptions``).
@@ -730,10 +798,18 @@ class People(Searchable[Person]):
         read-only ones such as ``bouncing`` left out). Without a status the API applies its
         own rule (a new person's email is subscribed, an existing one's is left unchanged).
 
+        The tags ``add_tags`` names are created first when the group has none of that name
+        (the helper ignores such names, https://actionnetwork.org/docs/v2/
+        person_signup_helper); the group's tag names are read once per client.
+        ``ensure_tags=False`` sends the names as they are.
+
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
-        ``NothingAcceptedError``. ``background=True`` returns None at once.
+        ``NothingAcceptedError``, and one without the email address or phone number sent
+        raises ``NotAppliedError``. ``background=True`` returns None at once.
         """
-        return self._call(lambda: self._aio.signup(background=background, **options))
+        return self._call(
+            lambda: self._aio.signup(background=background, ensure_tags=ensure_tags, **options)
+        )
 
     def tags(self, person: Ref[Person]) -> list[str]:
         """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
@@ -862,6 +938,7 @@ class Events(Actions[Event]):
         origin_system: str,
         identifier: str | None = None,
         creator: Ref[Person] | None = None,
+        organizer: Ref[Person] | None = None,
         extra: Extra = None,
         **fields: Unpack[EventContent],
     ) -> Event:
@@ -871,8 +948,11 @@ class Events(Actions[Event]):
         keeps one forever and deduplicates on it across every group, so only pass one that is
         globally unique. With one, a POST whose answer was lost is retried (the API returns
         the same event); without one it is not re-sent, and ``OutcomeUnknownError`` says how
-        to check whether the event was created. ``creator`` is a Person or a person's id or
-        URL. ``start_date``/``end_date`` are the event's local wall-clock time (see ``Event``).
+        to check whether the event was created. ``creator`` and ``organizer`` (the
+        ``osdi:creator`` and ``osdi:organizer`` links, https://actionnetwork.org/docs/v2/events)
+        are each a Person or a person's id or URL; other links in ``extra["_links"]`` are kept
+        beside them. ``start_date``/``end_date`` are the event's local wall-clock time (see
+        ``Event``).
         """
         return self._call(
             lambda: self._aio.create(
@@ -880,6 +960,7 @@ class Events(Actions[Event]):
                 origin_system=origin_system,
                 identifier=identifier,
                 creator=creator,
+                organizer=organizer,
                 extra=extra,
                 **fields,
             )
@@ -893,6 +974,7 @@ class Events(Actions[Event]):
         origin_system: str,
         identifier: str | None = None,
         creator: Ref[Person] | None = None,
+        organizer: Ref[Person] | None = None,
         extra: Extra = None,
         **fields: Unpack[EventContent],
     ) -> Event:
@@ -904,6 +986,7 @@ class Events(Actions[Event]):
                 origin_system=origin_system,
                 identifier=identifier,
                 creator=creator,
+                organizer=organizer,
                 extra=extra,
                 **fields,
             )
@@ -937,16 +1020,89 @@ class Events(Actions[Event]):
         """One RSVP of an event."""
         return self._call(lambda: self._aio.get_attendance(event, attendance))
 
+    @overload
     def create_attendance(
         self,
         event: Ref[Event],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[AttendanceFields],
-    ) -> Attendance:
-        """RSVP an existing person (a ``Person``, or a person's id or URL)."""
-        return self._call(lambda: self._aio.create_attendance(event, person, extra=extra, **fields))
+    ) -> Attendance: ...
+
+    @overload
+    def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[AttendanceFields],
+    ) -> None: ...
+
+    @overload
+    def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance | None: ...
+
+    def create_attendance(
+        self,
+        event: Ref[Event],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance | None:
+        """RSVP an existing person (a ``Person``, or a person's id or URL).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return self._call(
+            lambda: self._aio.create_attendance(
+                event, person, extra=extra, background=background, **fields
+            )
+        )
+
+    @overload
+    def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance: ...
+
+    @overload
+    def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[AttendanceFields],
+    ) -> None: ...
+
+    @overload
+    def update_attendance(
+        self,
+        event: Ref[Event],
+        attendance: Ref[Attendance],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[AttendanceFields],
+    ) -> Attendance | None: ...
 
     def update_attendance(
         self,
@@ -954,22 +1110,68 @@ class Events(Actions[Event]):
         attendance: Ref[Attendance],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[AttendanceFields],
-    ) -> Attendance:
-        """PUT some fields of an RSVP (its ``status``)."""
+    ) -> Attendance | None:
+        """PUT some fields of an RSVP (its ``status``).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.update_attendance(event, attendance, extra=extra, **fields)
+            lambda: self._aio.update_attendance(
+                event, attendance, extra=extra, background=background, **fields
+            )
         )
 
+    @overload
     def record_attendance(
-        self, event: Ref[Event], **options: Unpack[ActionHelperOptions]
-    ) -> Attendance:
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Attendance: ...
+
+    @overload
+    def record_attendance(
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    def record_attendance(
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Attendance | None: ...
+
+    def record_attendance(
+        self,
+        event: Ref[Event],
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Attendance | None:
         """RSVP a person (created or matched by email, then phone) through the event's
         ``osdi:record_attendance_helper`` (https://actionnetwork.org/docs/v2/
         record_attendance_helper). A ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
         """
-        return self._call(lambda: self._aio.record_attendance(event, **options))
+        return self._call(
+            lambda: self._aio.record_attendance(
+                event, ensure_tags=ensure_tags, background=background, **options
+            )
+        )
 
     def record_attendance_many(
         self,
@@ -982,6 +1184,7 @@ class Events(Actions[Event]):
         checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
         report: str | os.PathLike[str] | None = None,
         key: Callable[[AttendanceRecord], str] | None = None,
+        ensure_tags: bool = True,
     ) -> Stream[WriteResult]:
         """RSVP many people to ``event`` through its record attendance helper, pipelined at the
         rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -990,6 +1193,7 @@ class Events(Actions[Event]):
         arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
         attendance per person and event, and answers with it whether it was new or not. The
         event is fetched once (no request for an ``Event`` model), before the first record.
+        Missing tags are created first unless ``ensure_tags=False`` (see ``upsert_many``).
         """
         return self._stream(
             self._aio.record_attendance_many(
@@ -1001,6 +1205,7 @@ class Events(Actions[Event]):
                 checkpoint=checkpoint,
                 report=report,
                 key=key,
+                ensure_tags=ensure_tags,
             )
         )
 
@@ -1093,18 +1298,89 @@ class Petitions(Actions[Petition]):
         """One signature of a petition."""
         return self._call(lambda: self._aio.get_signature(petition, signature))
 
+    @overload
     def create_signature(
         self,
         petition: Ref[Petition],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[SignatureFields],
-    ) -> Signature:
-        """Sign a petition for an existing person (no autoresponse is sent)."""
+    ) -> Signature: ...
+
+    @overload
+    def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SignatureFields],
+    ) -> None: ...
+
+    @overload
+    def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature | None: ...
+
+    def create_signature(
+        self,
+        petition: Ref[Petition],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature | None:
+        """Sign a petition for an existing person (no autoresponse is sent).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.create_signature(petition, person, extra=extra, **fields)
+            lambda: self._aio.create_signature(
+                petition, person, extra=extra, background=background, **fields
+            )
         )
+
+    @overload
+    def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature: ...
+
+    @overload
+    def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SignatureFields],
+    ) -> None: ...
+
+    @overload
+    def update_signature(
+        self,
+        petition: Ref[Petition],
+        signature: Ref[Signature],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SignatureFields],
+    ) -> Signature | None: ...
 
     def update_signature(
         self,
@@ -1112,25 +1388,74 @@ class Petitions(Actions[Petition]):
         signature: Ref[Signature],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[SignatureFields],
-    ) -> Signature:
-        """PUT some fields of a signature (its ``comments`` ...)."""
+    ) -> Signature | None:
+        """PUT some fields of a signature (its ``comments`` ...).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.update_signature(petition, signature, extra=extra, **fields)
+            lambda: self._aio.update_signature(
+                petition, signature, extra=extra, background=background, **fields
+            )
         )
+
+    @overload
+    def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Signature: ...
+
+    @overload
+    def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    def record_signature(
+        self,
+        petition: Ref[Petition],
+        *,
+        comments: str | None = None,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Signature | None: ...
 
     def record_signature(
         self,
         petition: Ref[Petition],
         *,
         comments: str | None = None,
+        ensure_tags: bool = True,
+        background: bool = False,
         **options: Unpack[ActionHelperOptions],
-    ) -> Signature:
+    ) -> Signature | None:
         """The record signature helper: the person (created or matched by email, then phone)
         signs, in one request (https://actionnetwork.org/docs/v2/record_signature_helper).
-        A ``200 {}`` answer raises ``NothingAcceptedError``."""
+        A ``200 {}`` answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
         return self._call(
-            lambda: self._aio.record_signature(petition, comments=comments, **options)
+            lambda: self._aio.record_signature(
+                petition,
+                comments=comments,
+                ensure_tags=ensure_tags,
+                background=background,
+                **options,
+            )
         )
 
 
@@ -1182,16 +1507,89 @@ class Forms(Actions[Form]):
         """One submission of a form."""
         return self._call(lambda: self._aio.get_submission(form, submission))
 
+    @overload
     def create_submission(
         self,
         form: Ref[Form],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[SubmissionFields],
-    ) -> Submission:
-        """Submit a form for an existing person (no autoresponse is sent)."""
-        return self._call(lambda: self._aio.create_submission(form, person, extra=extra, **fields))
+    ) -> Submission: ...
+
+    @overload
+    def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SubmissionFields],
+    ) -> None: ...
+
+    @overload
+    def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission | None: ...
+
+    def create_submission(
+        self,
+        form: Ref[Form],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission | None:
+        """Submit a form for an existing person (no autoresponse is sent).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return self._call(
+            lambda: self._aio.create_submission(
+                form, person, extra=extra, background=background, **fields
+            )
+        )
+
+    @overload
+    def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission: ...
+
+    @overload
+    def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[SubmissionFields],
+    ) -> None: ...
+
+    @overload
+    def update_submission(
+        self,
+        form: Ref[Form],
+        submission: Ref[Submission],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[SubmissionFields],
+    ) -> Submission | None: ...
 
     def update_submission(
         self,
@@ -1199,20 +1597,67 @@ class Forms(Actions[Form]):
         submission: Ref[Submission],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[SubmissionFields],
-    ) -> Submission:
-        """PUT some fields of a submission."""
+    ) -> Submission | None:
+        """PUT some fields of a submission.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.update_submission(form, submission, extra=extra, **fields)
+            lambda: self._aio.update_submission(
+                form, submission, extra=extra, background=background, **fields
+            )
         )
 
+    @overload
     def record_submission(
-        self, form: Ref[Form], **options: Unpack[ActionHelperOptions]
-    ) -> Submission:
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Submission: ...
+
+    @overload
+    def record_submission(
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    def record_submission(
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Submission | None: ...
+
+    def record_submission(
+        self,
+        form: Ref[Form],
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Submission | None:
         """The record submission helper: the person (created or matched) submits the form, in
         one request (https://actionnetwork.org/docs/v2/record_submission_helper). A
-        ``200 {}`` answer raises ``NothingAcceptedError``."""
-        return self._call(lambda: self._aio.record_submission(form, **options))
+        ``200 {}`` answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
+        return self._call(
+            lambda: self._aio.record_submission(
+                form, ensure_tags=ensure_tags, background=background, **options
+            )
+        )
 
 
 class FundraisingPages(Actions[FundraisingPage]):
@@ -1265,18 +1710,100 @@ class FundraisingPages(Actions[FundraisingPage]):
         """One donation of a fundraising page."""
         return self._call(lambda: self._aio.get_donation(page, donation))
 
+    @overload
     def create_donation(
         self,
         page: Ref[FundraisingPage],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[DonationFields],
-    ) -> Donation:
+    ) -> Donation: ...
+
+    @overload
+    def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[DonationFields],
+    ) -> None: ...
+
+    @overload
+    def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[DonationFields],
+    ) -> Donation | None: ...
+
+    def create_donation(
+        self,
+        page: Ref[FundraisingPage],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[DonationFields],
+    ) -> Donation | None:
         """Add a donation by an existing person (``recipients`` with their amounts; the API
         sums them into ``amount``). Never re-sent after a lost answer: donations are not
-        deduplicated. There is no update: the API allows none."""
-        return self._call(lambda: self._aio.create_donation(page, person, extra=extra, **fields))
+        deduplicated. There is no update: the API allows none.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return self._call(
+            lambda: self._aio.create_donation(
+                page, person, extra=extra, background=background, **fields
+            )
+        )
+
+    @overload
+    def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Donation: ...
+
+    @overload
+    def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    def record_donation(
+        self,
+        page: Ref[FundraisingPage],
+        *,
+        recipients: list[Recipient],
+        currency: str | None = None,
+        payment: Payment | None = None,
+        recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Donation | None: ...
 
     def record_donation(
         self,
@@ -1286,12 +1813,17 @@ class FundraisingPages(Actions[FundraisingPage]):
         currency: str | None = None,
         payment: Payment | None = None,
         recurrence: Recurrence | None = None,
+        ensure_tags: bool = True,
+        background: bool = False,
         **options: Unpack[ActionHelperOptions],
-    ) -> Donation:
+    ) -> Donation | None:
         """The record donation helper: the person (created or matched) and their donation to
         ``recipients`` in one request (https://actionnetwork.org/docs/v2/
         record_donation_helper). Never re-sent after a lost answer. A ``200 {}`` answer raises
-        ``NothingAcceptedError``."""
+        ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
         return self._call(
             lambda: self._aio.record_donation(
                 page,
@@ -1299,6 +1831,8 @@ class FundraisingPages(Actions[FundraisingPage]):
                 currency=currency,
                 payment=payment,
                 recurrence=recurrence,
+                ensure_tags=ensure_tags,
+                background=background,
                 **options,
             )
         )
@@ -1361,19 +1895,90 @@ class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
         """One outreach of an advocacy campaign."""
         return self._call(lambda: self._aio.get_outreach(campaign, outreach))
 
+    @overload
     def create_outreach(
         self,
         campaign: Ref[AdvocacyCampaign],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[OutreachFields],
-    ) -> Outreach:
+    ) -> Outreach: ...
+
+    @overload
+    def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[OutreachFields],
+    ) -> None: ...
+
+    @overload
+    def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach | None: ...
+
+    def create_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach | None:
         """Add an outreach by an existing person. Never re-sent after a lost answer:
-        outreaches are not deduplicated."""
+        outreaches are not deduplicated.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.create_outreach(campaign, person, extra=extra, **fields)
+            lambda: self._aio.create_outreach(
+                campaign, person, extra=extra, background=background, **fields
+            )
         )
+
+    @overload
+    def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach: ...
+
+    @overload
+    def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[OutreachFields],
+    ) -> None: ...
+
+    @overload
+    def update_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        outreach: Ref[Outreach],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[OutreachFields],
+    ) -> Outreach | None: ...
 
     def update_outreach(
         self,
@@ -1381,12 +1986,59 @@ class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
         outreach: Ref[Outreach],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[OutreachFields],
-    ) -> Outreach:
-        """PUT some fields of an outreach."""
+    ) -> Outreach | None:
+        """PUT some fields of an outreach.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.update_outreach(campaign, outreach, extra=extra, **fields)
+            lambda: self._aio.update_outreach(
+                campaign, outreach, extra=extra, background=background, **fields
+            )
         )
+
+    @overload
+    def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Outreach: ...
+
+    @overload
+    def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    def record_outreach(
+        self,
+        campaign: Ref[AdvocacyCampaign],
+        *,
+        subject: str | None = None,
+        message: str | None = None,
+        targets: list[ActionTarget] | None = None,
+        type: str | None = None,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Outreach | None: ...
 
     def record_outreach(
         self,
@@ -1396,14 +2048,26 @@ class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
         message: str | None = None,
         targets: list[ActionTarget] | None = None,
         type: str | None = None,
+        ensure_tags: bool = True,
+        background: bool = False,
         **options: Unpack[ActionHelperOptions],
-    ) -> Outreach:
+    ) -> Outreach | None:
         """The record outreach helper: the person (created or matched) and their letter or
         call in one request (https://actionnetwork.org/docs/v2/record_outreach_helper). Never
-        re-sent after a lost answer. A ``200 {}`` answer raises ``NothingAcceptedError``."""
+        re-sent after a lost answer. A ``200 {}`` answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
         return self._call(
             lambda: self._aio.record_outreach(
-                campaign, subject=subject, message=message, targets=targets, type=type, **options
+                campaign,
+                subject=subject,
+                message=message,
+                targets=targets,
+                type=type,
+                ensure_tags=ensure_tags,
+                background=background,
+                **options,
             )
         )
 
@@ -1456,17 +2120,90 @@ class Surveys(Actions[Survey]):
         """One response to a survey."""
         return self._call(lambda: self._aio.get_response(survey, response))
 
+    @overload
     def create_response(
         self,
         survey: Ref[Survey],
         person: Ref[Person],
         *,
         extra: Extra = None,
+        background: Literal[False] = False,
         **fields: Unpack[ResponseFields],
-    ) -> Response:
+    ) -> Response: ...
+
+    @overload
+    def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[ResponseFields],
+    ) -> None: ...
+
+    @overload
+    def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[ResponseFields],
+    ) -> Response | None: ...
+
+    def create_response(
+        self,
+        survey: Ref[Survey],
+        person: Ref[Person],
+        *,
+        extra: Extra = None,
+        background: bool = False,
+        **fields: Unpack[ResponseFields],
+    ) -> Response | None:
         """Add a response by an existing person (answers, whose shape the API does not
-        document, go in ``extra``)."""
-        return self._call(lambda: self._aio.create_response(survey, person, extra=extra, **fields))
+        document, go in ``extra``).
+        ``background=True`` has the API apply it later and returns None at once.
+        """
+        return self._call(
+            lambda: self._aio.create_response(
+                survey, person, extra=extra, background=background, **fields
+            )
+        )
+
+    @overload
+    def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        background: Literal[False] = False,
+        **fields: Unpack[ResponseFields],
+    ) -> Response: ...
+
+    @overload
+    def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        background: Literal[True],
+        **fields: Unpack[ResponseFields],
+    ) -> None: ...
+
+    @overload
+    def update_response(
+        self,
+        survey: Ref[Survey],
+        response: Ref[Response],
+        *,
+        extra: Extra = None,
+        background: bool,
+        **fields: Unpack[ResponseFields],
+    ) -> Response | None: ...
 
     def update_response(
         self,
@@ -1474,20 +2211,67 @@ class Surveys(Actions[Survey]):
         response: Ref[Response],
         *,
         extra: Extra = None,
+        background: bool = False,
         **fields: Unpack[ResponseFields],
-    ) -> Response:
-        """PUT some fields of a response."""
+    ) -> Response | None:
+        """PUT some fields of a response.
+        ``background=True`` has the API apply it later and returns None at once.
+        """
         return self._call(
-            lambda: self._aio.update_response(survey, response, extra=extra, **fields)
+            lambda: self._aio.update_response(
+                survey, response, extra=extra, background=background, **fields
+            )
         )
 
+    @overload
     def record_response(
-        self, survey: Ref[Survey], **options: Unpack[ActionHelperOptions]
-    ) -> Response:
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Response: ...
+
+    @overload
+    def record_response(
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: Literal[True],
+        **options: Unpack[ActionHelperOptions],
+    ) -> None: ...
+
+    @overload
+    def record_response(
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: bool,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Response | None: ...
+
+    def record_response(
+        self,
+        survey: Ref[Survey],
+        *,
+        ensure_tags: bool = True,
+        background: bool = False,
+        **options: Unpack[ActionHelperOptions],
+    ) -> Response | None:
         """The record response helper: the person (created or matched) responds, in one
         request (https://actionnetwork.org/docs/v2/record_response_helper). A ``200 {}``
-        answer raises ``NothingAcceptedError``."""
-        return self._call(lambda: self._aio.record_response(survey, **options))
+        answer raises ``NothingAcceptedError``.
+        ``background=True`` has the API apply it later and returns None at once. The tags
+        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
+        """
+        return self._call(
+            lambda: self._aio.record_response(
+                survey, ensure_tags=ensure_tags, background=background, **options
+            )
+        )
 
 
 class Campaigns(Searchable[Campaign]):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import os
 import queue
 import threading
 import weakref
@@ -33,6 +34,20 @@ _OWN_LOOP = (
     "into a list first, or use the async client"
 )
 _CLOSED = "this client is closed; create a new one"
+_FORKED = (
+    "this blocking client was created before this process was forked: its event loop thread "
+    "runs in the parent only. Create a new client in this process"
+)
+#: Every live portal, so a forked child can mark its copies as unusable (their thread is gone).
+_PORTALS: weakref.WeakSet[Portal] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for portal in list(_PORTALS):
+        portal._forked()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class Portal:
@@ -42,16 +57,28 @@ class Portal:
     result, so the aiohttp session, the rate limiter and the prefetch tasks all live on one loop
     whichever thread calls. Any number of threads may call at once; a thread that already runs
     an event loop (Jupyter) can call too, since nothing runs on its loop.
+
+    In a child forked from the process (``os.fork``, multiprocessing's "fork") the loop thread
+    does not exist: every call there raises ``ClientStateError`` at once and ``close()`` (the
+    finaliser at exit included) returns without waiting for it, so the child never hangs.
     """
 
     def __init__(self, name: str = "actionnetwork-sync") -> None:
         self.loop = asyncio.new_event_loop()
         self._lock = threading.Lock()
         self._closed = False
+        self._in_child = False
         self._stopped = threading.Event()
         self._tasks: set[asyncio.Future[Any]] = set()  # touched on the loop thread only
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
+        _PORTALS.add(self)
+
+    def _forked(self) -> None:
+        """In a forked child: the loop and its thread are the parent's; refuse every call."""
+        self._in_child = True
+        self._closed = True
+        self._lock = threading.Lock()  # the parent's may have been held by a thread now gone
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -73,6 +100,8 @@ class Portal:
 
     def submit(self, make: Callable[[], Awaitable[R]]) -> concurrent.futures.Future[R]:
         """Start ``make()`` on the loop (the coroutine is created there) and return its future."""
+        if self._in_child:
+            raise ClientStateError(_FORKED)
         if self.in_loop_thread():
             raise ClientStateError(_OWN_LOOP)
         with self._lock:
@@ -126,7 +155,10 @@ class Portal:
         return self.call(start)
 
     def call_soon(self, callback: Callable[[], object]) -> None:
-        """Run ``callback`` on the loop soon, without waiting; nothing happens once it stopped."""
+        """Run ``callback`` on the loop soon, without waiting; nothing happens once it stopped
+        (or in a forked child, where the loop is not running)."""
+        if self._in_child:
+            return
         with contextlib.suppress(RuntimeError):  # the loop is already closed
             self.loop.call_soon_threadsafe(callback)
 
@@ -134,8 +166,10 @@ class Portal:
         """Cancel every call and task still running, await ``cleanup()``, stop the loop.
 
         Idempotent and thread-safe. From the loop's own thread (a finaliser run there) it only
-        schedules the shutdown.
+        schedules the shutdown. In a forked child it does nothing: the loop is the parent's.
         """
+        if self._in_child:
+            return
         with self._lock:
             first, self._closed = not self._closed, True
         if not first:

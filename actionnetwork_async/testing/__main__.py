@@ -92,6 +92,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="a bad key gets 200 without links at the entry point",
     )
+    quirks.add_argument(
+        "--personal-key",
+        action="store_true",
+        help="the key is a personal list's, not a group's: no tags collection",
+    )
+    quirks.add_argument(
+        "--date-skew",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="answers' Date header runs this far ahead of the server's clock (negative: behind)",
+    )
     args = parser.parse_args(argv)
     counts: dict[str, Any] = _counts({kind: getattr(args, kind) for kind in SEEDED})
     if min(counts.values()) < 0:
@@ -114,6 +126,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             next_link_loops=args.next_link_loops,
             empty_helper_answers=args.empty_helper_answers,
             lenient_entry_point=args.lenient_entry_point,
+            date_skew=args.date_skew,
+            group_key=not args.personal_key,
         )
         async with emulator:
             print(f"Action Network emulator at {emulator.base_url}", flush=True)

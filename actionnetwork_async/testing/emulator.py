@@ -17,7 +17,8 @@ sliding second, 404 for unknown ids, 405 for methods a resource does not allow, 
 ``{"error": ...}`` bodies; scriptable with ``add_fault``; and random with ``fault_rate``
 (a seeded mix of what a real network does, for soak tests). Real-world quirks the
 documentation does not promise are switches, off by default (``next_drops_filter``,
-``next_link_loops``, ``empty_helper_answers``, ``lenient_entry_point``), so a test can prove
+``next_link_loops``, ``empty_helper_answers``, ``lenient_entry_point``,
+``refuse_malformed_emails``), so a test can prove
 the client copes.
 Every request is logged on the loop's clock, so measurements are server-side.
 """
@@ -28,10 +29,11 @@ import asyncio
 import copy
 import json
 import random
+import re
 import socket
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from types import TracebackType
 from typing import Any
@@ -153,6 +155,16 @@ class Emulator:
       answers ``200 {}`` and does nothing, as the API does when it accepts nothing.
     * ``lenient_entry_point``: the entry point answers a wrong or missing key with 200 and no
       collection links (every other path still answers 403), as the Ruby gem found.
+    * ``refuse_malformed_emails``: the signup and record helpers and a person's PUT answer 400
+      to an email address that is not ``name@host.domain``. The reference does not document
+      what the API does with one (https://actionnetwork.org/docs/v2/people), so off by default
+      the emulator stores it as given.
+    * ``group_key`` (on): the key is a group's. Off: a key of a personal list, which reaches
+      no tags (the API keeps tags for groups): the entry point lists no ``osdi:tags`` link and
+      the tags collection answers 403.
+    * ``date_skew`` (seconds, default 0): every answer's ``Date`` header is that far off the
+      server's clock (positive: ahead) while the records' dates stay right, as a front end
+      with a wrong clock answers: a client that trusts ``Date`` as it is can lose changes.
 
     ``fault_rate`` (0 to 1) hits that share of authenticated requests with a random fault
     drawn from ``fault_mix`` (``FAULT_MIX`` by default), seeded by ``fault_seed``;
@@ -205,6 +217,9 @@ class Emulator:
         next_link_loops: bool = False,
         empty_helper_answers: bool = False,
         lenient_entry_point: bool = False,
+        refuse_malformed_emails: bool = False,
+        date_skew: float = 0.0,
+        group_key: bool = True,
         clock: Callable[[], datetime] | None = None,
         fault_rate: float = 0.0,
         fault_seed: int = 0,
@@ -221,6 +236,9 @@ class Emulator:
         self.next_link_loops = next_link_loops
         self.empty_helper_answers = empty_helper_answers
         self.lenient_entry_point = lenient_entry_point
+        self.refuse_malformed_emails = refuse_malformed_emails
+        self.date_skew = date_skew
+        self.group_key = group_key
         self.rate_limit = rate_limit
         self.latency = latency
         self.page_latency = page_latency
@@ -430,9 +448,8 @@ class Emulator:
         record.status = response.status
         # The server's own time, as every HTTP server sends it: the same clock as the records'
         # dates (https://www.rfc-editor.org/rfc/rfc9110#field.date).
-        response.headers["Date"] = format_datetime(
-            self.state.clock().astimezone(timezone.utc), usegmt=True
-        )
+        now = self.state.clock() + timedelta(seconds=self.date_skew)
+        response.headers["Date"] = format_datetime(now.astimezone(timezone.utc), usegmt=True)
         body = getattr(response, "body", None)
         record.size = len(body) if isinstance(body, bytes) else 0
         return response
@@ -446,6 +463,8 @@ class Emulator:
                 return self._bare_entry_point(request)
             if token is not None or not _helper_post(request):  # helpers need no key
                 return _error(403, "API Key invalid or not present")
+        if not self.group_key and request.path.startswith(f"{API_PATH}tags"):
+            return _error(403, "This API key has no access to tags")
         late, chance = self._random_fault()
         if late:  # arrival jitter: the request reaches the server (and its log) late
             await asyncio.sleep(late)
@@ -649,7 +668,11 @@ class Emulator:
 
     async def _entry_point(self, request: web.Request) -> web.Response:
         """The AEP (https://actionnetwork.org/docs/v2/aep): a link to every collection."""
-        links: dict[str, Any] = {k.rel: {"href": self._url(request, k.name)} for k in top_kinds()}
+        links: dict[str, Any] = {
+            k.rel: {"href": self._url(request, k.name)}
+            for k in top_kinds()
+            if self.group_key or k.name != "tags"  # a personal list's key reaches no tags
+        }
         links["osdi:person_signup_helper"] = {"href": self._url(request, "people")}
         links["action_network:metadata"] = {"href": self._url(request, "metadata")}
         links["self"] = {"href": self._url(request, "")}
@@ -816,6 +839,7 @@ class Emulator:
         recorded. Without a key the answer carries no data ("returning success or failure but
         no other data", docs/v2 changelog, March 26, 2016)."""
         self.state.check_record(kind.name, key, body)
+        self._check_emails(body["person"])
         if self.empty_helper_answers:
             return _json({})
 
@@ -845,6 +869,7 @@ class Emulator:
         """The person signup helper (https://actionnetwork.org/docs/v2/person_signup_helper)."""
         body = await _body(request)
         self.state.check_signup(body)
+        self._check_emails(body["person"])
 
         def apply() -> dict[str, Any]:
             person, _ = self.state.signup(body)
@@ -858,9 +883,22 @@ class Emulator:
 
     async def _put_person(self, request: web.Request, key: str) -> web.Response:
         body = await _body(request)
+        self._check_emails(body)
         return self._apply(
             request, KINDS["people"], "PUT", lambda: self.state.update_person(key, body)
         )
+
+    def _check_emails(self, person: Mapping[str, Any]) -> None:
+        """With ``refuse_malformed_emails``, a 400 for an address that is not
+        ``name@host.domain`` (the address is not echoed: it is personal data)."""
+        if not self.refuse_malformed_emails:
+            return
+        for entry in person.get("email_addresses") or ():
+            address = entry.get("address") if isinstance(entry, Mapping) else None
+            if address is not None and not (
+                isinstance(address, str) and _WELL_FORMED_EMAIL.fullmatch(address)
+            ):
+                raise ApiError(400, "An email address is not valid")
 
     # -- unique ID lists ----------------------------------------------------------------------
     def _list_delay(self, n: int) -> float:
@@ -1065,6 +1103,11 @@ def _has_key(request: web.Request, api_key: str) -> bool:
 def _webhook_sponsor() -> dict[str, str]:
     """The sponsor as webhooks write it: ``url``, where the API's resources say ``browser_url``."""
     return {"title": SPONSOR["title"], "url": SPONSOR["browser_url"]}
+
+
+#: What ``refuse_malformed_emails`` takes for an email address: one ``@``, a dot after it, no
+#: spaces.
+_WELL_FORMED_EMAIL = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)+")
 
 
 def _background(request: web.Request) -> bool:

@@ -30,8 +30,12 @@ from .payloads import (
     safe_name,
 )
 from .receiver import (
+    DEFAULT_BODY_TIMEOUT,
+    DEFAULT_HEADER_TIMEOUT,
+    DEFAULT_MAX_KEYS,
     DEFAULT_TTL,
     LEASE_MARGIN,
+    MAX_KEY_BYTES,
     Claim,
     Handler,
     IdempotencyStore,
@@ -42,9 +46,13 @@ from .receiver import (
 from .redis_store import RedisIdempotencyStore
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_MAX_KEYS",
     "DEFAULT_TTL",
     "LEASE_MARGIN",
     "MAX_BODY",
+    "MAX_KEY_BYTES",
     "ActionPayload",
     "AttendancePayload",
     "Claim",

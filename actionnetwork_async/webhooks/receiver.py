@@ -20,6 +20,17 @@ element. The receiver's rules, so that no event is lost and none is handled twic
   would hold connections open and work only within one process; this works for every receiver
   sharing a store.
 * The answer is 200 only when every element was handled or was a duplicate.
+* An ``idempotency_key`` over ``MAX_KEY_BYTES`` (256) bytes of UTF-8 is refused with 400
+  before any element of the delivery runs: it is not stored, nor hashed into another key.
+* An element without an ``idempotency_key`` cannot be told from an earlier copy of itself: it
+  runs again every time its delivery is re-sent (after a 500, a 503 or a lost answer). Make
+  the handlers of such elements idempotent themselves.
+* Slow senders are timed out: a request whose headers are not complete within
+  ``header_timeout`` seconds (the server's keep-alive timer, which also closes idle
+  connections) has its connection closed, and a body not complete within ``body_timeout``
+  seconds is answered 408. Neither reaches a handler.
+* ``MemoryIdempotencyStore`` keeps at most ``max_keys`` keys (``DEFAULT_MAX_KEYS``), the least
+  recently used dropped first, so a flood of keys cannot exhaust memory.
 
 Action Network cannot sign deliveries: a secret path segment or ``?token=`` is the protection,
 and a wrong or missing one is answered 404, as if nothing were there.
@@ -41,12 +52,21 @@ from aiohttp import web
 
 from .._log import getLogger
 from .._validate import positive_int, positive_number
-from ..errors import ConfigurationError, WebhookError, WebhookTooLargeError
+from ..errors import (
+    ConfigurationError,
+    WebhookError,
+    WebhookFormatError,
+    WebhookTooLargeError,
+)
 from .payloads import MAX_BODY, WebhookEvent, parse, safe_name
 
 __all__ = [
+    "DEFAULT_BODY_TIMEOUT",
+    "DEFAULT_HEADER_TIMEOUT",
+    "DEFAULT_MAX_KEYS",
     "DEFAULT_TTL",
     "LEASE_MARGIN",
+    "MAX_KEY_BYTES",
     "Claim",
     "Handler",
     "IdempotencyStore",
@@ -67,6 +87,15 @@ DEFAULT_TTL = 24 * 3600.0
 LEASE_MARGIN = 30.0
 #: ``Retry-After`` of a 503 answered while another attempt holds an element's claim.
 BUSY_RETRY_AFTER = 30
+#: The longest ``idempotency_key`` accepted, in bytes of UTF-8 (Action Network's are far
+#: shorter); a longer one gets 400.
+MAX_KEY_BYTES = 256
+#: Keys a ``MemoryIdempotencyStore`` holds at most (a day of 1 delivery a second, with room).
+DEFAULT_MAX_KEYS = 100_000
+#: Seconds a request's headers may take to arrive whole.
+DEFAULT_HEADER_TIMEOUT = 15.0
+#: Seconds a request's body may take to arrive whole, once its headers have.
+DEFAULT_BODY_TIMEOUT = 30.0
 
 
 class Claim(enum.Enum):
@@ -128,7 +157,9 @@ class _Entry(NamedTuple):
 
 class MemoryIdempotencyStore:
     """The ``IdempotencyStore`` of one receiver process: keys in memory, done ones for ``ttl``
-    seconds (a day by default).
+    seconds (a day by default), at most ``max_keys`` (``DEFAULT_MAX_KEYS``): past it the least
+    recently used key is dropped, so memory stays bounded. A dropped done key lets a later
+    copy of its element run again: keep ``max_keys`` above the keys a ``ttl`` brings.
 
     Expired keys are dropped as time passes at an amortised O(1) per call: every expiry is
     queued in the order it falls due (one queue per duration, so each stays sorted), and each
@@ -136,10 +167,15 @@ class MemoryIdempotencyStore:
     """
 
     def __init__(
-        self, ttl: float = DEFAULT_TTL, clock: Callable[[], float] = time.monotonic
+        self,
+        ttl: float = DEFAULT_TTL,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        max_keys: int = DEFAULT_MAX_KEYS,
     ) -> None:
         self.ttl = positive_number(ttl, "ttl")
         self.clock = clock
+        self.max_keys = positive_int(max_keys, "max_keys")
         self._entries: dict[str, _Entry] = {}
         self._due: dict[float, deque[tuple[float, str]]] = {}
 
@@ -158,8 +194,11 @@ class MemoryIdempotencyStore:
 
     def _set(self, key: str, owner: str | None, duration: float, now: float) -> None:
         expires = now + duration
+        self._entries.pop(key, None)  # re-inserted last: the dict's order is least recent first
         self._entries[key] = _Entry(owner, expires)
         self._due.setdefault(duration, deque()).append((expires, key))
+        while len(self._entries) > self.max_keys:  # the queued expiry of a dropped key is skipped
+            del self._entries[next(iter(self._entries))]
 
     async def claim(self, key: str, *, owner: str, lease: float) -> Claim:
         """See ``IdempotencyStore.claim``."""
@@ -167,6 +206,7 @@ class MemoryIdempotencyStore:
         self._expire(now)
         entry = self._entries.get(key)
         if entry is not None and entry.expires > now:
+            self._entries[key] = self._entries.pop(key)  # used: now the most recent
             return Claim.DONE if entry.owner is None else Claim.IN_PROGRESS
         self._set(key, owner, lease, now)
         return Claim.CLAIMED
@@ -216,7 +256,9 @@ class WebhookReceiver:
     """Receives Action Network webhooks; route events to handlers with ``@receiver.on(type)``.
 
     ``store`` is the ``IdempotencyStore`` (in memory by default; share one between processes).
-    ``handler_timeout`` bounds each element's handlers (see the module's rules).
+    ``handler_timeout`` bounds each element's handlers, ``header_timeout`` and ``body_timeout``
+    a slow sender (see the module's rules; ``header_timeout`` needs the server of ``app()``,
+    or ``keepalive_timeout`` set alike on yours).
     ``log_personal_data`` lets the log show deliveries and handler tracebacks, which can hold
     personal data; off, logs show types, keys and counts only.
     """
@@ -231,6 +273,8 @@ class WebhookReceiver:
         store: IdempotencyStore | None = None,
         handler_timeout: float = 300.0,
         log_personal_data: bool = False,
+        header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+        body_timeout: float = DEFAULT_BODY_TIMEOUT,
     ) -> None:
         if secret is not None and (not isinstance(secret, str) or len(secret) < 16):
             raise ConfigurationError("a webhook secret should be a string of 16 characters or more")
@@ -246,6 +290,8 @@ class WebhookReceiver:
         self.store: IdempotencyStore = store if store is not None else MemoryIdempotencyStore()
         self.handler_timeout = positive_number(handler_timeout, "handler_timeout")
         self.log_personal_data = log_personal_data
+        self.header_timeout = positive_number(header_timeout, "header_timeout")
+        self.body_timeout = positive_number(body_timeout, "body_timeout")
         self._handlers: dict[str, list[Handler]] = {}
         if handler is not None:
             self._handlers["*"] = [_check_handler(handler)]
@@ -273,7 +319,12 @@ class WebhookReceiver:
 
     def app(self) -> web.Application:
         """A ready aiohttp application serving only this receiver."""
-        app = web.Application(client_max_size=self.max_body + 1)
+        # aiohttp's keep-alive timer runs from the connection's start until a request's
+        # headers are complete: it is the header timeout (and closes idle connections)
+        app = web.Application(
+            client_max_size=self.max_body + 1,
+            handler_args={"keepalive_timeout": self.header_timeout},
+        )
         app.add_routes(self.routes())
         return app
 
@@ -288,7 +339,17 @@ class WebhookReceiver:
         if not self._authorised(request):
             raise web.HTTPNotFound()
         try:
-            events = parse(await self._read(request), max_bytes=self.max_body)
+            body = await asyncio.wait_for(self._read(request), self.body_timeout)
+        except asyncio.TimeoutError:
+            log.warning("webhook refused: its body took over %ss", self.body_timeout)
+            message = f"the body did not arrive within {self.body_timeout}s"
+            return web.json_response({"error": message}, status=408, headers=_CLOSE)
+        except WebhookTooLargeError as exc:
+            log.warning("webhook refused: %s", exc)
+            return web.json_response({"error": str(exc)}, status=413)
+        try:
+            events = parse(body, max_bytes=self.max_body)
+            _check_keys(events)
         except WebhookTooLargeError as exc:
             log.warning("webhook refused: %s", exc)
             return web.json_response({"error": str(exc)}, status=413)
@@ -403,6 +464,20 @@ class WebhookReceiver:
             await handler(event)
 
 
+#: Headers that end the connection: a timed-out body's remaining bytes are never read.
+_CLOSE = {"Connection": "close"}
+
+
+def _check_keys(events: list[WebhookEvent]) -> None:
+    """Refuse a delivery with an ``idempotency_key`` over ``MAX_KEY_BYTES`` bytes."""
+    for event in events:
+        key = event.idempotency_key
+        if key is not None and len(key.encode("utf-8", "surrogatepass")) > MAX_KEY_BYTES:
+            raise WebhookFormatError(
+                f"an idempotency_key is over {MAX_KEY_BYTES} bytes: refused, not stored"
+            )
+
+
 class _StoreFailed(Exception):
     """The idempotency store could not claim a key: nothing is handled without a claim."""
 
@@ -425,6 +500,8 @@ def receiver(
     store: IdempotencyStore | None = None,
     handler_timeout: float = 300.0,
     log_personal_data: bool = False,
+    header_timeout: float = DEFAULT_HEADER_TIMEOUT,
+    body_timeout: float = DEFAULT_BODY_TIMEOUT,
 ) -> WebhookReceiver:
     """A webhook receiver: ``web.run_app(receiver(handle).app())``, or add its ``routes()``."""
     return WebhookReceiver(
@@ -435,4 +512,6 @@ def receiver(
         store=store,
         handler_timeout=handler_timeout,
         log_personal_data=log_personal_data,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
     )
