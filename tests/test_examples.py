@@ -117,6 +117,7 @@ def test_sync_job_exports_changes_once_and_imports_signups(
         assert not signups.with_suffix(".checkpoint").exists()
 
 
+@pytest.mark.slow  # a dozen processes of the command line
 def test_cli_quickstart_runs_every_command(tmp_path: Path) -> None:
     # No limit on the server: each command is a process with its own limiter, so commands run
     # back to back can together pass 4/s (their 429s would be retried; docs/rate-limiting.md)

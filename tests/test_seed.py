@@ -18,6 +18,7 @@ def test_seed_data_is_deterministic() -> None:
     assert len(emails) == 50
 
 
+@pytest.mark.slow
 def test_a_hundred_thousand_people_seed_with_distinct_ids_and_emails() -> None:
     # How fast they seed is benchmarks/memory.py's to report, not a timed unit test's.
     state = State()

@@ -29,7 +29,7 @@ import pytest
 from actionnetwork_async import ActionNetwork, RetryPolicy
 from actionnetwork_async.testing import Emulator
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.looptime, pytest.mark.soak]
+pytestmark = [pytest.mark.asyncio, pytest.mark.looptime, pytest.mark.soak, pytest.mark.slow]
 
 FAULT_RATE = 0.10
 FORMS = {"short": (3_000, (2,)), "long": (100_000, (1, 2, 3, 4, 5))}
