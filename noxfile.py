@@ -162,7 +162,7 @@ def tests(session: nox.Session, deps: str) -> None:
         resolution = ["--resolution=lowest-direct"] if deps == "lowest" else ["--upgrade"]
         session.install(*resolution, "-e", ".[redis]", "-r", str(_toolchain(session)))
     session.run("uv", "pip", "list", "--python", session.virtualenv.location, silent=False)
-    session.run("python", "-m", "pytest", "-q", "-n", "2", *session.posargs)
+    session.run("python", "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *session.posargs)
 
 
 if __name__ == "__main__":

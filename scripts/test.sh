@@ -26,7 +26,7 @@ UV_PROJECT_ENVIRONMENT="$venv" "$venv/bin/uv" sync --quiet --locked --python "$v
     --group test --extra redis
 # Two workers; the slow multi-process tests are left to CI (.ci/run runs them next, and so does
 # every session of the nox matrix): -m slow runs just them.
-"$venv/bin/python" -m pytest -q -n 2 -m "not slow"
+"$venv/bin/python" -m pytest -q -n 2 --dist loadgroup -m "not slow"
 "$venv/bin/ruff" check .
 "$venv/bin/ruff" format --check .
 "$venv/bin/mypy" --strict actionnetwork_async

@@ -519,7 +519,11 @@ async def test_tags_lead_to_taggings_and_taggings_to_people(emu: Emulator, api: 
     assert (await api.error("GET", made["_links"]["self"]["href"]))[0] == 404
 
 
-async def test_taggings_post_and_delete_in_the_background(emu: Emulator, api: Api) -> None:
+@pytest.mark.looptime
+async def test_taggings_post_and_delete_in_the_background(started: Started) -> None:
+    # The writes wait 30 s of the loop's clock (fast-forwarded): not yet done when the answer
+    # is read, however busy the machine.
+    emu, api = await started(**SEEDS, background_delay=30.0)
     tag, person = emu.ids("tags")[2], emu.ids("people")[10]
     link = {"_links": {"osdi:person": {"href": api.url(f"people/{person}")}}}
     before = len(emu.state["taggings"])
@@ -538,9 +542,13 @@ async def test_taggings_post_and_delete_in_the_background(emu: Emulator, api: Ap
 MESSAGE = {"subject": "Rally Saturday", "body": "<p>Come</p>", "from": "PAN", "reply_to": "a@b.org"}
 
 
+@pytest.mark.looptime
 async def test_messages_are_targeted_then_sent_with_statistics_and_a_recipients_list(
-    emu: Emulator, api: Api
+    started: Started,
 ) -> None:
+    # Targeting and sending take 30 s of the loop's clock (fast-forwarded), so each state is
+    # still there when the next request looks, however busy the machine.
+    emu, api = await started(**SEEDS, background_delay=30.0)
     assert (await api.error("POST", "messages", {"subject": "x"}))[
         1
     ] == "The body field is required"
@@ -759,7 +767,11 @@ async def test_helpers_take_posts_without_a_key_and_answer_no_data(emu: Emulator
     assert (await api.call("POST", "people", {"person": JANE}, key=None))[0] == 403
 
 
-async def test_record_helpers_queue_in_the_background(emu: Emulator, api: Api) -> None:
+@pytest.mark.looptime
+async def test_record_helpers_queue_in_the_background(started: Started) -> None:
+    # The writes wait 30 s of the loop's clock (fast-forwarded): not yet done when the answer
+    # is read, however busy the machine.
+    emu, api = await started(**SEEDS, background_delay=30.0)
     form = emu.ids("forms")[0]
     before = len(emu.state["submissions"])
     assert (

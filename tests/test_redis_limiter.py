@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -27,7 +28,7 @@ from actionnetwork_async import (
     rate_limit_key,
     sync,
 )
-from actionnetwork_async.limiter import BACKOFF_FACTOR, LATE_START_TOLERANCE
+from actionnetwork_async.limiter import BACKOFF_FACTOR
 from actionnetwork_async.redis import CONFIRM_AHEAD, RECHECK_INTERVAL
 from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
 from actionnetwork_async.testing.redis_server import free_port
@@ -57,15 +58,42 @@ async def slots(url: str, key: str) -> list[int]:
     return [int(s) for s in (await state(url, key)).get("starts", "").split()]
 
 
+def keep_the_rule(started: list[float]) -> bool:
+    """No 5 of these starts (this machine's clock) fall within one second: the API's rule. The
+    schedule spaces them a window (1 s + DEFAULT_MARGIN) apart, to the microsecond on Redis's
+    clock, which the tests check there; here the margin is left to this machine's scheduling
+    noise (a timer firing late, a preempted process), as in use it is left to the network's."""
+    started = sorted(started)
+    return all(b - a >= WINDOW - DEFAULT_MARGIN for a, b in zip(started, started[4:], strict=False))
+
+
+def given_up(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """The debug log's line for each slot given up: its start would have come late, or it no
+    longer stood when checked (the test sets ``actionnetwork_async.redis`` to DEBUG)."""
+    return [m for m in caplog.messages if m.endswith("queueing again")]
+
+
+def assert_one_window_apart(granted: list[int], caplog: pytest.LogCaptureFixture) -> None:
+    """Each slot kept is one window after the one four before it, on Redis's clock: never
+    sooner and, but for slots given up, to the microsecond. A start that would have come late
+    (a busy machine) gives its slot up, which still counts, and queues again: behind the others
+    (a window after the one four before, again) or, with none left, at once, which is later.
+    So each slot given up makes one slot later than that, at most."""
+    apart = [b - a for a, b in zip(granted, granted[4:], strict=False)]
+    assert min(apart) >= WINDOW_US, apart
+    assert sum(a != WINDOW_US for a in apart) <= len(given_up(caplog)), apart
+
+
 async def until(condition: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
     """Wait until ``condition()`` holds, checked every 10 ms: what it watches lives in another
-    process (Redis, a server's log), which has no event to wait on."""
-
-    async def poll() -> None:
-        while not await condition():  # noqa: ASYNC110
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(poll(), timeout)
+    process (Redis, a server's log), which has no event to wait on. The deadline is checked
+    between tries, not enforced by cancelling one: redis-py can swallow a cancellation, and
+    the wait then never ends."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not await condition():
+        assert loop.time() < deadline, f"timed out after {timeout}s"
+        await asyncio.sleep(0.01)
 
 
 @pytest_asyncio.fixture
@@ -89,7 +117,7 @@ Make = Callable[..., RedisRateLimiter]
 # -- the shared schedule ---------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_limiters_sharing_a_key_get_n_slots_per_window_between_them(
-    shared_redis: RedisServer, limiters: Make
+    shared_redis: RedisServer, limiters: Make, caplog: pytest.LogCaptureFixture
 ) -> None:
     key = new_key()
     a, b = limiters(shared_redis.url, key=key), limiters(shared_redis.url, key=key)
@@ -100,16 +128,12 @@ async def test_limiters_sharing_a_key_get_n_slots_per_window_between_them(
         await limiter.acquire()
         started.append(loop.time())
 
+    caplog.set_level(logging.DEBUG, "actionnetwork_async.redis")
     await asyncio.gather(*(one(a if i % 2 else b) for i in range(12)))
     granted = await slots(shared_redis.url, key)
     assert len(granted) == 8  # the last 2N are kept
-    # All asked at once: each of the last four is one window after the one four before it
-    # (Redis's clock, to the microsecond).
-    assert [b - a for a, b in zip(granted, granted[4:], strict=False)] == [WINDOW_US] * 4
-    started.sort()  # and nobody started before its slot, on this machine's clock either
-    assert all(
-        b - a >= WINDOW - LATE_START_TOLERANCE for a, b in zip(started, started[4:], strict=False)
-    )
+    assert_one_window_apart(granted, caplog)  # all asked at once: the schedule is full
+    assert keep_the_rule(started)  # and nobody started ahead of the schedule on this machine
 
 
 @pytest.mark.asyncio
@@ -126,7 +150,9 @@ async def test_max_wait_refuses_at_once_and_takes_no_slot(
     asked = loop.time()
     with pytest.raises(LimiterTimeoutError, match=r"max_wait=0\.5s"):
         await hurried.acquire()
-    assert loop.time() - asked < 0.2
+    # Refused on Redis's answer, not after waiting max_wait out (nor for the slot, a window on):
+    # a round trip, however busy the machine.
+    assert loop.time() - asked < 0.5
     assert await slots(shared_redis.url, key) == before
 
 
@@ -138,14 +164,21 @@ async def test_a_429_in_one_process_pauses_and_slows_every_process(
     hit, other = limiters(shared_redis.url, key=key), limiters(shared_redis.url, key=key)
     await hit.acquire()
     loop = asyncio.get_running_loop()
-    hit.on_rate_limited(0.4, sent_at=loop.time() - 0.05)
-    hit.on_rate_limited(None, sent_at=loop.time() - 0.06)  # the same burst: one step only
+    told = loop.time()  # Redis runs the feedback after this, on its own clock
+    # Two 429s for one burst of requests, sent half a second ago: one step only, in whichever
+    # order Redis runs the two (each is sent in the background, concurrently).
+    hit.on_rate_limited(0.4, sent_at=told - 0.5)
+    hit.on_rate_limited(None, sent_at=told - 0.5)
     await hit.aclose()  # feedback is sent in the background; this waits for it
     kept = await state(shared_redis.url, key)
     assert float(kept["slowdown"]) == pytest.approx(BACKOFF_FACTOR, rel=0.01)
-    asked = loop.time()
+    # Retry-After, from when Redis heard of it (the step may be the other 429's, heard first)
+    assert int(kept["not_before"]) - int(kept["penalized_at"]) >= 400_000
     await other.acquire()
-    assert loop.time() - asked >= 0.4 - LATE_START_TOLERANCE  # Retry-After held for it too
+    # The other process's slot is after the pause, on Redis's clock, and so was its start on
+    # this machine's: Redis heard of the 429 after `told`.
+    assert (await slots(shared_redis.url, key))[-1] >= int(kept["not_before"])
+    assert loop.time() - told >= 0.4
 
 
 @pytest.mark.asyncio
@@ -156,10 +189,16 @@ async def test_a_slot_given_up_goes_to_the_next_request_not_to_waste(
     leaving, staying = limiters(shared_redis.url, key=key), limiters(shared_redis.url, key=key)
     for _ in range(4):
         await leaving.acquire()
+    # Four slots, or more: a start that would have come late gave its slot up and queued again.
+    warm = (await slots(shared_redis.url, key))[-1]
+    # A Retry-After of a minute puts the waiters' slots that far on, so that they are still
+    # ahead when cancelled, however slow the machine.
+    leaving.on_rate_limited(60, sent_at=asyncio.get_running_loop().time())
+    await leaving.aclose()  # feedback is sent in the background; this waits for it
     waiters = [asyncio.create_task(leaving.acquire()) for _ in range(4)]
 
     async def reserved() -> bool:
-        return len(await slots(shared_redis.url, key)) == 8
+        return len([s for s in await slots(shared_redis.url, key) if s > warm]) == 4
 
     await until(reserved)
     granted = await slots(shared_redis.url, key)
@@ -167,13 +206,18 @@ async def test_a_slot_given_up_goes_to_the_next_request_not_to_waste(
         waiter.cancel()
     await asyncio.gather(*waiters, return_exceptions=True)
     await leaving.aclose()  # the slots are given back in the background: wait for that
-    assert (
-        sorted(int(h) for h in (await state(shared_redis.url, key))["holes"].split())
-        == (granted[4:])
-    )
-    await staying.acquire()  # takes a slot given up, not a new one after them
+    assert sorted(int(h) for h in (await state(shared_redis.url, key))["holes"].split()) == [
+        s for s in granted if s > warm
+    ]
+    taking = asyncio.create_task(staying.acquire())
+
+    async def taken() -> bool:
+        return len((await state(shared_redis.url, key))["holes"].split()) == 3
+
+    await until(taken)  # it took a slot given up, not a new one after them
     assert await slots(shared_redis.url, key) == granted
-    assert len((await state(shared_redis.url, key))["holes"].split()) == 3
+    taking.cancel()  # (its slot is a minute away)
+    await asyncio.gather(taking, return_exceptions=True)
 
 
 @pytest.mark.asyncio
@@ -184,15 +228,20 @@ async def test_a_waiter_behind_a_slot_given_up_moves_into_it(
     leaving, staying = limiters(shared_redis.url, key=key), limiters(shared_redis.url, key=key)
     for _ in range(4):
         await leaving.acquire()
-    first = (await slots(shared_redis.url, key))[0]
+    warm = (await slots(shared_redis.url, key))[-1]  # (more than four if one queued again)
+    # A Retry-After of a minute puts the next slots that far on, so that the one cancelled is
+    # still ahead when cancelled, however slow the machine.
+    leaving.on_rate_limited(60, sent_at=asyncio.get_running_loop().time())
+    await leaving.aclose()  # feedback is sent in the background; this waits for it
 
-    async def reserved(windows: int) -> bool:
-        return (await slots(shared_redis.url, key))[-1] == first + windows * WINDOW_US
+    async def reserved(count: int) -> bool:
+        return len([s for s in await slots(shared_redis.url, key) if s > warm]) == count
 
-    ahead = asyncio.create_task(leaving.acquire())  # the slot one window on
+    ahead = asyncio.create_task(leaving.acquire())  # the first slot after the pause
     await until(lambda: reserved(1))
-    behind = [asyncio.create_task(staying.acquire()) for _ in range(4)]  # one is 2 windows on
-    await until(lambda: reserved(2))
+    behind = [asyncio.create_task(staying.acquire()) for _ in range(4)]  # one is a window on
+    await until(lambda: reserved(5))
+    latest = (await slots(shared_redis.url, key))[-1]
 
     async def listening() -> bool:  # the doorbell is subscribed once per limiter and loop
         async with Redis.from_url(shared_redis.url, decode_responses=True) as client:
@@ -200,13 +249,15 @@ async def test_a_waiter_behind_a_slot_given_up_moves_into_it(
             return dict(await client.pubsub_numsub(channel)).get(channel, 0) == 2
 
     await until(listening)
-    ahead.cancel()  # its slot is announced; the waiter two windows on moves into it
+    ahead.cancel()  # its slot is announced; the waiter with the latest slot moves into it
 
-    async def moved() -> bool:  # the slot left free is now the one two windows on
-        return (await state(shared_redis.url, key))["holes"] == str(first + 2 * WINDOW_US)
+    async def moved() -> bool:  # the slot left free is now that waiter's own
+        return (await state(shared_redis.url, key))["holes"] == str(latest)
 
     await until(moved)
-    await asyncio.gather(*behind)
+    for waiter in behind:  # (their slots are a minute away)
+        waiter.cancel()
+    await asyncio.gather(*behind, return_exceptions=True)
 
 
 class SlowReplies:
@@ -264,7 +315,9 @@ async def test_an_answer_held_back_but_read_before_its_slot_still_starts_on_time
     shared_redis: RedisServer, limiters: Make, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Every recent round trip places Redis's clock on this machine's (``ServerClock``), so a
-    slot read 12 ms late (more than the 5 ms tolerance), but before the slot, is not lost."""
+    slot read 18 ms late (more than the 5 ms tolerance), but before the slot (checked 20 ms
+    ahead), is not lost for that. (On a busy machine a slot may still be lost to a timer that
+    fires late: the debug log tells the two apart.)"""
     key = new_key()
     loop = asyncio.get_running_loop()
     started: list[float] = []
@@ -273,20 +326,21 @@ async def test_an_answer_held_back_but_read_before_its_slot_still_starts_on_time
         await limiter.acquire()
         started.append(loop.time())
 
+    caplog.set_level(logging.DEBUG, "actionnetwork_async.redis")
     async with SlowReplies(shared_redis.url) as proxy:
         a, b = limiters(proxy.url, key=key), limiters(proxy.url, key=key)
         await asyncio.gather(*(one(a if i % 2 else b) for i in range(4)))  # quick answers
-        last = (await slots(shared_redis.url, key))[-1]
-        proxy.delay = 0.012
-        caplog.set_level(logging.DEBUG, "actionnetwork_async.redis")
+        proxy.delay = 0.018
         await asyncio.gather(*(one(a if i % 2 else b) for i in range(8)))
-    assert [r.getMessage() for r in caplog.records if "late" in r.getMessage()] == []
-    # No slot was given up: the eight took the next two windows, to the microsecond.
-    assert (await slots(shared_redis.url, key))[-1] == last + 2 * WINDOW_US
-    started.sort()
-    assert all(
-        b - a >= WINDOW - LATE_START_TOLERANCE for a, b in zip(started, started[4:], strict=False)
-    )
+    # Timed from each answer alone, every answer held back would count its 18 ms as uncertainty
+    # about Redis's clock, and lose its slot. Placed by the quick round trips around it, what
+    # stays uncertain is their spread: well under half of that, however busy the machine
+    # (which does make timers late, and so costs slots: that share is not the clock's).
+    lost = given_up(caplog)
+    unsure = [float(ms) for m in lost for ms in re.findall(r"\(([\d.]+) ms of it uncertainty", m)]
+    assert all(ms < proxy.delay * 1e3 / 2 for ms in unsure), lost
+    assert_one_window_apart(await slots(shared_redis.url, key), caplog)
+    assert keep_the_rule(started)
 
 
 # -- restarts and outages -------------------------------------------------------------------
@@ -299,21 +353,26 @@ async def test_a_restart_voids_reservations_and_keeps_a_window_of_silence(
     for _ in range(4):
         await limiter.acquire()
     loop = asyncio.get_running_loop()
+    # A Retry-After of a minute puts the waiters' slots far past the restart, however slow the
+    # machine: none can start on a slot of the old run.
+    limiter.on_rate_limited(60, sent_at=loop.time())
+    await limiter.aclose()  # feedback is sent in the background; this waits for it
+    paused = int((await state(redis_server.url, key))["not_before"])
     waiters = [asyncio.create_task(limiter.acquire()) for _ in range(4)]
 
     async def reserved() -> bool:
-        return len(await slots(redis_server.url, key)) == 8
+        return len([s for s in await slots(redis_server.url, key) if s >= paused]) == 4
 
     await until(reserved)
+    restarting = loop.time()  # the new run starts after this
     await asyncio.to_thread(redis_server.restart)  # every reservation is forgotten
-    restarted = loop.time()
-    await asyncio.gather(*waiters)
-    # The waiters' slots were a window after the first four; the restart forgot both, so
-    # without the guard they would start at once, or the next four with them. (Taking Redis's
-    # uptime, counted in whole seconds of its clock, at its word let them through up to a
-    # second early.)
-    assert loop.time() - restarted >= WINDOW + CONFIRM_AHEAD - LATE_START_TOLERANCE
-    assert len(await slots(redis_server.url, key)) == 4  # reserved again, under the new run
+    await asyncio.wait_for(asyncio.gather(*waiters), 30)  # not a minute: they reserved again
+    # The restart forgot the four starts just before it too, so without the guard the waiters
+    # would start at once. With it, no slot of the new run comes sooner than a window (and
+    # CONFIRM_AHEAD) after its start. (Taking Redis's uptime, counted in whole seconds of its
+    # clock, at its word let them through up to a second early.)
+    assert loop.time() - restarting >= WINDOW + CONFIRM_AHEAD
+    assert len(await slots(redis_server.url, key)) >= 4  # reserved again, under the new run
 
 
 @pytest.mark.asyncio
@@ -323,8 +382,8 @@ async def test_after_a_restart_nothing_starts_within_a_window_of_it_whatever_upt
     limiter = limiters(redis_server.url, key=new_key())
     await limiter.acquire()  # a start just before the restart, which forgets it
     loop = asyncio.get_running_loop()
+    restarting = loop.time()  # the new run starts after this
     await asyncio.to_thread(redis_server.restart)
-    restarted = loop.time()
     async with Redis.from_url(redis_server.url, decode_responses=True) as client:
 
         async def uptime_says_one_second() -> bool:  # whole seconds of the clock: early
@@ -334,7 +393,7 @@ async def test_after_a_restart_nothing_starts_within_a_window_of_it_whatever_upt
     await limiter.acquire()
     # A window (and CONFIRM_AHEAD) after the restart at the earliest: the start before it
     # may have been that recent.
-    assert loop.time() - restarted >= WINDOW + CONFIRM_AHEAD - LATE_START_TOLERANCE
+    assert loop.time() - restarting >= WINDOW + CONFIRM_AHEAD
 
 
 @pytest.mark.asyncio
