@@ -40,6 +40,7 @@ __all__ = [
     "fingerprint",
     "first_line",
     "fsync_directory",
+    "local_lock",
     "names_file",
     "private_open",
     "remove_stale_partials",
@@ -249,3 +250,35 @@ def atomic_write(
         raise
     if durable:
         fsync_directory(path)
+
+
+def lock_directory() -> Path:
+    """This user's directory for lock files: under ``$XDG_RUNTIME_DIR`` when set, else under
+    the temporary directory; made owner-only, and refused (``UnsafeFileError``) when it is a
+    link, or someone else's, or others may write in it."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    base = Path(runtime) if runtime and os.path.isdir(runtime) else Path(tempfile.gettempdir())
+    directory = base / f"actionnetwork-async-{os.geteuid()}"
+    with contextlib.suppress(FileExistsError):
+        directory.mkdir(mode=0o700)
+    found = os.lstat(directory)
+    if not stat.S_ISDIR(found.st_mode) or found.st_uid != os.geteuid() or found.st_mode & 0o077:
+        raise UnsafeFileError(
+            f"{directory} is not a directory of this user's only: no lock file is made there"
+        )
+    return directory
+
+
+@contextlib.contextmanager
+def local_lock(*names: str) -> Iterator[Path]:
+    """An exclusive ``flock`` held for the block, on a lock file of this user's (see
+    ``lock_directory``) named by a hash of ``names``, so no name (nor secret) shows in it.
+    Waits while another process holds it; the kernel frees it when its holder dies."""
+    digest = hashlib.sha256("\0".join(names).encode()).hexdigest()[:32]
+    path = lock_directory() / f"{digest}.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield path
+    finally:
+        os.close(fd)  # frees the lock

@@ -11,6 +11,7 @@ import attrs
 from .errors import ConfigurationError
 from .limiter import RateLimiter, SlidingWindowLimiter, Unlimited
 from .redis import RedisRateLimiter, rate_limit_key
+from .redis_lock import RedisLocks
 from .resources import (
     DEFAULT_CHUNK_SIZE,
     AdvocacyCampaigns,
@@ -31,7 +32,7 @@ from .resources import (
     UniqueIdLists,
     Wrappers,
 )
-from .retry import RetryPolicy
+from .retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from .sansio import REDACTED
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport
 from .walker import DEFAULT_PREFETCH, HalWalker
@@ -105,18 +106,25 @@ class ActionNetwork:
             raise ConfigurationError(f"base_url must be a URL string, got {base_url!r}")
         if not base_url.endswith("/"):
             base_url += "/"
-        if limiter is None:
-            limiter = self._built_in_limiter(api_key, base_url, rate_limit, redis_url, max_wait)
-        elif max_wait is not None or redis_url is not None:
-            raise ConfigurationError(
-                "max_wait= and redis_url= configure the built-in limiter; give them to yours"
-            )
         policy = RetryPolicy() if retry is None else retry  # the transport checks its type
         if isinstance(policy, RetryPolicy) and (max_tries is not None or max_time is not None):
             policy = attrs.evolve(
                 policy,
                 max_tries=max_tries if max_tries is not None else policy.max_tries,
                 max_time=max_time if max_time is not None else policy.max_time,
+            )
+        if limiter is None:
+            max_pause = (
+                policy.max_retry_after
+                if isinstance(policy, RetryPolicy)
+                else DEFAULT_MAX_RETRY_AFTER
+            )
+            limiter = self._built_in_limiter(
+                api_key, base_url, rate_limit, redis_url, max_wait, max_pause
+            )
+        elif max_wait is not None or redis_url is not None:
+            raise ConfigurationError(
+                "max_wait= and redis_url= configure the built-in limiter; give them to yours"
             )
         #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
@@ -168,8 +176,17 @@ class ActionNetwork:
         self.lists = Lists(self.hal)
         #: Custom field names (read only).
         self.metadata = Metadata(self.hal)
+        #: Locks shared through the limiter's Redis (None without it): one change at a time
+        #: to a unique ID list across every process and machine, not only within this client.
+        self.shared_locks = (
+            RedisLocks(limiter._url, timeout=limiter.timeout)  # the URL with its password
+            if isinstance(limiter, RedisRateLimiter)
+            else None
+        )
         #: Unique ID lists (ID targets), written in chunks, one change at a time.
-        self.unique_id_lists = UniqueIdLists(self.hal, chunk_size=list_chunk_size)
+        self.unique_id_lists = UniqueIdLists(
+            self.hal, chunk_size=list_chunk_size, shared_locks=self.shared_locks
+        )
 
     @staticmethod
     def _built_in_limiter(
@@ -178,6 +195,7 @@ class ActionNetwork:
         rate_limit: float | None,
         redis_url: str | None,
         max_wait: float | None,
+        max_pause: float,
     ) -> RateLimiter:
         if rate_limit is None:
             if redis_url is not None:
@@ -186,7 +204,9 @@ class ActionNetwork:
         redis_url = redis_url if redis_url is not None else os.environ.get(REDIS_URL_ENV)
         if redis_url:
             key = rate_limit_key(api_key, base_url)
-            return RedisRateLimiter(redis_url, key=key, rate=rate_limit, max_wait=max_wait)
+            return RedisRateLimiter(
+                redis_url, key=key, rate=rate_limit, max_wait=max_wait, max_pause=max_pause
+            )
         return SlidingWindowLimiter(rate_limit, max_wait=max_wait)
 
     def __repr__(self) -> str:
@@ -204,6 +224,8 @@ class ActionNetwork:
         close = getattr(self.limiter, "aclose", None)
         if close is not None:
             await close()
+        if self.shared_locks is not None:
+            await self.shared_locks.aclose()
 
     async def __aenter__(self) -> ActionNetwork:
         return self

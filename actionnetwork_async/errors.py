@@ -69,6 +69,9 @@ __all__ = [
     "LimiterTimeoutError",
     "LimiterUnavailableError",
     "LinkNotFoundError",
+    "LockError",
+    "LockLostError",
+    "LockUnavailableError",
     "ModelError",
     "NotAppliedError",
     "NotFoundError",
@@ -147,6 +150,19 @@ class LimiterTimeoutError(LimiterError):
 
 class LimiterUnavailableError(LimiterError):
     """A shared limiter's store (Redis) cannot be reached, and the limiter fails closed."""
+
+
+class LockError(ActionNetworkError):
+    """A lock shared between processes (through Redis) could not be taken or kept."""
+
+
+class LockUnavailableError(LockError):
+    """The shared lock's store (Redis) cannot be reached: nothing was done under the lock."""
+
+
+class LockLostError(LockError):
+    """A shared lock's lease ran out while held (Redis stalled or restarted): the holder
+    stopped before its next step, so that two holders never overlap."""
 
 
 class CollectionUnavailableError(ActionNetworkError):

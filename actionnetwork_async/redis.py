@@ -48,6 +48,7 @@ from .limiter import (
     SlidingWindowLimiter,
     SlotSchedule,
 )
+from .retry import DEFAULT_MAX_RETRY_AFTER
 from .sansio import REDACTED, origin
 
 if TYPE_CHECKING:
@@ -104,13 +105,17 @@ SCRIPT = """
 --             checking back (once a window, and shortly before its slot)
 --   release   -, -, epoch, slot: a waiter gave its slot up unused: it becomes a hole
 --   penalize  retry_after (-1: none), sent_ago: a request got a 429
--- and last the late-start tolerance and the confirm-ahead time. Durations are microseconds;
--- times passed in are ages ("sent this long ago"), never a machine's own clock. Replies:
--- {0 refused / 1 reserved / 2 confirmed, wait, epoch, slot}.
+-- and last the late-start tolerance, the confirm-ahead time, the longest pause (a
+-- Retry-After is capped at it, and so is a pause already kept, however it was written) and
+-- when a reserve or check expires (-1: never; the server's clock): its caller stops waiting
+-- for the reply then. Durations are microseconds; other times passed in are ages ("sent this
+-- long ago"), never a machine's own clock. Replies: {0 refused / 1 reserved / 2 confirmed,
+-- wait, epoch, slot}, or {3 expired, 0, epoch, now}: nothing booked for a caller gone.
 local op, limit, window = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local ahead = tonumber(ARGV[13])  -- a slot this close is confirmed, not checked again
 local tolerance = tonumber(ARGV[12])  -- a slot this far past can still be used
 local half_life, factor, max_slowdown = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local max_pause = tonumber(ARGV[14])
 
 -- The server's clock and identity: one clock for every machine, and a restart detector.
 local clock = redis.call('TIME')
@@ -121,7 +126,9 @@ local epoch = string.match(info, 'run_id:(%x+)')
 local state = redis.call('HMGET', KEYS[1], 'epoch', 'starts', 'not_before', 'slowdown',
   'penalized_at', 'holes')
 local starts, holes = {}, {}
-local not_before = tonumber(state[3]) or 0
+-- A pause kept longer than the longest one allowed (a huge Retry-After written by an older
+-- version, or through a restart that kept the data) is cut back to it: no pause stalls all.
+local not_before = math.min(tonumber(state[3]) or 0, now + math.max(max_pause, window + ahead))
 local slowdown = tonumber(state[4]) or 1
 local penalized_at = tonumber(state[5]) or 0
 if state[1] == epoch then
@@ -147,6 +154,13 @@ end
 
 local function fmt(t) return string.format('%.0f', t) end
 
+-- A reserve or check that ran after its caller gave up on the reply books nothing: its slot
+-- would go unused (a stalled Redis runs every call that queued up when it resumes).
+local expires = tonumber(ARGV[15])
+if (op == 'reserve' or op == 'check') and expires >= 0 and now > expires then
+  return {3, 0, epoch, fmt(now)}
+end
+
 -- 2: the slot is confirmed, start at it; 1: reserved, check back shortly before it.
 local function granted(slot) if slot - now <= ahead then return 2 end return 1 end
 
@@ -169,7 +183,9 @@ end
 
 if op == 'penalize' then  -- SlotSchedule.penalize
   local retry_after, sent_at = tonumber(ARGV[8]), now - tonumber(ARGV[9])
-  if retry_after >= 0 then not_before = math.max(not_before, now + retry_after) end
+  if retry_after >= 0 then
+    not_before = math.max(not_before, now + math.min(retry_after, max_pause))
+  end
   if sent_at >= penalized_at then  -- one step per burst of requests sent under one regime
     slowdown = math.min(max_slowdown, slowdown_now() * factor)
     penalized_at = now
@@ -338,6 +354,11 @@ class ServerClock:
                 self._samples.clear()
         self._samples.append((low, high, received))
 
+    @property
+    def known(self) -> bool:
+        """True once a round trip was seen: ``bounds`` and ``local`` need one."""
+        return bool(self._samples)
+
     def bounds(self, now: float) -> tuple[float, float]:
         """The offset ``server - local`` lies in this interval at loop time ``now``."""
         low = max(lo - MAX_DRIFT * (now - at) for lo, _, at in self._samples)
@@ -420,6 +441,7 @@ class RedisRateLimiter:
     ``max_wait``); then the limiter fails closed with ``LimiterUnavailableError``, unless a
     ``fallback`` (a local ``SlidingWindowLimiter``, with a share of the rate) is given: then it
     warns, uses the fallback, and tries Redis again every ``RECHECK_INTERVAL`` seconds.
+    ``max_pause`` caps the pause a 429's ``Retry-After`` puts on every process (seconds).
     """
 
     def __init__(
@@ -433,6 +455,7 @@ class RedisRateLimiter:
         fallback: SlidingWindowLimiter | None = None,
         unavailable_after: float = 5.0,
         timeout: float = 1.0,
+        max_pause: float = DEFAULT_MAX_RETRY_AFTER,
     ) -> None:
         import_redis()
         self._url = check_url(url, "RedisRateLimiter")
@@ -448,6 +471,9 @@ class RedisRateLimiter:
         self.fallback = fallback
         self.unavailable_after = non_negative_number(unavailable_after, "unavailable_after")
         self.timeout = positive_number(timeout, "timeout")
+        #: The longest pause a 429 puts on every process (the client passes its retry policy's
+        #: ``max_retry_after``); a longer pause found in Redis is cut back to it too.
+        self.max_pause = positive_number(max_pause, "max_pause")
         self.url = redacted_url(url)
         self._password = urlsplit(url).password
         self._links: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Link] = (
@@ -495,18 +521,24 @@ class RedisRateLimiter:
                 # machine may have held back; what that placement leaves uncertain beyond the
                 # fastest round trip seen counts as late too, like the timer's own lateness.
                 due, uncertain = self._link().clock.local(int(slot) / _US, loop.time())
-                late = max(0.0, uncertain - self._fastest)
+                unsure = max(0.0, uncertain - self._fastest)
                 if due > loop.time():
                     try:
                         await asyncio.sleep(due - loop.time())
                     except asyncio.CancelledError:
                         self._spawn(self._once("release", epoch=epoch, slot=slot))
                         raise
-                late += max(0.0, loop.time() - due)
+                late = unsure + max(0.0, loop.time() - due)
                 if late <= LATE_START_TOLERANCE:
                     return
                 # Late: the slot is left unused (it still counts), the request queues again.
-                log.debug("a slot would start %.1f ms late: queueing again", late * 1e3)
+                # The log tells the placement's share from the timer's (a busy machine's).
+                log.debug(
+                    "a slot would start %.1f ms late (%.1f ms of it uncertainty about Redis's "
+                    "clock): queueing again",
+                    late * 1e3,
+                    unsure * 1e3,
+                )
                 result = await self._call("reserve", deadline)
                 continue
             # Reserved: sleep until shortly before the slot, or until the doorbell says a slot
@@ -529,13 +561,18 @@ class RedisRateLimiter:
             finally:
                 del link.sleeping[bell]
             result = await self._call("check", deadline, epoch=epoch, slot=slot)
+            if result is not None and result[3] and int(result[3]) > int(slot):
+                log.debug(
+                    "a slot no longer stood when checked (too late to use, a restart or a 429 "
+                    "since): queueing again"
+                )
 
     def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
         """A request started at ``sent_at`` got a 429: every process pauses and slows down."""
         loop = asyncio.get_running_loop()
         if self._on_fallback and self.fallback is not None:
             self.fallback.on_rate_limited(retry_after, sent_at=sent_at)
-        pause = -1 if retry_after is None else math.ceil(retry_after * _US)
+        pause = -1 if retry_after is None else math.ceil(min(retry_after, self.max_pause) * _US)
         sent_ago = max(0, round((loop.time() - sent_at) * _US))
         self._spawn(self._once("penalize", pause, sent_ago))
 
@@ -549,10 +586,20 @@ class RedisRateLimiter:
             await link.aclose()
 
     # -- talking to Redis -----------------------------------------------------------------------
-    async def _run(self, op: str, first: int, second: int, epoch: str, slot: str) -> list[str]:
+    async def _run(
+        self, op: str, first: int, second: int, epoch: str, slot: str, *, expire: bool = False
+    ) -> list[str]:
         """One run of the script (``SCRIPT`` documents the arguments): its reply. A reply with
-        a slot also tells where Redis's clock stands (``ServerClock``)."""
+        a slot also tells where Redis's clock stands (``ServerClock``). With ``expire``, the
+        call books nothing if Redis runs it after redis-py stops waiting for its reply
+        (``timeout``), on the earliest reading of Redis's clock the round trips allow."""
         loop = asyncio.get_running_loop()
+        link = self._link()
+        sent = loop.time()
+        expires = -1
+        if expire and link.clock.known:
+            low, _ = link.clock.bounds(sent)
+            expires = math.floor((sent + low + self.timeout) * _US)
         args: list[str | int | float] = [
             op,
             self.schedule.limit,
@@ -567,9 +614,9 @@ class RedisRateLimiter:
             slot,
             round(LATE_START_TOLERANCE * _US),
             round(CONFIRM_AHEAD * _US),
+            math.ceil(self.max_pause * _US),
+            expires,
         ]
-        link = self._link()
-        sent = loop.time()
         reply: list[str] = await link.script(keys=[self.key], args=args)
         received = loop.time()
         self._fastest = min(self._fastest, received - sent)
@@ -599,14 +646,23 @@ class RedisRateLimiter:
         loop = asyncio.get_running_loop()
         failures = errors()
         pause = _RECONNECT_FIRST
+        expired = 0
         while True:
             max_wait = -1 if deadline is None else max(0, round((deadline - loop.time()) * _US))
             try:
-                result = await self._run(op, max_wait, self._quiet_ago(loop), epoch, slot)
+                # A call Redis runs after its reply is given up on books nothing. Twice
+                # expired on arrival: the clock estimate was off (the reply corrected it);
+                # the third try does without.
+                result = await self._run(
+                    op, max_wait, self._quiet_ago(loop), epoch, slot, expire=expired < 2
+                )
             except failures as exc:
                 error: BaseException = exc
             else:
                 self._recovered()
+                if int(result[0]) == 3:
+                    expired += 1
+                    continue
                 return result
             now = time.monotonic()
             if self._down_since is None:

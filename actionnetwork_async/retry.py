@@ -36,9 +36,11 @@ from .errors import (
     TransportError,
 )
 
-__all__ = ["RETRY_STATUSES", "RetryDecision", "RetryPolicy"]
+__all__ = ["DEFAULT_MAX_RETRY_AFTER", "RETRY_STATUSES", "RetryDecision", "RetryPolicy"]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: The longest ``Retry-After`` waited out (seconds), and the longest pause a 429 puts on a limiter.
+DEFAULT_MAX_RETRY_AFTER = 60.0
 
 
 @attrs.frozen
@@ -84,7 +86,7 @@ class RetryPolicy:
     base: float = attrs.field(default=2.0, validator=_positive)
     factor: float = attrs.field(default=0.5, validator=_positive)
     max_delay: float = attrs.field(default=30.0, validator=_positive)
-    max_retry_after: float = attrs.field(default=60.0, validator=_positive)
+    max_retry_after: float = attrs.field(default=DEFAULT_MAX_RETRY_AFTER, validator=_positive)
     retry_statuses: frozenset[int] = attrs.field(default=RETRY_STATUSES, converter=_statuses)
     jitter: Callable[[float], float] = attrs.field(default=backoff.full_jitter, validator=_callable)
 

@@ -328,7 +328,11 @@ class Transport:
             log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
         if status == 429 and isinstance(self.limiter, RateLimitFeedback):
             # The limiter hears of it, if it wants to (third-party ones only have acquire()).
+            # A Retry-After past max_retry_after is capped there: the call that got it raises
+            # at once (RetryPolicy), and the others wait no longer than a retry would.
             retry_after = sansio.parse_retry_after(resp_headers.get("Retry-After"))
+            if retry_after is not None:
+                retry_after = min(retry_after, self.retry.max_retry_after)
             self.limiter.on_rate_limited(retry_after, sent_at=sent_at)
         return status, resp_headers, payload, reason
 

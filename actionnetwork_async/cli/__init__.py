@@ -19,6 +19,7 @@ network, 2 for a usage or configuration mistake, 130 after Ctrl-C (143 after SIG
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import logging
@@ -31,6 +32,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
+from .._files import local_lock
 from ..bulk import DEFAULT_CONCURRENCY
 from ..client import API_KEY_ENV, BASE_URL_ENV, REDIS_URL_ENV
 from ..errors import ActionNetworkError, CheckpointLockedError, ConfigurationError
@@ -522,6 +524,19 @@ def create_list(an: ActionNetwork, name: str, source: IO[str], quiet: bool) -> i
     return 0
 
 
+@contextlib.contextmanager
+def list_lock(an: ActionNetwork, list_id: str) -> Iterator[None]:
+    """Without Redis, the client's lock on a list holds within that client only: a lock file
+    of this user's (named by a hash of the base URL and the list id) keeps two commands on
+    this machine from changing one list at once. With Redis, the client's lock is shared."""
+    client = an._aio
+    if client.shared_locks is not None:
+        yield
+        return
+    with local_lock(client.base_url, list_id.strip()):
+        yield
+
+
 @unique_id_lists.command("append")
 @click.argument("list_id", metavar="ID")
 @ids_options
@@ -529,7 +544,8 @@ def create_list(an: ActionNetwork, name: str, source: IO[str], quiet: bool) -> i
 @with_client
 def append_to_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
     """Append the ids in a file to list ID, a chunk at a time; print the list as JSON."""
-    print_json(record_of(an.unique_id_lists.append(list_id, read_ids(source, quiet))))
+    with list_lock(an, list_id):
+        print_json(record_of(an.unique_id_lists.append(list_id, read_ids(source, quiet))))
     return 0
 
 
@@ -540,7 +556,8 @@ def append_to_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool
 @with_client
 def replace_list(an: ActionNetwork, list_id: str, source: IO[str], quiet: bool) -> int:
     """Replace the ids of list ID with those in a file; print the list as JSON."""
-    print_json(record_of(an.unique_id_lists.replace(list_id, read_ids(source, quiet))))
+    with list_lock(an, list_id):
+        print_json(record_of(an.unique_id_lists.replace(list_id, read_ids(source, quiet))))
     return 0
 
 

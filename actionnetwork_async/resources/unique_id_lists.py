@@ -1,7 +1,10 @@
 """``an.unique_id_lists``: targeting lists of people ids, written in chunks, one change at a time.
 
 The reference warns that concurrent appends to one list corrupt it, so every change to a list
-takes that list's lock (one per list, shared by every task of the client). Ids may come from
+takes that list's lock (one per list, shared by every task of the client). With shared locks
+(``RedisLocks``: the client makes them when it shares its rate limit through Redis) it also
+takes the list's lock in Redis, so changes from other processes and machines wait too; without
+them, changes are safe only within one client. Ids may come from
 any iterable, a generator over millions included: they are validated and sent in chunks as
 they are read, never held whole.
 """
@@ -10,15 +13,27 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import contextlib
+import hashlib
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from .._validate import positive_int
-from ..errors import ActionNetworkError, ConfigurationError, IncompleteWriteError
+from ..errors import (
+    ActionNetworkError,
+    ConfigurationError,
+    IncompleteWriteError,
+    LockUnavailableError,
+)
 from ..models import UniqueIdList
+from ..redis import KEY_PREFIX
 from ..walker import HalWalker
 from .base import Collection, Ref, _id_of, check_id
+
+if TYPE_CHECKING:
+    from ..redis_lock import RedisLocks
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
 
@@ -36,15 +51,41 @@ class UniqueIdLists(Collection[UniqueIdList]):
     REL = "action_network:unique_id_lists"
     MODEL = UniqueIdList
 
-    def __init__(self, hal: HalWalker, *, chunk_size: int = DEFAULT_CHUNK_SIZE) -> None:
+    def __init__(
+        self,
+        hal: HalWalker,
+        *,
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        shared_locks: RedisLocks | None = None,
+    ) -> None:
         super().__init__(hal)
         self.chunk_size = positive_int(chunk_size, "chunk_size")
         self._locks: dict[str, asyncio.Lock] = {}
+        #: Locks shared with other processes (Redis), or None: changes are safe within this
+        #: client only.
+        self.shared_locks = shared_locks
 
     def lock(self, unique_list: ListRef) -> asyncio.Lock:
         """The lock every change to this list takes (one per list, per client), however the
         list is named: ``" id"``, ``"id"`` and the ``UniqueIdList`` share one."""
         return self._locks.setdefault(_list_id(unique_list), asyncio.Lock())
+
+    def shared_lock_name(self, unique_list: ListRef) -> str:
+        """The name of the list's lock shared between processes: a hash of the API's base URL
+        and the list's id (no key in it), the same for every client of that API."""
+        digest = hashlib.sha256(f"{self.hal.base_url}\0{_list_id(unique_list)}".encode())
+        return f"{KEY_PREFIX}lock:unique-id-list:{digest.hexdigest()[:32]}"
+
+    @contextlib.asynccontextmanager
+    async def _hold(self, unique_list: ListRef) -> AsyncIterator[Callable[[], None]]:
+        """This client's lock on the list, then the shared one if any; yields a check to call
+        before each request (it raises ``LockLostError`` once the shared lock is lost)."""
+        async with self.lock(unique_list):
+            if self.shared_locks is None:
+                yield _still_held
+                return
+            async with self.shared_locks.lock(self.shared_lock_name(unique_list)) as shared:
+                yield shared.check
 
     async def create(
         self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
@@ -67,13 +108,16 @@ class UniqueIdLists(Collection[UniqueIdList]):
         )
         try:  # the list exists now: whatever fails next, the caller gets it back
             result = UniqueIdList.from_resource(created)
-            lock = self.lock(result)
+            _list_id(result)
         except ActionNetworkError as exc:
             url = created.self_href or created.url or ""
             raise IncompleteWriteError(url=url, sent=len(first), cause=exc, result=created) from exc
-        async with lock:
-            url = result.url or created.url or ""
-            return await self._send(url, chunks, result=result, sent=len(first))
+        url = result.url or created.url or ""
+        try:
+            async with self._hold(result) as check:
+                return await self._send(url, chunks, result=result, sent=len(first), check=check)
+        except LockUnavailableError as exc:  # not taken: the list exists, with `first` only
+            raise IncompleteWriteError(url=url, sent=len(first), cause=exc, result=result) from exc
 
     async def append(
         self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
@@ -89,8 +133,10 @@ class UniqueIdLists(Collection[UniqueIdList]):
 
     async def delete(self, unique_list: ListRef) -> str:
         """Delete a list; returns the API's notice."""
-        async with self.lock(unique_list):
-            answer = await self.hal.delete(await self._url_of(unique_list))
+        async with self._hold(unique_list) as check:
+            url = await self._url_of(unique_list)
+            check()
+            answer = await self.hal.delete(url)
         return str(answer.get("notice", "")) if answer is not None else ""
 
     async def _change(
@@ -104,12 +150,12 @@ class UniqueIdLists(Collection[UniqueIdList]):
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: nothing to send")
-        lock = self.lock(unique_list)
         url = await self._url_of(unique_list)
-        async with lock:
+        async with self._hold(unique_list) as check:
             # Nothing has landed before the first chunk: its failure is raised as it is.
+            check()
             result = await self._put(url, first, operation)
-            return await self._send(url, chunks, result=result, sent=len(first))
+            return await self._send(url, chunks, result=result, sent=len(first), check=check)
 
     async def _put(self, url: str, chunk: builtins.list[str], operation: str) -> UniqueIdList:
         # An append re-sent after a timeout would add the ids twice: only a replace is
@@ -129,6 +175,7 @@ class UniqueIdLists(Collection[UniqueIdList]):
         *,
         result: UniqueIdList,
         sent: int,
+        check: Callable[[], None],
     ) -> UniqueIdList:
         """Append the remaining chunks in order, after ``sent`` ids landed; any failure (a
         request, or a bad id read from the iterable) raises ``IncompleteWriteError``."""
@@ -137,10 +184,15 @@ class UniqueIdLists(Collection[UniqueIdList]):
                 chunk = next(chunks, None)
                 if chunk is None:
                     return result
+                check()
                 result = await self._put(url, chunk, "append")
             except Exception as exc:  # whatever stopped it, the caller needs to know what landed
                 raise IncompleteWriteError(url=url, sent=sent, cause=exc, result=result) from exc
             sent += len(chunk)
+
+
+def _still_held() -> None:
+    """The check of a lock that cannot be lost (this client's own)."""
 
 
 def _list_id(unique_list: ListRef) -> str:

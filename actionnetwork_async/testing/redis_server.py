@@ -11,6 +11,7 @@ same port: every key is gone and its run id is new, as after a real restart.
 from __future__ import annotations
 
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -85,6 +86,17 @@ class RedisServer:
             process.wait()
             if process.stdout is not None:
                 process.stdout.close()
+
+    def pause(self) -> None:
+        """Stall it (SIGSTOP): connections stay open and what clients send queues up unread,
+        as on a server frozen by a long fork or a swap storm; ``resume`` lets it run again."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Let a paused server run again (SIGCONT): it runs every call that queued up."""
+        if self._process is not None:
+            self._process.send_signal(signal.SIGCONT)
 
     def restart(self) -> None:
         """A crash, then a start on the same port: every key is gone, the run id is new."""
