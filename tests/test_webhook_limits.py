@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
+from packaging.version import Version
 
 from actionnetwork_async import webhooks
 from actionnetwork_async.webhooks import Claim, MemoryIdempotencyStore
@@ -98,6 +99,12 @@ async def test_a_flood_of_keys_stays_within_the_bound() -> None:
     assert len(store) == 100
 
 
+# aiohttp arms its keep-alive timer for a connection's first request from 3.14.4 on; before, a
+# first request whose headers never finish is not timed out (docs/webhooks.md says so).
+@pytest.mark.skipif(
+    Version(aiohttp.__version__) < Version("3.14.4"),
+    reason="aiohttp before 3.14.4 does not time out a connection's first headers",
+)
 @pytest.mark.looptime
 async def test_headers_that_never_finish_are_cut_off_at_header_timeout(serve: Serve) -> None:
     async def handler(event: webhooks.WebhookEvent) -> None:

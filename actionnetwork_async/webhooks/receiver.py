@@ -27,8 +27,9 @@ element. The receiver's rules, so that no event is lost and none is handled twic
   the handlers of such elements idempotent themselves.
 * Slow senders are timed out: a request whose headers are not complete within
   ``header_timeout`` seconds (the server's keep-alive timer, which also closes idle
-  connections) has its connection closed, and a body not complete within ``body_timeout``
-  seconds is answered 408. Neither reaches a handler.
+  connections; aiohttp 3.14.4 and later arm it for a connection's first request too) has its
+  connection closed, and a body not complete within ``body_timeout`` seconds is answered 408.
+  Neither reaches a handler.
 * ``MemoryIdempotencyStore`` keeps at most ``max_keys`` keys (``DEFAULT_MAX_KEYS``), the least
   recently used dropped first, so a flood of keys cannot exhaust memory.
 
