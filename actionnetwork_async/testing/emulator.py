@@ -356,8 +356,10 @@ class Emulator:
         (messages targeted and sent included; a send scheduled for later is not waited for)
         and webhooks delivered."""
         await self._quiet.wait()
-        while self._background:
-            await asyncio.gather(*list(self._background), return_exceptions=True)
+        # Done tasks are left to their discard callback: from Python 3.12 on, gather() of tasks
+        # that are all done returns without yielding, so waiting on them again would spin.
+        while pending := [task for task in self._background if not task.done()]:
+            await asyncio.gather(*pending, return_exceptions=True)
         if self.webhooks is not None:
             await self.webhooks.idle()
 
