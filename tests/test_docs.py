@@ -119,6 +119,7 @@ def test_every_python_block_is_a_complete_program() -> None:
             pytest.fail(f"{page}, python block {n}: {error}")
 
 
+@pytest.mark.slow  # mypy --strict in a subprocess over every example
 def test_every_python_block_and_example_passes_mypy_strict(tmp_path: Path) -> None:
     """One mypy run over every block and docs/examples/*.py: what a user copies type-checks."""
     files = []

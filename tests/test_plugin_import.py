@@ -142,6 +142,7 @@ actionnetwork_async.Nothing
 """
 
 
+@pytest.mark.slow  # mypy --strict in a subprocess
 def test_mypy_sees_the_types_and_a_misspelt_name(tmp_path: Path) -> None:
     """The lazy ``__getattr__`` is hidden from type checkers: a module ``__getattr__`` would make
     every unknown name ``Any`` and let a misspelt import through."""

@@ -11,6 +11,7 @@ import typing
 from pathlib import Path
 
 import attrs
+import pytest
 
 import actionnetwork_async as package
 from actionnetwork_async import ActionHelperOptions, ActionNetwork, Resource
@@ -100,6 +101,7 @@ def block(an: Blocking) -> None:
 """
 
 
+@pytest.mark.slow  # mypy --strict in a subprocess
 def test_types_catch_a_misspelt_field_and_keep_the_model(tmp_path: Path) -> None:
     """mypy on a user's code: the concrete model comes back, async and blocking alike, and a
     misspelt or mistyped field is a type error before anything runs."""
