@@ -1,6 +1,7 @@
 """A stand-in for the Action Network API that tests, benchmarks, the demo and users run against.
 
-``Emulator`` serves the documented API on loopback; ``python -m actionnetwork_async.testing``
+``Emulator`` serves the documented API on loopback, configured by ``Seed``, ``Quirks``,
+``Timing``, ``Webhooks`` and ``RandomFaults``; ``python -m actionnetwork_async.testing``
 runs it standalone; the pytest plugin gives the ``an_emulator`` and ``an_client`` fixtures;
 ``RedisServer`` runs a throwaway redis-server for the Redis features.
 """
@@ -12,7 +13,16 @@ from typing import TYPE_CHECKING
 # pytest run, and the emulator (aiohttp.web, the seed data ...) is for the tests that use it. The
 # two lists must agree (tests/test_plugin_import.py).
 if TYPE_CHECKING:
-    from .emulator import DEFAULT_API_KEY, FAULT_MIX, Emulator, Fault, RequestRecord
+    from .config import (
+        DEFAULT_API_KEY,
+        FAULT_MIX,
+        Quirks,
+        RandomFaults,
+        Seed,
+        Timing,
+        Webhooks,
+    )
+    from .emulator import Emulator, Fault, RequestRecord
     from .odata import FilterError, compile_filter
     from .redis_server import RedisServer
     from .seed import (
@@ -31,7 +41,16 @@ else:
     __getattr__, __dir__ = lazy_exports(
         globals(),
         {
-            ".emulator": ("DEFAULT_API_KEY", "FAULT_MIX", "Emulator", "Fault", "RequestRecord"),
+            ".config": (
+                "DEFAULT_API_KEY",
+                "FAULT_MIX",
+                "Quirks",
+                "RandomFaults",
+                "Seed",
+                "Timing",
+                "Webhooks",
+            ),
+            ".emulator": ("Emulator", "Fault", "RequestRecord"),
             ".odata": ("FilterError", "compile_filter"),
             ".redis_server": ("RedisServer",),
             ".seed": (
@@ -55,10 +74,15 @@ __all__ = [
     "Emulator",
     "Fault",
     "FilterError",
+    "Quirks",
+    "RandomFaults",
     "RedisServer",
     "RequestRecord",
+    "Seed",
     "State",
+    "Timing",
     "WebhookSender",
+    "Webhooks",
     "compile_filter",
     "seed_event_campaigns",
     "seed_events",

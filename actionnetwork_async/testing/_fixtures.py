@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from .pytest_plugin import DEFAULTS
-
 if TYPE_CHECKING:
     from ..client import ActionNetwork
     from .emulator import Emulator
@@ -21,12 +19,24 @@ if TYPE_CHECKING:
 
 @pytest_asyncio.fixture
 async def an_emulator(request: pytest.FixtureRequest) -> AsyncIterator[Emulator]:
-    """A started emulator on a free loopback port, stopped after the test."""
+    """A started emulator on a free loopback port, stopped after the test, configured by the
+    ``an_emulator`` marker's keywords (``Emulator``'s); it seeds ``Seed.small()`` unless the
+    marker gives ``seed=``."""
+    from .config import Seed
     from .emulator import Emulator
 
     marker = request.node.get_closest_marker("an_emulator")
-    options = {**DEFAULTS, **(marker.kwargs if marker else {})}
-    async with Emulator(**options) as emulator:
+    if marker is not None and marker.args:
+        raise TypeError("@pytest.mark.an_emulator takes keywords only (Emulator's)")
+    options = {"seed": Seed.small(), **(marker.kwargs if marker else {})}
+    try:
+        emulator = Emulator(**options)
+    except TypeError as exc:  # most likely a keyword of the old flat form (people=3)
+        raise TypeError(
+            f"@pytest.mark.an_emulator: {exc}; counts go in seed=Seed(...), switches in "
+            "quirks=Quirks(...), timings in timing=Timing(...) (see Emulator)"
+        ) from exc
+    async with emulator:
         yield emulator
 
 

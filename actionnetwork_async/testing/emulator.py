@@ -14,12 +14,12 @@ action type.
 
 Failures are faithful: 403 for a missing or wrong key, 429 past ``rate_limit`` requests in any
 sliding second, 404 for unknown ids, 405 for methods a resource does not allow, all with
-``{"error": ...}`` bodies; scriptable with ``add_fault``; and random with ``fault_rate``
+``{"error": ...}`` bodies; scriptable with ``add_fault``; and random with ``RandomFaults``
 (a seeded mix of what a real network does, for soak tests). Real-world quirks the
-documentation does not promise are switches, off by default (``next_drops_filter``,
-``next_link_loops``, ``empty_helper_answers``, ``lenient_entry_point``,
-``refuse_malformed_emails``), so a test can prove
-the client copes.
+documentation does not promise are switches of ``Quirks``, off by default
+(``next_drops_filter``, ``next_link_loops``, ``empty_helper_answers``,
+``lenient_entry_point``, ``refuse_malformed_emails``), so a test can prove the client copes.
+The options are the attrs classes of ``config.py``.
 Every request is logged on the loop's clock, so measurements are server-side.
 """
 
@@ -36,22 +36,21 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import attrs
 from aiohttp import web
 
+from .config import DEFAULT_API_KEY, FAULT_MIX, Quirks, RandomFaults, Seed, Timing, Webhooks
 from .odata import FilterError
 from .registry import KINDS, Kind, children, top_kinds
-from .seed import SEEDED, seed_state
+from .seed import seed_state
 from .state import SPONSOR, ApiError, State, an_id
 from .webhook_sender import WebhookSender
 
 __all__ = ["DEFAULT_API_KEY", "FAULT_MIX", "Emulator", "Fault", "RequestRecord"]
 
-#: The key an ``Emulator`` accepts unless given ``api_key=`` (the standalone one prints it).
-DEFAULT_API_KEY = "emulator-key-0123456789abcdef"
 API_PATH = "/api/v2/"
 DOCS = "https://actionnetwork.org/docs/v2/{rel}"
 CURIES = [
@@ -66,23 +65,8 @@ FAULT_KINDS = frozenset({"status", "reset", "truncate", "latency", "empty"})
 #: Core person fields, as action payloads carry them (no custom fields, tags or identifiers:
 #: https://actionnetwork.org/docs/webhooks/action).
 _NOT_CORE = ("custom_fields", "identifiers")
-#: The random faults of ``fault_rate`` and their relative weights: 429 with and without
-#: ``Retry-After``, 5xx, a dropped connection, a body cut short, a latency spike (0.2 to 8 s)
-#: and arrival jitter (the request reaches the server up to 0.1 s late, so requests the client
-#: spaced evenly can arrive bunched).
-FAULT_MIX: Mapping[str, float] = {
-    "429 retry-after": 2,
-    "429": 2,
-    "500": 1,
-    "502": 1,
-    "503": 1,
-    "504": 1,
-    "reset": 1,
-    "truncate": 1,
-    "latency": 1,
-    "jitter": 1,
-}
 
+_Option = TypeVar("_Option", Seed, Quirks, Timing, Webhooks, RandomFaults)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Special = Callable[[web.Request, str], Awaitable[web.StreamResponse]]
 
@@ -126,133 +110,71 @@ class Fault:
 
 
 class Emulator:
-    """The API on a free loopback port: ``async with Emulator(people=100) as emu:``.
+    """The API on a free loopback port: ``async with Emulator(seed=Seed(people=100)) as emu:``.
 
-    ``emu.base_url`` and ``emu.api_key`` are what a client needs. Every resource is seeded by a
-    keyword of its name (``people=100, petitions=5, signatures=40``: records of actions taken
-    pair seeded people with seeded actions; the same ``seed`` gives the same data).
-    ``rate_limit`` (requests per sliding second, None for no limit), ``latency`` (seconds per
-    request) and ``page_latency`` (extra seconds per page number: deep pages are slower) shape
-    its speed; ``arrival_jitter`` (seconds) holds each request back by a random 0..jitter before
-    the server counts and logs it, as a real network's varying delay does (seeded by ``seed``).
-    ``background_delay`` is how long background requests, message targeting and sending take.
-    ``clock`` (default: the real UTC time) gives the server's time, for every date it writes and
-    its ``Date`` header; a test passes one driven by the loop's clock.
-    ``webhook_url`` makes it POST a webhook for every action recorded (after
-    ``webhook_delay`` seconds; only the payload types in ``webhook_types``, the webhook's
-    trigger, if given).
+    ``emu.base_url`` and ``emu.api_key`` are what a client needs. Its options come in groups,
+    each an attrs class whose defaults are the emulator's (docs/emulator.md has the table):
 
-    Switches for behaviours of the real API (docs/emulator.md has the list):
+    * ``seed`` (``Seed``): how many records of each resource it starts with (none by default;
+      ``Seed.demo()`` and ``Seed.small()`` are populated ones), and the random seed.
+    * ``quirks`` (``Quirks``): switches for behaviours of the real API (``strict_filters``,
+      ``next_drops_filter``, ``next_link_loops``, ``empty_helper_answers``,
+      ``lenient_entry_point``, ``refuse_malformed_emails``, ``date_skew``, ``group_key``).
+    * ``timing`` (``Timing``): how long requests, deep pages, list changes and background
+      work take, and the arrival jitter of requests.
+    * ``webhooks`` (``Webhooks``): where to POST a webhook for every action recorded, when,
+      with which retries, for which payload types.
+    * ``random_faults`` (``RandomFaults``): the share of authenticated requests hit by a random
+      fault drawn from a weighted mix (``FAULT_MIX`` by default), seeded; ``faults_injected``
+      counts them by kind.
 
-    * ``strict_filters`` (on): only the fields the API documents for each collection and the
-      documented operators ``eq``, ``gt``, ``lt``; off: any field, ``ne``/``ge``/``le`` too.
-    * ``next_drops_filter``: a filtered collection's page links leave the ``filter`` out, as
-      a peer found on the real API: a client that follows them as given gets everything.
-    * ``next_link_loops``: past the first page, a page's ``next`` link is its own URL with a
-      parameter the server ignores (``loop``) counted up, so it serves the same page again: a
-      client that follows ``next`` links as given never reaches the end.
-    * ``empty_helper_answers``: every helper (signup, the record helpers, send and schedule)
-      answers ``200 {}`` and does nothing, as the API does when it accepts nothing.
-    * ``lenient_entry_point``: the entry point answers a wrong or missing key with 200 and no
-      collection links (every other path still answers 403), as the Ruby gem found.
-    * ``refuse_malformed_emails``: the signup and record helpers and a person's PUT answer 400
-      to an email address that is not ``name@host.domain``. The reference does not document
-      what the API does with one (https://actionnetwork.org/docs/v2/people), so off by default
-      the emulator stores it as given.
-    * ``group_key`` (on): the key is a group's. Off: a key of a personal list, which reaches
-      no tags (the API keeps tags for groups): the entry point lists no ``osdi:tags`` link and
-      the tags collection answers 403.
-    * ``date_skew`` (seconds, default 0): every answer's ``Date`` header is that far off the
-      server's clock (positive: ahead) while the records' dates stay right, as a front end
-      with a wrong clock answers: a client that trusts ``Date`` as it is can lose changes.
-
-    ``fault_rate`` (0 to 1) hits that share of authenticated requests with a random fault
-    drawn from ``fault_mix`` (``FAULT_MIX`` by default), seeded by ``fault_seed``;
-    ``faults_injected`` counts them by kind.
+    Each is kept as an attribute of that name (a copy of the one given), so a test can change
+    a switch of a running emulator: ``emu.quirks.empty_helper_answers = True`` and
+    ``emu.timing.latency = 0.5`` take effect on the next request (``seed`` is used once, here).
+    ``rate_limit`` is requests per sliding second per key (None: no limit; the API allows 4,
+    https://actionnetwork.org/docs/v2/), also an attribute a test may change. ``clock``
+    (default: the real UTC time) gives the server's time, for every date it writes and its
+    ``Date`` header; a test passes one driven by the loop's clock.
     """
 
     def __init__(
         self,
         *,
-        people: int = 0,
-        events: int = 0,
-        unique_id_lists: int = 0,
-        tags: int = 0,
-        event_campaigns: int = 0,
-        petitions: int = 0,
-        forms: int = 0,
-        fundraising_pages: int = 0,
-        advocacy_campaigns: int = 0,
-        surveys: int = 0,
-        campaigns: int = 0,
-        queries: int = 0,
-        wrappers: int = 0,
-        lists: int = 0,
-        messages: int = 0,
-        attendances: int = 0,
-        signatures: int = 0,
-        submissions: int = 0,
-        donations: int = 0,
-        outreaches: int = 0,
-        responses: int = 0,
-        taggings: int = 0,
-        items: int = 0,
-        api_key: str = DEFAULT_API_KEY,
+        seed: Seed | None = None,
+        quirks: Quirks | None = None,
+        timing: Timing | None = None,
+        webhooks: Webhooks | None = None,
+        random_faults: RandomFaults | None = None,
         rate_limit: float | None = 4.0,
-        latency: float = 0.0,
-        page_latency: float = 0.0,
-        arrival_jitter: float = 0.0,
-        list_latency: float = 0.05,
-        list_latency_per_id: float = 1e-6,
-        background_delay: float = 0.05,
-        webhook_url: str | None = None,
-        webhook_retry_delays: Iterable[float] = (0.5, 2.0, 10.0),
-        webhook_delay: float = 0.0,
-        webhook_types: Iterable[str] | None = None,
+        api_key: str = DEFAULT_API_KEY,
         host: str = "127.0.0.1",
         port: int = 0,
-        seed: int = 1,
-        strict_filters: bool = True,
-        next_drops_filter: bool = False,
-        next_link_loops: bool = False,
-        empty_helper_answers: bool = False,
-        lenient_entry_point: bool = False,
-        refuse_malformed_emails: bool = False,
-        date_skew: float = 0.0,
-        group_key: bool = True,
         clock: Callable[[], datetime] | None = None,
-        fault_rate: float = 0.0,
-        fault_seed: int = 0,
-        fault_mix: Mapping[str, float] = FAULT_MIX,
     ) -> None:
-        self.api_key = api_key
-        self.fault_rate = fault_rate
-        self.fault_mix = dict(fault_mix)
-        self._chaos = random.Random(fault_seed)
-        #: How many random faults of each kind of ``FAULT_MIX`` were injected.
-        self.faults_injected: Counter[str] = Counter()
-        self.strict_filters = strict_filters
-        self.next_drops_filter = next_drops_filter
-        self.next_link_loops = next_link_loops
-        self.empty_helper_answers = empty_helper_answers
-        self.lenient_entry_point = lenient_entry_point
-        self.refuse_malformed_emails = refuse_malformed_emails
-        self.date_skew = date_skew
-        self.group_key = group_key
+        if rate_limit is not None and not rate_limit > 0:
+            raise ValueError(f"rate_limit must be > 0 (or None for no limit), not {rate_limit!r}")
+        #: What it was seeded with.
+        self.seed = _option("seed", seed, Seed)
+        #: Switches for behaviours of the real API; change them at any time.
+        self.quirks = attrs.evolve(_option("quirks", quirks, Quirks))
+        #: How long things take; change them at any time.
+        self.timing = attrs.evolve(_option("timing", timing, Timing))
+        #: The webhook sent for every action recorded; change it at any time.
+        self.webhooks = attrs.evolve(_option("webhooks", webhooks, Webhooks))
+        #: Random failures; change them at any time (a new ``seed`` restarts the sequence).
+        self.random_faults = attrs.evolve(_option("random_faults", random_faults, RandomFaults))
         self.rate_limit = rate_limit
-        self.latency = latency
-        self.page_latency = page_latency
-        self.arrival_jitter = arrival_jitter
-        self._jitter = random.Random(seed)
-        self._arriving = 0  # requests held back by arrival_jitter, not yet counted
-        self.list_latency = list_latency
-        self.list_latency_per_id = list_latency_per_id
-        self.background_delay = background_delay
+        self.api_key = api_key
         self.host = host
         self.port = port
+        self._chaos_seed = self.random_faults.seed
+        self._chaos = random.Random(self._chaos_seed)
+        #: How many random faults of each kind of ``RandomFaults.mix`` were injected.
+        self.faults_injected: Counter[str] = Counter()
+        self._jitter = random.Random(self.seed.random_seed)
+        self._arriving = 0  # requests held back by arrival_jitter, not yet counted
         self.state = State(clock)
-        counts = {kind: count for kind, count in locals().items() if kind in SEEDED}
-        seed_state(self.state, counts, seed=seed)
+        seed_state(self.state, self.seed.counts(), seed=self.seed.random_seed)
         self.log: list[RequestRecord] = []
         self.faults: list[Fault] = []
         self.in_flight = 0
@@ -264,15 +186,10 @@ class Emulator:
         self.autoresponses: list[tuple[str, str, str]] = []
         #: Background writes that failed after their request was answered ``{}``.
         self.background_errors: list[ApiError] = []
-        self.webhooks = (
-            WebhookSender(
-                webhook_url, retry_delays=tuple(webhook_retry_delays), delay=webhook_delay
-            )
-            if webhook_url
-            else None
-        )
-        #: The payload types the webhook's trigger selects (None: every type).
-        self.webhook_types = None if webhook_types is None else frozenset(webhook_types)
+        #: What sends the webhooks (``deliveries``, ``delivered``, ``failed``); None until
+        #: ``webhooks.url`` is set.
+        self.webhook_sender: WebhookSender | None = None
+        self._sender()
         self._recent: dict[str, deque[float]] = {}
         self._changing_lists: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
@@ -334,8 +251,8 @@ class Emulator:
         for task in list(self._background):
             task.cancel()
         await asyncio.gather(*self._background, return_exceptions=True)
-        if self.webhooks is not None:
-            await self.webhooks.aclose()
+        if self.webhook_sender is not None:
+            await self.webhook_sender.aclose()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -360,8 +277,8 @@ class Emulator:
         # that are all done returns without yielding, so waiting on them again would spin.
         while pending := [task for task in self._background if not task.done()]:
             await asyncio.gather(*pending, return_exceptions=True)
-        if self.webhooks is not None:
-            await self.webhooks.idle()
+        if self.webhook_sender is not None:
+            await self.webhook_sender.idle()
 
     # -- scripting and observation ------------------------------------------------------------
     def add_fault(self, kind: str, *, path: str | None = None, count: int = 1, **kw: Any) -> Fault:
@@ -399,7 +316,7 @@ class Emulator:
 
     def add_manually(self, person: Mapping[str, Any], *, add_tags: Iterable[str] = ()) -> str:
         """Add or update a person as an organizer does by hand in the user interface (there is
-        no API for it); with ``webhook_url`` this sends the ``action_network:action`` webhook
+        no API for it); with ``webhooks.url`` this sends the ``action_network:action`` webhook
         such additions fire, with full core fields and no subscription statuses
         (https://actionnetwork.org/docs/webhooks/action). Returns the person's id. Call it
         with the loop running."""
@@ -428,10 +345,10 @@ class Emulator:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         loop = asyncio.get_running_loop()
         self._quiet.clear()
-        if self.arrival_jitter:  # the network's share: the request is not here yet
+        if jitter := self.timing.arrival_jitter:  # the network's share: not here yet
             self._arriving += 1
             try:
-                await asyncio.sleep(self._jitter.uniform(0.0, self.arrival_jitter))
+                await asyncio.sleep(self._jitter.uniform(0.0, jitter))
             finally:
                 self._arriving -= 1
         record = RequestRecord(loop.time(), request.method, request.path, request.query_string)
@@ -450,7 +367,7 @@ class Emulator:
         record.status = response.status
         # The server's own time, as every HTTP server sends it: the same clock as the records'
         # dates (https://www.rfc-editor.org/rfc/rfc9110#field.date).
-        now = self.state.clock() + timedelta(seconds=self.date_skew)
+        now = self.state.clock() + timedelta(seconds=self.quirks.date_skew)
         response.headers["Date"] = format_datetime(now.astimezone(timezone.utc), usegmt=True)
         body = getattr(response, "body", None)
         record.size = len(body) if isinstance(body, bytes) else 0
@@ -461,11 +378,12 @@ class Emulator:
     ) -> web.StreamResponse:
         token = request.headers.get("OSDI-API-Token")
         if token != self.api_key:
-            if self.lenient_entry_point and request.method == "GET" and request.path == API_PATH:
+            lenient = self.quirks.lenient_entry_point
+            if lenient and request.method == "GET" and request.path == API_PATH:
                 return self._bare_entry_point(request)
             if token is not None or not _helper_post(request):  # helpers need no key
                 return _error(403, "API Key invalid or not present")
-        if not self.group_key and request.path.startswith(f"{API_PATH}tags"):
+        if not self.quirks.group_key and request.path.startswith(f"{API_PATH}tags"):
             return _error(403, "This API key has no access to tags")
         late, chance = self._random_fault()
         if late:  # arrival jitter: the request reaches the server (and its log) late
@@ -474,8 +392,8 @@ class Emulator:
         if self._over_limit(token or "", record.start):
             return _error(429, "You have exceeded the rate limit of 4 requests per second.")
         fault = self._take_fault(request) or chance
-        if self.latency:
-            await asyncio.sleep(self.latency)
+        if self.timing.latency:
+            await asyncio.sleep(self.timing.latency)
         if fault is not None:
             if fault.kind == "latency":
                 await asyncio.sleep(fault.delay)
@@ -527,12 +445,18 @@ class Emulator:
         return None
 
     def _random_fault(self) -> tuple[float, Fault | None]:
-        """With probability ``fault_rate``, one kind drawn from ``fault_mix`` (and counted):
-        (seconds of arrival delay, the fault to apply)."""
-        if not self.fault_rate or self._chaos.random() >= self.fault_rate:
+        """With probability ``random_faults.rate``, one kind drawn from ``random_faults.mix``
+        (and counted): (seconds of arrival delay, the fault to apply)."""
+        chaos = self.random_faults
+        if chaos.seed != self._chaos_seed:  # a new seed restarts the sequence
+            self._chaos_seed = chaos.seed
+            self._chaos.seed(chaos.seed)
+        if not chaos.rate or self._chaos.random() >= chaos.rate:
             return 0.0, None
-        kinds = list(self.fault_mix)
-        kind = self._chaos.choices(kinds, weights=[self.fault_mix[k] for k in kinds])[0]
+        kinds = [k for k, weight in chaos.mix.items() if weight > 0]
+        if not kinds:
+            return 0.0, None
+        kind = self._chaos.choices(kinds, weights=[chaos.mix[k] for k in kinds])[0]
         self.faults_injected[kind] += 1
         if kind == "jitter":
             return self._chaos.uniform(0.0, 0.1), None
@@ -624,19 +548,19 @@ class Emulator:
         the people quirk where the collection has no totals."""
         totals = KINDS[kind].totals
         records = self.state.select(
-            kind, records, request.query.get("filter"), strict=self.strict_filters
+            kind, records, request.query.get("filter"), strict=self.quirks.strict_filters
         )
         try:
             page = max(1, int(request.query.get("page", "1")))
             per_page = min(MAX_PER_PAGE, max(1, int(request.query.get("per_page", MAX_PER_PAGE))))
         except ValueError:
             raise ApiError(400, "page and per_page must be integers") from None
-        if self.page_latency:
-            await asyncio.sleep(self.page_latency * page)
+        if self.timing.page_latency:
+            await asyncio.sleep(self.timing.page_latency * page)
         chunk = records[(page - 1) * per_page : page * per_page]
         total_pages = max(1, -(-len(records) // per_page))
         base = self._url(request, path)
-        dropped = ("page", "filter") if self.next_drops_filter else ("page",)
+        dropped = ("page", "filter") if self.quirks.next_drops_filter else ("page",)
         extra = [(k, v) for k, v in request.query.items() if k not in dropped]
 
         def href(number: int) -> dict[str, str]:
@@ -646,7 +570,7 @@ class Emulator:
         # People: every non-empty page has a next link, the last one too (reference quirk).
         if (not totals and chunk) or (totals and page < total_pages):
             links["next"] = href(page + 1)
-        if self.next_link_loops and page > 1 and chunk:  # the same page again, for ever
+        if self.quirks.next_link_loops and page > 1 and chunk:  # the same page again, for ever
             turn = request.query.get("loop", "0")
             again = [(k, v) for k, v in extra if k != "loop"]
             again.append(("loop", str(int(turn) + 1 if turn.isdigit() else 1)))
@@ -673,7 +597,7 @@ class Emulator:
         links: dict[str, Any] = {
             k.rel: {"href": self._url(request, k.name)}
             for k in top_kinds()
-            if self.group_key or k.name != "tags"  # a personal list's key reaches no tags
+            if self.quirks.group_key or k.name != "tags"  # a personal list's key reaches no tags
         }
         links["osdi:person_signup_helper"] = {"href": self._url(request, "people")}
         links["action_network:metadata"] = {"href": self._url(request, "metadata")}
@@ -801,7 +725,7 @@ class Emulator:
         (https://actionnetwork.org/docs/v2/, "Background Processing"), answer ``{}`` at once
         and do it ``background_delay`` later."""
         if method in kind.background and _background(request):
-            self._later(self.background_delay, write)
+            self._later(self.timing.background_delay, write)
             return _json({})
         result = write()
         if result is None:
@@ -842,7 +766,7 @@ class Emulator:
         no other data", docs/v2 changelog, March 26, 2016)."""
         self.state.check_record(kind.name, key, body)
         self._check_emails(body["person"])
-        if self.empty_helper_answers:
+        if self.quirks.empty_helper_answers:
             return _json({})
 
         def record() -> dict[str, Any]:
@@ -879,7 +803,7 @@ class Emulator:
                 self._hook("action_network:upload", self._upload_payload(request, person))
             return person
 
-        if self.empty_helper_answers:
+        if self.quirks.empty_helper_answers:
             return _json({})
         return self._apply(request, KINDS["people"], "POST", apply)
 
@@ -893,7 +817,7 @@ class Emulator:
     def _check_emails(self, person: Mapping[str, Any]) -> None:
         """With ``refuse_malformed_emails``, a 400 for an address that is not
         ``name@host.domain`` (the address is not echoed: it is personal data)."""
-        if not self.refuse_malformed_emails:
+        if not self.quirks.refuse_malformed_emails:
             return
         for entry in person.get("email_addresses") or ():
             address = entry.get("address") if isinstance(entry, Mapping) else None
@@ -904,7 +828,7 @@ class Emulator:
 
     # -- unique ID lists ----------------------------------------------------------------------
     def _list_delay(self, n: int) -> float:
-        return self.list_latency + self.list_latency_per_id * n
+        return self.timing.list_latency + self.timing.list_latency_per_id * n
 
     async def _post_list(self, request: web.Request, key: str) -> web.Response:
         body = await _body(request)
@@ -938,7 +862,7 @@ class Emulator:
     # -- messages -----------------------------------------------------------------------------
     def _target(self, key: str) -> None:
         """Targeting a message takes ``background_delay``; then it is a draft."""
-        self._later(self.background_delay, lambda: self.state.finish_targeting(key))
+        self._later(self.timing.background_delay, lambda: self.state.finish_targeting(key))
 
     async def _put_message(self, request: web.Request, key: str) -> web.Response:
         """Only a draft (or a message still being targeted) may change; new targets are
@@ -954,10 +878,10 @@ class Emulator:
         """POST sends a draft, DELETE stops one mid-send
         (https://actionnetwork.org/docs/v2/send_helper). Sending takes ``background_delay``."""
         if request.method == "POST":
-            if self.empty_helper_answers:
+            if self.quirks.empty_helper_answers:
                 return _json({})
             self.state.start_send(key)
-            self._later(self.background_delay, lambda: self.state.finish_send(key))
+            self._later(self.timing.background_delay, lambda: self.state.finish_send(key))
             return _json({"message": "Your email has been sent."})
         if request.method == "DELETE":
             self.state.stop_send(key)
@@ -969,7 +893,7 @@ class Emulator:
         (https://actionnetwork.org/docs/v2/schedule_helper). At that time it is sent."""
         if request.method == "POST":
             body = await _body(request)
-            if self.empty_helper_answers:
+            if self.quirks.empty_helper_answers:
                 return _json({})
             when = self.state.schedule(key, body)
             self._send_at(key, when)
@@ -986,7 +910,7 @@ class Emulator:
         def send() -> None:
             self._timers.pop(key, None)
             self.state.start_send(key, scheduled=True)
-            self._later(self.background_delay, lambda: self.state.finish_send(key))
+            self._later(self.timing.background_delay, lambda: self.state.finish_send(key))
 
         delay = max(0.0, (when - self.state.clock()).total_seconds())
         self._timers[key] = asyncio.get_running_loop().call_later(delay, send)
@@ -1066,14 +990,40 @@ class Emulator:
 
     def _hooked(self, kind: str) -> bool:
         """Whether a payload of ``kind`` goes out: a webhook URL whose trigger selects it."""
-        return self.webhooks is not None and (
-            self.webhook_types is None or kind in self.webhook_types
-        )
+        types = self.webhooks.types
+        return self.webhooks.url is not None and (types is None or kind in types)
 
     def _hook(self, kind: str, payload: Mapping[str, Any]) -> None:
         """Queue one webhook element: the payload under its type, the sponsor beside it."""
-        if self.webhooks is not None and self._hooked(kind):
-            self.webhooks.send({kind: payload, "action_network:sponsor": _webhook_sponsor()})
+        sender = self._sender()
+        if sender is not None and self._hooked(kind):
+            sender.send({kind: payload, "action_network:sponsor": _webhook_sponsor()})
+
+    def _sender(self) -> WebhookSender | None:
+        """The webhook sender, made or brought up to date from ``webhooks`` (a test may have
+        changed it); None without a URL."""
+        hooks = self.webhooks
+        if hooks.url is None:
+            return None
+        sender = self.webhook_sender
+        if sender is None:
+            sender = WebhookSender(hooks.url, retry_delays=hooks.retry_delays, delay=hooks.delay)
+            self.webhook_sender = sender
+        sender.url, sender.retry_delays, sender.delay = hooks.url, hooks.retry_delays, hooks.delay
+        return sender
+
+
+def _option(keyword: str, given: object, cls: type[_Option]) -> _Option:
+    """``given``, or ``cls()`` for None; anything else is a TypeError that says what to pass
+    (an old flat keyword such as ``seed=1`` included)."""
+    if given is None:
+        return cls()
+    if not isinstance(given, cls):
+        raise TypeError(
+            f"Emulator({keyword}=) takes a {cls.__name__}, not {given!r}"
+            + (" (the random seed is Seed(random_seed=N))" if keyword == "seed" else "")
+        )
+    return given
 
 
 def _creates_under(kind: Kind) -> str:

@@ -1,7 +1,10 @@
 """pytest plugin (entry point ``pytest11``): the ``an_emulator`` and ``an_client`` fixtures.
 
-Configure per test with ``@pytest.mark.an_emulator(people=100, rate_limit=None, ...)``; the
-keywords are ``Emulator``'s. The fixtures need pytest-asyncio; without it they are not defined.
+Configure per test with ``Emulator``'s keywords, which take the option objects of
+``actionnetwork_async.testing``: ``@pytest.mark.an_emulator(seed=Seed.small(people=100),
+quirks=Quirks(next_drops_filter=True), rate_limit=None)``. Without ``seed=`` the emulator seeds
+``Seed.small()`` (a little of every top-level resource); a ``seed=`` replaces it whole. The
+fixtures need pytest-asyncio; without it they are not defined.
 
     @pytest.mark.asyncio
     async def test_my_sync(an_client):
@@ -16,36 +19,16 @@ emulator and the client (aiohttp, cattrs ...) only when a test uses them.
 from __future__ import annotations
 
 import importlib.util
-from typing import Any
 
 import pytest
-
-#: What ``an_emulator`` seeds unless the marker says otherwise: a little of every top-level
-#: resource (records of actions taken, such as signatures, only when asked for: they need the
-#: people and actions a marker may leave out).
-DEFAULTS: dict[str, Any] = {
-    "people": 50,
-    "events": 10,
-    "unique_id_lists": 3,
-    "tags": 5,
-    "event_campaigns": 2,
-    "petitions": 3,
-    "forms": 3,
-    "fundraising_pages": 2,
-    "advocacy_campaigns": 2,
-    "surveys": 2,
-    "campaigns": 2,
-    "queries": 2,
-    "wrappers": 2,
-    "lists": 2,
-    "messages": 2,
-}
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker that configures the emulator, and the fixtures if they can work."""
     config.addinivalue_line(
-        "markers", "an_emulator(**kwargs): Emulator keyword arguments for the an_emulator fixture"
+        "markers",
+        "an_emulator(**kwargs): Emulator keyword arguments (seed=Seed(...), quirks=Quirks(...), "
+        "timing=, webhooks=, random_faults=, rate_limit= ...) for the an_emulator fixture",
     )
     # Without pytest-asyncio the fixtures are not defined: the plugin must never break a user's
     # pytest. find_spec looks for it without importing it.

@@ -14,7 +14,8 @@ __all__ = ["serve_in_thread"]
 
 @contextmanager
 def serve_in_thread(emulator: Emulator) -> Iterator[Emulator]:
-    """Start ``emulator`` on its own event loop in a daemon thread; stop it on exit.
+    """Start ``emulator`` on its own event loop in a daemon thread; stop it on exit:
+    ``with serve_in_thread(Emulator(seed=Seed(people=100), rate_limit=None)) as emu:``.
 
     For code that blocks (the blocking client, a command line run as a subprocess), which
     cannot share a loop with the server. Read its log and state once the client is done.
