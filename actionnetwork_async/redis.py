@@ -29,6 +29,7 @@ import asyncio
 import hashlib
 import logging
 import math
+import os
 import random
 import time
 import weakref
@@ -428,9 +429,10 @@ class RedisRateLimiter:
     """At most ``rate`` request starts in any ``1 s + margin``, across every process (on any
     machine) that uses the same Redis ``key``; a drop-in for ``SlidingWindowLimiter``.
 
-    ``ActionNetwork(limiter=RedisRateLimiter(url, key=rate_limit_key(api_key, base_url)))``,
-    or simply ``ActionNetwork(redis_url=url)``, which derives the key from the API key so
-    every client of that key shares one limit. ``url`` is a redis-py URL
+    ``ActionNetwork(key, rate_limit=RedisRateLimiter.for_api_key(url, key))``, whose Redis key
+    is derived from the API key so every client of that key shares one limit (what a client
+    builds by itself when ``ACTION_NETWORK_REDIS_URL`` is set), or
+    ``RedisRateLimiter(url, key=...)`` with a key of your choosing. ``url`` is a redis-py URL
     (``redis://user:password@host:6379/0``, ``rediss://`` for TLS); the connection is made on
     first use, on the event loop that uses it.
 
@@ -484,6 +486,47 @@ class RedisRateLimiter:
         self._recheck_at = 0.0
         self._tasks: set[asyncio.Task[None]] = set()
         self._fastest = float("inf")  # the fastest round trip to Redis seen (seconds)
+
+    @classmethod
+    def for_api_key(
+        cls,
+        url: str,
+        api_key: str,
+        base_url: str | None = None,
+        *,
+        rate: float = 4.0,
+        margin: float = DEFAULT_MARGIN,
+        max_wait: float | None = None,
+        fallback: SlidingWindowLimiter | None = None,
+        unavailable_after: float = 5.0,
+        timeout: float = 1.0,
+        max_pause: float = DEFAULT_MAX_RETRY_AFTER,
+    ) -> RedisRateLimiter:
+        """The limiter every client of ``api_key`` at ``base_url`` shares: its Redis key is
+        ``rate_limit_key(api_key, base_url)``, the one a client derives by itself when
+        ``ACTION_NETWORK_REDIS_URL`` is set. ``base_url`` defaults as the client's does
+        (``ACTION_NETWORK_BASE_URL``, else the real API's). The API key itself is kept
+        nowhere: only its salted hash is. The other options are the constructor's."""
+        if not isinstance(api_key, str) or not api_key:
+            raise ConfigurationError("for_api_key needs the API key, a non-empty string")
+        if base_url is None:
+            from .client import BASE_URL_ENV, DEFAULT_BASE_URL  # the client imports this module
+
+            base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
+        if not isinstance(base_url, str):
+            kind = type(base_url).__name__
+            raise ConfigurationError(f"base_url must be a URL string, got a {kind}")
+        return cls(
+            url,
+            key=rate_limit_key(api_key, base_url),
+            rate=rate,
+            margin=margin,
+            max_wait=max_wait,
+            fallback=fallback,
+            unavailable_after=unavailable_after,
+            timeout=timeout,
+            max_pause=max_pause,
+        )
 
     def __repr__(self) -> str:
         return (

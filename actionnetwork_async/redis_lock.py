@@ -10,7 +10,7 @@ calls it before each step it must not take unlocked. While Redis cannot be reach
 lock waits up to ``unavailable_after`` seconds, then raises ``LockUnavailableError``.
 
 The client uses these for the unique ID lists when it shares its rate limit through Redis
-(``redis_url``), so two processes never change one list at once (docs/resources.md).
+(a ``RedisRateLimiter``), so two processes never change one list at once (docs/resources.md).
 """
 
 from __future__ import annotations

@@ -9,14 +9,9 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import (
-    Event,
-    ModelError,
-    Person,
-    UniqueIdList,
-    parse_resource,
-)
-from actionnetwork_async.models import Record, ResourceModel
+from actionnetwork_async import ModelError
+from actionnetwork_async.hal import parse_resource
+from actionnetwork_async.models import Event, Person, Record, ResourceModel, UniqueIdList
 
 EXAMPLES = json.loads((Path(__file__).parent / "data" / "reference_examples.json").read_text())
 
@@ -138,7 +133,7 @@ def test_unknown_fields_are_kept_at_every_level_and_sent_back() -> None:
 
 def test_missing_and_null_optional_fields_are_fine() -> None:
     person = Person.from_json({})
-    assert (person.id, person.email, person.email_addresses) == (None, None, [])
+    assert (person.id, person.email, person.email_addresses) == ("", None, [])  # id: a str
     event = Event.from_json({"title": None, "capacity": None, "location": None, "reminders": None})
     assert (event.title, event.capacity, event.location, event.reminders) == (None, None, None, [])
 

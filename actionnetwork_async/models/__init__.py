@@ -25,7 +25,7 @@ from .actions import (
     Sponsor,
     Survey,
 )
-from .base import RENAMES, Record, ResourceModel, converter, format_datetime, parse_datetime
+from .base import Record, ResourceModel
 from .events import (
     Attendance,
     AttendanceFields,
@@ -37,6 +37,7 @@ from .events import (
 )
 from .lists import CustomField, ListItem, PeopleList, Query, Tag, Tagging, UniqueIdList, Wrapper
 from .messages import Message, MessageContent, MessageFields, MessageStatistics, MessageTarget
+from .notices import Notice
 from .people import (
     Address,
     EmailAddress,
@@ -64,7 +65,6 @@ from .records import (
 )
 
 __all__ = [
-    "RENAMES",
     "Action",
     "ActionContent",
     "ActionFields",
@@ -102,6 +102,7 @@ __all__ = [
     "MessageFields",
     "MessageStatistics",
     "MessageTarget",
+    "Notice",
     "Outreach",
     "OutreachFields",
     "Payment",
@@ -131,7 +132,4 @@ __all__ = [
     "Tagging",
     "UniqueIdList",
     "Wrapper",
-    "converter",
-    "format_datetime",
-    "parse_datetime",
 ]

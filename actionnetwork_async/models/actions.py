@@ -3,8 +3,9 @@ event campaigns and campaigns, with their targets and embed codes.
 
 Each writable action has two ``TypedDict``s of the fields a write may set: ``...Content`` (all
 but the ``title`` and ``origin_system`` a create requires, which the create takes by name) and
-``...Fields`` (all of them, for updates), so a misspelt field is a type error. Read-only fields
-(counts, ``action_network:hidden``, the featured image) are in each model's ``READ_ONLY``.
+``...Fields`` (all of them, for updates), so a misspelt field is a type error. Every key also
+takes None, meaning "not given": the key is not sent. Read-only fields (counts,
+``action_network:hidden``, the featured image) are in each model's ``READ_ONLY``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from typing import Any, ClassVar
 import attrs
 from typing_extensions import TypedDict
 
+from ..hal import Resource
 from .base import Record, ResourceModel
+from .people import Person
 
 __all__ = [
     "Action",
@@ -95,18 +98,21 @@ class Action(ResourceModel):
 
 
 class ActionContent(TypedDict, total=False):
-    """The fields every action lets a write set, but ``title`` and ``origin_system``."""
+    """The fields every action lets a write set, but ``title`` and ``origin_system``, and the
+    person who made it, ``creator`` (a ``Person``, or a person's id or URL: sent as the
+    ``osdi:creator`` link)."""
 
-    name: str
-    description: str
-    browser_url: str
+    name: str | None
+    description: str | None
+    browser_url: str | None
+    creator: Person | Resource | str | None
 
 
 class ActionFields(ActionContent, total=False):
     """Every field a write may set on an action (surveys have no others)."""
 
-    title: str
-    origin_system: str
+    title: str | None
+    origin_system: str | None
 
 
 @attrs.define(kw_only=True)
@@ -123,8 +129,8 @@ class Petition(Action):
 class PetitionContent(ActionContent, total=False):
     """A petition's writable fields but ``title`` and ``origin_system``."""
 
-    petition_text: str
-    target: list[ActionTarget]
+    petition_text: str | None
+    target: list[ActionTarget] | None
 
 
 class PetitionFields(PetitionContent, ActionFields, total=False):
@@ -144,7 +150,7 @@ class Form(Action):
 class FormContent(ActionContent, total=False):
     """A form's writable fields but ``title`` and ``origin_system``."""
 
-    call_to_action: str
+    call_to_action: str | None
 
 
 class FormFields(FormContent, ActionFields, total=False):
@@ -166,7 +172,7 @@ class FundraisingPage(Action):
 class FundraisingPageContent(ActionContent, total=False):
     """A fundraising page's writable fields but ``title`` and ``origin_system``."""
 
-    currency: str
+    currency: str | None
 
 
 class FundraisingPageFields(FundraisingPageContent, ActionFields, total=False):
@@ -189,8 +195,8 @@ class AdvocacyCampaign(Action):
 class AdvocacyCampaignContent(ActionContent, total=False):
     """An advocacy campaign's writable fields but ``title`` and ``origin_system``."""
 
-    type: str
-    targets: list[ActionTarget]
+    type: str | None
+    targets: list[ActionTarget] | None
 
 
 class AdvocacyCampaignFields(AdvocacyCampaignContent, ActionFields, total=False):
@@ -222,8 +228,8 @@ class EventCampaign(Action):
 class EventCampaignContent(ActionContent, total=False):
     """An event campaign's writable fields but ``title`` and ``origin_system``."""
 
-    host_pitch: str
-    host_instructions: str
+    host_pitch: str | None
+    host_instructions: str | None
 
 
 class EventCampaignFields(EventCampaignContent, ActionFields, total=False):

@@ -187,9 +187,15 @@ class ResourceModel(Record):
     resource: Resource | None = attrs.field(default=None, repr=False, eq=False)
 
     @property
-    def id(self) -> str | None:
-        """The Action Network id: the ``action_network:`` identifier without its prefix."""
-        return action_network_id(self.identifiers)
+    def id(self) -> str:
+        """The Action Network id: the ``action_network:`` identifier without its prefix, else
+        the last segment of the model's ``self`` link when it was read from the API; ``""``
+        (falsy: ``if model.id:`` reads naturally) for a model that has neither, such as a
+        new one not yet written."""
+        found = action_network_id(self.identifiers)
+        if found is None and self.resource is not None and self.resource.self_href:
+            found = last_segment(self.resource.self_href)
+        return found or ""
 
     @property
     def links(self) -> Mapping[str, Links]:
@@ -424,6 +430,7 @@ def _list_factory(cls: Any, conv: cattrs.Converter) -> Callable[[Any, Any], list
     return structure
 
 
+#: The one cattrs converter of every model: renames, datetimes, unknown fields kept.
 converter = cattrs.Converter()
 converter.register_structure_hook(bool, _structure_bool)
 converter.register_structure_hook(str, _structure_str)

@@ -7,9 +7,10 @@ from datetime import datetime
 import attrs
 from typing_extensions import TypedDict
 
+from ..hal import Resource
 from .actions import Action, ActionContent, ActionFields
 from .base import WALL_CLOCK, Record, ResourceModel
-from .people import Address
+from .people import Address, Person
 
 __all__ = [
     "Attendance",
@@ -76,10 +77,11 @@ class EventContent(ActionContent, total=False):
     """An event's writable fields but ``title`` and ``origin_system``
     (https://actionnetwork.org/docs/v2/events)."""
 
-    instructions: str
-    start_date: datetime
-    end_date: datetime
-    location: EventLocation
+    instructions: str | None
+    start_date: datetime | None
+    end_date: datetime | None
+    location: EventLocation | None
+    organizer: Person | Resource | str | None  # the osdi:organizer link, as ``creator``
 
 
 class EventFields(EventContent, ActionFields, total=False):
@@ -100,4 +102,4 @@ class Attendance(ResourceModel):
 class AttendanceFields(TypedDict, total=False):
     """The fields a write may set on an attendance."""
 
-    status: str
+    status: str | None

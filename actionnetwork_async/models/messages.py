@@ -82,14 +82,14 @@ class MessageContent(TypedDict, total=False):
     """A message's writable fields but the four a create requires (``subject``, ``body``,
     ``from_``, ``reply_to``) and its targets and wrapper, which it takes by name."""
 
-    name: str
-    origin_system: str
+    name: str | None
+    origin_system: str | None
 
 
 class MessageFields(MessageContent, total=False):
     """Every writable field of a message (targets and wrapper are taken by name)."""
 
-    subject: str
-    body: str
-    from_: str
-    reply_to: str
+    subject: str | None
+    body: str | None
+    from_: str | None
+    reply_to: str | None

@@ -107,14 +107,14 @@ class Person(ResourceModel):
 class PersonFields(TypedDict, total=False):
     """The fields a write may set on a person (https://actionnetwork.org/docs/v2/people)."""
 
-    identifiers: list[str]
-    given_name: str
-    family_name: str
-    languages_spoken: list[str]
-    email_addresses: list[EmailAddress]
-    phone_numbers: list[PhoneNumber]
-    postal_addresses: list[PostalAddress]
-    custom_fields: dict[str, str]
+    identifiers: list[str] | None
+    given_name: str | None
+    family_name: str | None
+    languages_spoken: list[str] | None
+    email_addresses: list[EmailAddress] | None
+    phone_numbers: list[PhoneNumber] | None
+    postal_addresses: list[PostalAddress] | None
+    custom_fields: dict[str, str] | None
 
 
 def _primary(items: list[EmailAddress] | list[PhoneNumber], field: str) -> str | None:

@@ -1,7 +1,8 @@
 """Records of actions taken: signatures, submissions, donations, outreaches and survey responses.
 
 Each lives under its action and under the person who took it; the ids of both are read-only
-``action_network:`` fields. The ``...Fields`` ``TypedDict``s list what a write may set.
+``action_network:`` fields. The ``...Fields`` ``TypedDict``s list what a write may set (a key
+set to None is not given).
 Attendances, the records of events, are in ``models.events``.
 """
 
@@ -48,8 +49,8 @@ class ActionRecord(ResourceModel):
 class SubmissionFields(TypedDict, total=False):
     """The fields a write may set on a submission (and on every record of an action)."""
 
-    origin_system: str
-    referrer_data: dict[str, Any]
+    origin_system: str | None
+    referrer_data: dict[str, Any] | None
 
 
 @attrs.define(kw_only=True)
@@ -66,7 +67,7 @@ class Signature(ActionRecord):
 class SignatureFields(SubmissionFields, total=False):
     """The fields a write may set on a signature."""
 
-    comments: str
+    comments: str | None
 
 
 @attrs.define(kw_only=True)
@@ -137,10 +138,10 @@ class Donation(ActionRecord):
 class DonationFields(SubmissionFields, total=False):
     """The fields a write may set on a donation (there is no update: only on creation)."""
 
-    currency: str
-    recipients: list[Recipient]
-    payment: Payment
-    recurrence: Recurrence
+    currency: str | None
+    recipients: list[Recipient] | None
+    payment: Payment | None
+    recurrence: Recurrence | None
 
 
 @attrs.define(kw_only=True)
@@ -161,8 +162,8 @@ class Outreach(ActionRecord):
 class OutreachFields(SubmissionFields, total=False):
     """The fields a write may set on an outreach."""
 
-    type: str
-    subject: str
-    message: str
-    targets: list[ActionTarget]
-    duration: int
+    type: str | None
+    subject: str | None
+    message: str | None
+    targets: list[ActionTarget] | None
+    duration: int | None
