@@ -23,6 +23,7 @@ def lazy_exports(
     A name, once imported, is stored in ``namespace``, so later lookups do not come back here.
     """
     package = namespace["__name__"]
+    anchor = namespace.get("__package__") or package  # what relative names are relative to
     source = {name: module for module, names in exports.items() for name in names}
 
     def __getattr__(name: str) -> Any:
@@ -30,9 +31,9 @@ def lazy_exports(
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         if module == ".":
-            value = importlib.import_module(f".{name}", package)
+            value = importlib.import_module(f".{name}", anchor)
         else:
-            value = getattr(importlib.import_module(module, package), name)
+            value = getattr(importlib.import_module(module, anchor), name)
         namespace[name] = value
         return value
 

@@ -67,7 +67,8 @@ from .errors import (
     TransportError,
 )
 from .hal import Resource
-from .models import Record, converter
+from .models import Record
+from .models.base import converter
 from .pagination import Stream
 
 __all__ = [
@@ -80,8 +81,6 @@ __all__ = [
     "Write",
     "WriteResult",
     "WriteSummary",
-    "check_arguments",
-    "deferred",
     "write_many",
 ]
 
@@ -505,7 +504,7 @@ def classify(error: ActionNetworkError, *, idempotent: bool) -> Outcome:
     return Outcome.FAILED
 
 
-def check_arguments(records: Any, concurrency: int) -> None:
+def _check_arguments(records: Any, concurrency: int) -> None:
     """Refuse, before anything starts, records that are not a collection of records and a
     concurrency that is not a positive integer."""
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(
@@ -530,6 +529,7 @@ async def _records(records: Records[R]) -> AsyncIterator[R]:
 def write_many(
     records: Records[R],
     *,
+    setup: Callable[[], Awaitable[object]] | None = None,
     prepare: Callable[[R], Write],
     send: Callable[[Write], Awaitable[Resource | None]],
     idempotent: bool,
@@ -546,13 +546,15 @@ def write_many(
     ``idempotent`` says whether sending a record twice is harmless (then it is retried after a
     timeout and re-sent after a crash); ``outcome`` is what a success is reported as. Nothing
     starts before the stream is read; closing it cancels the requests in flight (their records
-    are not confirmed). ``redact`` masks the API key in the report.
+    are not confirmed). ``redact`` masks the API key in the report. ``setup()`` runs first,
+    when the stream is first read (to find the URL ``prepare`` uses, say).
     """
-    check_arguments(records, concurrency)
+    _check_arguments(records, concurrency)
     if not isinstance(outcome, Outcome) or outcome not in LANDED - {Outcome.SKIPPED}:
         raise ConfigurationError(f"outcome must be created, updated or upserted, got {outcome!r}")
     store = _checkpoint(checkpoint)
     job = _Job(
+        setup=setup,
         prepare=prepare,
         send=send,
         idempotent=idempotent,
@@ -569,6 +571,7 @@ def write_many(
 class _Job:
     """One bulk write: turns records into results, keeps the checkpoint and the report."""
 
+    setup: Callable[[], Awaitable[object]] | None
     prepare: Callable[[Any], Write]
     send: Callable[[Write], Awaitable[Resource | None]]
     idempotent: bool
@@ -585,6 +588,8 @@ class _Job:
     ) -> AsyncGenerator[Sequence[WriteResult], None]:
         """Feed up to ``concurrency`` requests, yield results as they complete; an error of the
         input or a fatal one is raised once the requests in flight are done."""
+        if self.setup is not None:
+            await self.setup()
         if self.store is not None:
             self.state = self.store.load()
         if self.report is not None:
@@ -674,15 +679,3 @@ class _Job:
         if self.reporter is not None and result.outcome in (Outcome.FAILED, Outcome.UNKNOWN):
             self.reporter.add(result)
         return result
-
-
-def deferred(start: Callable[[], Awaitable[Stream[T]]]) -> Stream[T]:
-    """A stream that runs ``start()`` when first read (to find a URL, say) and then streams
-    what it returns; an error of ``start()`` is raised by the first read."""
-
-    async def batches() -> AsyncGenerator[Sequence[T], None]:
-        async with await start() as stream:
-            async for batch in stream.batches():
-                yield batch
-
-    return Stream(batches())

@@ -6,35 +6,17 @@ import os
 from types import TracebackType
 
 import aiohttp
-import attrs
 
 from .errors import ConfigurationError
 from .limiter import RateLimiter, SlidingWindowLimiter, Unlimited
 from .redis import RedisRateLimiter, rate_limit_key
 from .redis_lock import RedisLocks
-from .resources import (
-    DEFAULT_CHUNK_SIZE,
-    AdvocacyCampaigns,
-    Campaigns,
-    Donations,
-    EventCampaigns,
-    Events,
-    Forms,
-    FundraisingPages,
-    Lists,
-    Messages,
-    Metadata,
-    People,
-    Petitions,
-    Queries,
-    Surveys,
-    Tags,
-    UniqueIdLists,
-    Wrappers,
-)
+from .resources.base import Context
+from .resources.catalog import Catalog
+from .resources.unique_id_lists import DEFAULT_CHUNK_SIZE
 from .retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from .sansio import REDACTED
-from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport
+from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport, TransportStats
 from .walker import DEFAULT_PREFETCH, HalWalker
 
 __all__ = [
@@ -52,27 +34,27 @@ DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
 API_KEY_ENV = "ACTION_NETWORK_API_KEY"
 #: Read like the key when ``base_url`` is not passed: point a whole program at the emulator.
 BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
-#: Read when ``redis_url`` is not passed: every client of the key shares its limit through Redis.
+#: Read when ``rate_limit`` is a number: every client of the key shares its limit through Redis.
 REDIS_URL_ENV = "ACTION_NETWORK_REDIS_URL"
 
 
-class ActionNetwork:
+class ActionNetwork(Catalog):
     """An Action Network API v2 client; safe to share between many tasks.
 
-    ``rate_limit`` (requests per second, default the API's 4) builds the one limiter every
-    request of this client waits on, a ``SlidingWindowLimiter``; pass ``limiter=`` instead to
-    share one between clients, or ``rate_limit=None`` for none. ``redis_url`` (or the
-    ``ACTION_NETWORK_REDIS_URL`` variable) makes it a ``RedisRateLimiter`` instead, keyed by a
-    hash of the API key, so every process and machine using the key shares its limit (the
-    ``redis`` extra; docs/redis.md). ``max_wait`` (seconds) bounds
-    how long a request may wait for its slot: past it, ``LimiterTimeoutError`` is raised at
-    once (for web handlers that should fail fast; off by default, as batch jobs want to
-    queue). The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted, the base URL from
-    ``ACTION_NETWORK_BASE_URL`` (else the real API's). The key is only ever sent to the base
-    URL's origin; a key no HTTP header can carry (a line break read with it from a file) is a
-    ``ConfigurationError`` here. ``max_response_bytes`` (default 32 MiB) bounds one answer: a
-    larger one raises ``ResponseTooLargeError`` as soon as its ``Content-Length`` or its body
-    passes the bound, without reading it whole.
+    ``rate_limit`` is the one limiter every request of this client waits on: a number
+    (requests per second, default the API's 4) builds a ``SlidingWindowLimiter``, or a
+    ``RedisRateLimiter`` keyed by a hash of the API key when ``ACTION_NETWORK_REDIS_URL`` is
+    set, so every process and machine using the key shares its limit (the ``redis`` extra;
+    docs/redis.md); a limiter object is used as it is (``SlidingWindowLimiter(4,
+    max_wait=0.5)`` to fail fast, ``RedisRateLimiter.for_api_key(url, key)``, or one shared
+    between clients); None is no limit. ``retry`` is the ``RetryPolicy`` (default
+    ``RetryPolicy()``). The API key comes from ``ACTION_NETWORK_API_KEY`` if omitted, the base
+    URL from ``ACTION_NETWORK_BASE_URL`` (else the real API's). The key is only ever sent to
+    the base URL's origin; a key no HTTP header can carry (a line break read with it from a
+    file) is a ``ConfigurationError`` here. ``max_response_bytes`` (default 32 MiB) bounds one
+    answer: a larger one raises ``ResponseTooLargeError`` as soon as its ``Content-Length`` or
+    its body passes the bound, without reading it whole. docs/reference/client.md has a table
+    of every option.
     """
 
     def __init__(
@@ -80,13 +62,8 @@ class ActionNetwork:
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        rate_limit: float | None = 4.0,
-        limiter: RateLimiter | None = None,
-        redis_url: str | None = None,
-        max_wait: float | None = None,
+        rate_limit: float | RateLimiter | None = 4.0,
         retry: RetryPolicy | None = None,
-        max_tries: int | None = None,
-        max_time: float | None = None,
         timeout: float = 30.0,
         prefetch: int = DEFAULT_PREFETCH,
         session: aiohttp.ClientSession | None = None,
@@ -107,30 +84,15 @@ class ActionNetwork:
         if not base_url.endswith("/"):
             base_url += "/"
         policy = RetryPolicy() if retry is None else retry  # the transport checks its type
-        if isinstance(policy, RetryPolicy) and (max_tries is not None or max_time is not None):
-            policy = attrs.evolve(
-                policy,
-                max_tries=max_tries if max_tries is not None else policy.max_tries,
-                max_time=max_time if max_time is not None else policy.max_time,
-            )
-        if limiter is None:
-            max_pause = (
-                policy.max_retry_after
-                if isinstance(policy, RetryPolicy)
-                else DEFAULT_MAX_RETRY_AFTER
-            )
-            limiter = self._built_in_limiter(
-                api_key, base_url, rate_limit, redis_url, max_wait, max_pause
-            )
-        elif max_wait is not None or redis_url is not None:
-            raise ConfigurationError(
-                "max_wait= and redis_url= configure the built-in limiter; give them to yours"
-            )
+        max_pause = (
+            policy.max_retry_after if isinstance(policy, RetryPolicy) else DEFAULT_MAX_RETRY_AFTER
+        )
+        limiter = self._built_in_limiter(api_key, base_url, rate_limit, max_pause)
         #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
         #: The one place doing HTTP: session, key, limiter, retries. ``stats`` counts what it
         #: did (attempts, retries, statuses) and ``server_clock`` is the server's time.
-        self.transport = Transport(
+        self._transport = Transport(
             api_key,
             base_url=base_url,
             limiter=limiter,
@@ -142,40 +104,7 @@ class ActionNetwork:
             max_response_bytes=max_response_bytes,
         )
         #: The generic HAL walker: follow any rel, stream any collection, write anywhere.
-        self.hal = HalWalker(self.transport, base_url, prefetch=prefetch)
-        # Typed facades, one per collection of the API; each is a thin layer over ``hal``.
-        #: Tags and taggings; its tag names are shared with ``people``.
-        self.tags = Tags(self.hal)
-        #: People: list, get, update, the signup helper, tags and their actions.
-        self.people = People(self.hal, tags=self.tags)
-        #: Events, their attendances and the record attendance helper.
-        self.events = Events(self.hal, tags=self.tags)
-        #: Event campaigns (their events are ``events.in_campaign``).
-        self.event_campaigns = EventCampaigns(self.hal)
-        #: Petitions, signatures and the record signature helper.
-        self.petitions = Petitions(self.hal, tags=self.tags)
-        #: Forms, submissions and the record submission helper.
-        self.forms = Forms(self.hal, tags=self.tags)
-        #: Fundraising pages, donations and the record donation helper.
-        self.fundraising_pages = FundraisingPages(self.hal, tags=self.tags)
-        #: Every donation of the group (read only).
-        self.donations = Donations(self.hal)
-        #: Advocacy campaigns, outreaches and the record outreach helper.
-        self.advocacy_campaigns = AdvocacyCampaigns(self.hal, tags=self.tags)
-        #: Surveys, responses and the record response helper.
-        self.surveys = Surveys(self.hal, tags=self.tags)
-        #: Campaigns (read only).
-        self.campaigns = Campaigns(self.hal)
-        #: Mass emails: create, update, send, schedule, statistics.
-        self.messages = Messages(self.hal)
-        #: Saved queries, to target messages (read only).
-        self.queries = Queries(self.hal)
-        #: Email wrappers (read only).
-        self.wrappers = Wrappers(self.hal)
-        #: Reports and email recipient lists, and their items (read only).
-        self.lists = Lists(self.hal)
-        #: Custom field names (read only).
-        self.metadata = Metadata(self.hal)
+        self.hal = HalWalker(self._transport, base_url, prefetch=prefetch)
         #: Locks shared through the limiter's Redis (None without it): one change at a time
         #: to a unique ID list across every process and machine, not only within this client.
         self.shared_locks = (
@@ -183,44 +112,49 @@ class ActionNetwork:
             if isinstance(limiter, RedisRateLimiter)
             else None
         )
-        #: Unique ID lists (ID targets), written in chunks, one change at a time.
-        self.unique_id_lists = UniqueIdLists(
-            self.hal, chunk_size=list_chunk_size, shared_locks=self.shared_locks
+        # The typed facades (``resources.catalog``) are made from this on first use.
+        self._context = Context(
+            self.hal, list_chunk_size=list_chunk_size, shared_locks=self.shared_locks
         )
 
     @staticmethod
     def _built_in_limiter(
-        api_key: str,
-        base_url: str,
-        rate_limit: float | None,
-        redis_url: str | None,
-        max_wait: float | None,
-        max_pause: float,
+        api_key: str, base_url: str, rate_limit: object, max_pause: float
     ) -> RateLimiter:
+        """The limiter ``rate_limit`` asks for: a number builds one (shared through Redis when
+        ``ACTION_NETWORK_REDIS_URL`` is set), a limiter is used as it is, None is no limit."""
         if rate_limit is None:
-            if redis_url is not None:
-                raise ConfigurationError("redis_url= shares a rate limit; rate_limit=None has none")
             return Unlimited()
-        redis_url = redis_url if redis_url is not None else os.environ.get(REDIS_URL_ENV)
-        if redis_url:
-            key = rate_limit_key(api_key, base_url)
-            return RedisRateLimiter(
-                redis_url, key=key, rate=rate_limit, max_wait=max_wait, max_pause=max_pause
-            )
-        return SlidingWindowLimiter(rate_limit, max_wait=max_wait)
+        if isinstance(rate_limit, (int, float)) and not isinstance(rate_limit, bool):
+            redis_url = os.environ.get(REDIS_URL_ENV)
+            if redis_url:
+                key = rate_limit_key(api_key, base_url)
+                return RedisRateLimiter(redis_url, key=key, rate=rate_limit, max_pause=max_pause)
+            return SlidingWindowLimiter(rate_limit)
+        if isinstance(rate_limit, RateLimiter):
+            return rate_limit
+        raise ConfigurationError(
+            "rate_limit must be a number of requests per second, a limiter (an object with "
+            f"async acquire()) or None, got {type(rate_limit).__name__}"
+        )
 
     def __repr__(self) -> str:
         return f"ActionNetwork(base_url={self.base_url!r}, api_key={REDACTED!r})"
 
     @property
+    def stats(self) -> TransportStats:
+        """What the client did so far: attempts, retries, statuses, rate limited waits."""
+        return self._transport.stats
+
+    @property
     def limiter(self) -> RateLimiter:
         """The limiter every request of this client waits on."""
-        return self.transport.limiter
+        return self._transport.limiter
 
     async def aclose(self) -> None:
         """Close the HTTP session (unless it was passed in) and the limiter's connections (a
         shared limiter's store; it reconnects if another client still uses it)."""
-        await self.transport.aclose()
+        await self._transport.aclose()
         close = getattr(self.limiter, "aclose", None)
         if close is not None:
             await close()

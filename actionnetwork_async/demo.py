@@ -15,7 +15,7 @@ import attrs
 
 from .client import DEFAULT_PREFETCH, ActionNetwork
 from .models import UniqueIdList
-from .testing import Emulator
+from .testing import Emulator, Seed, Timing
 
 __all__ = ["DemoResult", "run_demo"]
 
@@ -51,7 +51,7 @@ class _Progress:
         self.last = 0.0
 
     def line(self) -> str:
-        stats = self.an.transport.stats
+        stats = self.an.stats
         elapsed = time.monotonic() - self.started
         # the rate counts the gaps between requests (n - 1 of them), not the requests
         rate = max(stats.attempts - 1, 0) / max(elapsed, 1e-9)
@@ -89,7 +89,11 @@ async def run_demo(
 ) -> DemoResult:
     """Start a seeded emulator, run the sync job against it, print progress and a summary."""
     result = DemoResult()
-    async with Emulator(people=people, events=events, rate_limit=API_LIMIT, latency=latency) as emu:
+    async with Emulator(
+        seed=Seed(people=people, events=events),
+        timing=Timing(latency=latency),
+        rate_limit=API_LIMIT,
+    ) as emu:
         if faults:
             emu.add_fault("status", path="people", status=503)
             emu.add_fault("status", path="people", status=429, retry_after="1")
@@ -139,7 +143,7 @@ async def run_demo(
             await asyncio.gather(stream_people(), stream_events())
             result.elapsed = time.monotonic() - started
             progress.done()
-            stats = an.transport.stats
+            stats = an.stats
             result.requests = stats.attempts
             result.cancelled = stats.cancelled
             result.rate_limited = stats.rate_limited
@@ -148,7 +152,7 @@ async def run_demo(
         starts = [r.start for r in emu.log]
         if len(starts) > 1 and starts[-1] > starts[0]:
             result.server_rate = (len(starts) - 1) / (starts[-1] - starts[0])
-        if target is not None and target.id is not None:
+        if target is not None and target.id:
             result.list_count = emu.state["unique_id_lists"].get(target.id)["count"]
         result.max_in_any_second = emu.max_in_window(1.0)
     out.write(_summary(result))

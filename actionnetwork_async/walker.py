@@ -39,6 +39,7 @@ DEFAULT_PREFETCH = 8
 
 #: Where a request goes: a URL (absolute, or relative to the base URL), a Link, or a Resource.
 Target = str | Link | Resource
+#: The query of a request: names to values (an int is sent as its digits).
 Params = Mapping[str, str | int]
 
 

@@ -94,7 +94,8 @@ def _serve(options: dict[str, Any], conn: Connection) -> None:
 
 
 class Server:
-    """``with Server(people=1250, latency=0.5) as server:`` an emulator in a child process."""
+    """``with Server(seed=Seed(people=1250), timing=Timing(latency=0.5)) as server:`` an
+    emulator in a child process (``options`` are ``Emulator``'s keywords)."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options

@@ -26,7 +26,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from actionnetwork_async import ActionNetwork, WriteSummary
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Timing
 
 LIMIT = 4.0
 
@@ -35,7 +35,7 @@ def serve(rate: float, latency: float, conn: Connection) -> None:
     """Child process: run an empty emulator; on "stop", reply with what its log saw."""
 
     async def run() -> None:
-        async with Emulator(rate_limit=rate, latency=latency) as emu:
+        async with Emulator(timing=Timing(latency=latency), rate_limit=rate) as emu:
             conn.send((emu.base_url, emu.api_key))
             await asyncio.get_running_loop().run_in_executor(None, conn.recv)
             posts = [r for r in emu.log if r.method == "POST"]

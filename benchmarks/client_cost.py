@@ -37,6 +37,8 @@ from _support import (
     timed,
 )
 
+from actionnetwork_async.testing import Seed
+
 TARGET = 3.0  # typed streaming: at most this many times the plain loop's CPU
 
 
@@ -61,7 +63,7 @@ def main() -> None:
         flush=True,
     )
     runs: dict[str, list[Run]] = {name: [] for name, _ in clients}
-    with Server(people=args.people, rate_limit=None) as server:
+    with Server(seed=Seed(people=args.people), rate_limit=None) as server:
         for round_ in range(args.rounds + 1):
             for name, client in clients:
                 if client is not None:

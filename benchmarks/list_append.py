@@ -38,7 +38,7 @@ async def append(base_url: str, api_key: str, count: int) -> tuple[int, float, f
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        requests = an.transport.stats.attempts
+        requests = an.stats.attempts
     return result.count or 0, (peak - base) / 2**20, elapsed, requests
 
 

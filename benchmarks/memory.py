@@ -29,7 +29,8 @@ from _support import (
     timed,
 )
 
-from actionnetwork_async import DEFAULT_PREFETCH
+from actionnetwork_async.testing import Seed
+from actionnetwork_async.walker import DEFAULT_PREFETCH
 
 
 def traced_peak(client: Callable[[], int], run: Run) -> float:
@@ -70,7 +71,7 @@ def main() -> None:
             if client is None:
                 rows.append([f"{people:,}", name, "not installed", ""])
                 continue
-            with Server(people=people, rate_limit=None) as server:
+            with Server(seed=Seed(people=people), rate_limit=None) as server:
                 run = Run(name)
                 peak = traced_peak(partial(client, server.base_url, server.api_key), run)
             outcome = run.outcome(people)

@@ -39,6 +39,7 @@ from _support import (
 )
 
 from actionnetwork_async import ActionNetwork
+from actionnetwork_async.testing import Seed, Timing
 
 SINCE = datetime(2014, 6, 1, tzinfo=timezone.utc)
 SINCE_FILTER = "modified_date gt '2014-06-01'"
@@ -50,13 +51,13 @@ async def setup(server: Server, gets: int) -> tuple[list[str], str]:
         ids: list[str] = []
         async with an.people.list() as people:
             async for person in people:
-                ids.append(person.id or "")
+                ids.append(person.id)
                 if len(ids) == gets:
                     break
         async with an.unique_id_lists.list() as lists:
             target = await anext(lists)
     await asyncio.sleep(1.1)  # let the server's window empty: the run starts fresh
-    return ids, target.id or ""
+    return ids, target.id
 
 
 def new_ids(count: int) -> list[str]:
@@ -171,13 +172,9 @@ def main() -> None:
     args = parser.parse_args()
     people, events, gets, append = (100, 50, 10, 12_000) if args.quick else (1250, 250, 50, 25_000)
     options = {
-        "people": people,
-        "events": events,
-        "unique_id_lists": 1,
+        "seed": Seed(people=people, events=events, unique_id_lists=1),
+        "timing": Timing(latency=0.25, page_latency=0.01, arrival_jitter=0.03),
         "rate_limit": LIMIT,
-        "latency": 0.25,
-        "page_latency": 0.01,
-        "arrival_jitter": 0.03,
     }
     header("Mixed load through one client", args.quick)
     print(

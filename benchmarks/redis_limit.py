@@ -1,6 +1,6 @@
 """One API key, 1 to 8 processes, one limit shared through Redis: the server's count.
 
-Each process has its own client with ``redis_url=`` (so its own ``RedisRateLimiter``, keyed by
+Each process has its own client with ``RedisRateLimiter.for_api_key`` (its own limiter, keyed by
 the API key) and streams the people collection from one server (the emulator, in a child
 process: 4 requests in any sliding second, 429 above, each request counted 0-30 ms late).
 The processes are started, import everything, and are then let go together. Process ``n``
@@ -52,7 +52,8 @@ from _support import (
 )
 
 from actionnetwork_async import ActionNetwork, ActionNetworkError
-from actionnetwork_async.testing import RedisServer
+from actionnetwork_async.limits import RedisRateLimiter, SlidingWindowLimiter
+from actionnetwork_async.testing import RedisServer, Seed, Timing
 
 
 def marker(n: int) -> str:
@@ -64,7 +65,12 @@ def _stream(base_url: str, api_key: str, redis_url: str, n: int, ready: Event, g
     """Child process: import, say ready, wait for the start, stream every person."""
 
     async def run() -> None:
-        async with ActionNetwork(api_key, base_url=base_url, redis_url=redis_url) as an:
+        limiter = (
+            RedisRateLimiter.for_api_key(redis_url, api_key, base_url)
+            if redis_url
+            else SlidingWindowLimiter()
+        )
+        async with ActionNetwork(api_key, base_url=base_url, rate_limit=limiter) as an:
             params = {"filter": f"modified_date gt '{marker(n)}'"}
             async for _ in an.hal.iterate("people", params=params):
                 pass
@@ -82,7 +88,11 @@ def one_run(processes: int, people: int, redis_url: str) -> tuple[list[Hit], int
     """``processes`` processes stream ``people`` each: the server's log, and how many
     processes failed."""
     context = mp.get_context("spawn")
-    options = {"people": people, "rate_limit": LIMIT, "arrival_jitter": 0.03}
+    options = {
+        "seed": Seed(people=people),
+        "timing": Timing(arrival_jitter=0.03),
+        "rate_limit": LIMIT,
+    }
     with Server(**options) as server:
         go = context.Event()
         readies = [context.Event() for _ in range(processes)]
@@ -125,7 +135,7 @@ def measure(counts: list[int], people: int, *, compare: bool) -> list[list[objec
     with RedisServer() as redis:
         runs = [(str(n), n, redis.url) for n in counts]
         if compare:
-            runs.append(("4, no Redis", 4, ""))  # redis_url="": each client its own limiter
+            runs.append(("4, no Redis", 4, ""))  # no Redis URL: each client its own limiter
         for name, processes, url in runs:
             started = time.perf_counter()
             hits, failed = one_run(processes, people, url)

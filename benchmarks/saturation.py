@@ -46,6 +46,8 @@ from _support import (
     timed,
 )
 
+from actionnetwork_async.testing import Seed, Timing
+
 DEFAULT_PLOT = Path(__file__).parent.parent / "docs" / "benchmarks-requests.png"
 Client = Callable[[str, str], int]
 
@@ -95,11 +97,9 @@ def main() -> None:
     runs: dict[float, list[Run]] = {}
     for latency in args.latency:
         options = {
-            "people": people,
+            "seed": Seed(people=people),
+            "timing": Timing(latency=latency, page_latency=args.growth, arrival_jitter=args.jitter),
             "rate_limit": LIMIT,
-            "latency": latency,
-            "page_latency": args.growth,
-            "arrival_jitter": args.jitter,
         }
         last_page = latency + args.growth * (args.pages + 1)
         for name, client in clients(latency, extra_prefetch=latency >= 1.0 and not args.quick):

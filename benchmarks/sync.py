@@ -21,7 +21,7 @@ from _support import Server, fmt_rate, steady_rate  # the emulator in a child pr
 
 from actionnetwork_async import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.sync import ActionNetwork
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, Timing, serve_in_thread
 
 LIMIT = 4.0
 
@@ -43,7 +43,7 @@ def throughput(people: int, latency: float) -> list[str]:
         async with AsyncActionNetwork(emu.api_key, base_url=emu.base_url) as an:
             started = time.perf_counter()
             assert sum([1 async for _ in an.people.list()]) == people
-            return an.transport.stats.attempts, time.perf_counter() - started
+            return an.stats.attempts, time.perf_counter() - started
 
     def blocking_stream(emu: Emulator) -> tuple[int, float]:
         with ActionNetwork(emu.api_key, base_url=emu.base_url) as an:
@@ -53,7 +53,9 @@ def throughput(people: int, latency: float) -> list[str]:
 
     rows, times = [], []
     for kind in ("async", "blocking"):
-        with serve_in_thread(Emulator(people=people, rate_limit=LIMIT, latency=latency)) as emu:
+        with serve_in_thread(
+            Emulator(seed=Seed(people=people), timing=Timing(latency=latency), rate_limit=LIMIT)
+        ) as emu:
             if kind == "async":
                 requests, elapsed = asyncio.run(async_stream(emu))
             else:
@@ -66,7 +68,7 @@ def throughput(people: int, latency: float) -> list[str]:
 
 def memory(people: int) -> tuple[int, float, float]:
     with (
-        Server(people=people, rate_limit=None) as server,
+        Server(seed=Seed(people=people), rate_limit=None) as server,
         ActionNetwork(server.api_key, base_url=server.base_url, rate_limit=None) as an,
     ):
         an.hal.get()  # the session is open before measuring

@@ -3,7 +3,7 @@
 Builds ``an.tags.index()`` against the emulator in a child process (4 requests/s enforced as a
 sliding window, fixed latency per request) and prints its requests (as the server logged
 them), its time and its rate against the 4/s limit. Then counts, against a second server with
-the limit off, what the same answer costs one person at a time (``an.people.tags(id)`` for
+the limit off, what the same answer costs one person at a time (``an.people.tag_names(id)`` for
 each, tag names remembered by the client), and prints the time that many requests take at
 4/s. Checks that both give the same answer.
 
@@ -21,6 +21,7 @@ from collections import Counter
 from _support import LIMIT, Server, fmt_rate, header, max_in_window, steady_rate, table
 
 from actionnetwork_async import ActionNetwork
+from actionnetwork_async.testing import Seed, Timing
 
 
 async def index(base_url: str, api_key: str) -> tuple[dict[str, list[str]], float]:
@@ -33,9 +34,9 @@ async def index(base_url: str, api_key: str) -> tuple[dict[str, list[str]], floa
 async def one_by_one(base_url: str, api_key: str) -> tuple[dict[str, list[str]], int]:
     async with ActionNetwork(api_key, base_url=base_url, rate_limit=None) as an:
         people = [p.id async for p in an.people.list() if p.id]
-        before = an.transport.stats.attempts
-        found = {key: names for key in people if (names := await an.people.tags(key))}
-        return found, an.transport.stats.attempts - before
+        before = an.stats.attempts
+        found = {key: names for key in people if (names := await an.people.tag_names(key))}
+        return found, an.stats.attempts - before
 
 
 def main() -> None:
@@ -50,7 +51,7 @@ def main() -> None:
         args.people, args.taggings, args.tags, args.latency = 150, 200, 5, 0.05
     seed = {"people": args.people, "tags": args.tags, "taggings": args.taggings}
     header("People with their tags: the tag index", args.quick)
-    with Server(**seed, rate_limit=LIMIT, latency=args.latency) as server:
+    with Server(seed=Seed(**seed), timing=Timing(latency=args.latency), rate_limit=LIMIT) as server:
         by_tags, elapsed = asyncio.run(index(server.base_url, server.api_key))
         hits = server.log()
     per_tag = Counter(name for names in by_tags.values() for name in names)
@@ -58,7 +59,7 @@ def main() -> None:
     promised = 1 + math.ceil(args.tags / 25) + sum(max(1, math.ceil(n / 25)) for n in counts)
     starts = [h.start for h in hits]
     limited = sum(1 for h in hits if h.status == 429)
-    with Server(**seed, rate_limit=None) as server:
+    with Server(seed=Seed(**seed), rate_limit=None) as server:
         by_person, requests = asyncio.run(one_by_one(server.base_url, server.api_key))
     assert by_person == by_tags, "the index and the per-person lookups disagree"
     print(
@@ -77,7 +78,7 @@ def main() -> None:
                     f"{max_in_window(starts)}",
                 ],
                 [
-                    "`people.tags(id)` each",
+                    "`people.tag_names(id)` each",
                     args.people,
                     sum(counts),
                     args.tags,

@@ -31,7 +31,7 @@ from actionnetwork_async import (
     WriteSummary,
 )
 from actionnetwork_async.sync import ActionNetwork as BlockingActionNetwork
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, Timing, serve_in_thread
 
 #: How long a check may wait for a condition before it fails instead of hanging.
 DEADLINE = 60.0
@@ -56,7 +56,7 @@ def clients() -> None:
     """The blocking client in a thread-served emulator, then the async client on its own loop,
     both at the API's 4 requests/s as the emulator counts them."""
     installed()
-    with serve_in_thread(Emulator(people=60, events=7)) as emu:
+    with serve_in_thread(Emulator(seed=Seed(people=60, events=7))) as emu:
         with BlockingActionNetwork(emu.api_key, base_url=emu.base_url) as an:
             people = list(an.people.list())
             events = list(an.events.list())
@@ -69,7 +69,7 @@ def clients() -> None:
     print(f"smoke: blocking client listed {len(people)} people and {len(events)} events")
 
     async def run() -> tuple[int, int, str | None]:
-        async with Emulator(people=80, events=3) as emu:
+        async with Emulator(seed=Seed(people=80, events=3)) as emu:
             async with ActionNetwork(emu.api_key, base_url=emu.base_url) as an:
                 count = sum([1 async for _ in an.people.list()])
                 person = await an.people.signup(email="smoke@example.org", given_name="Smoke")
@@ -139,7 +139,7 @@ def bulk_cli(workdir: Path) -> None:
     args = [str(command), "import", "people", "--from", str(source)]
     args += ["--checkpoint", str(checkpoint), "-q"]
     # the server takes 50 ms a request and the client sends 40 a second: about 5 s in all
-    with serve_in_thread(Emulator(rate_limit=None, latency=0.05)) as emu:
+    with serve_in_thread(Emulator(timing=Timing(latency=0.05), rate_limit=None)) as emu:
         env = {**os.environ, API_KEY_ENV: emu.api_key, BASE_URL_ENV: emu.base_url}
         first = subprocess.Popen(
             [*args, "--rate-limit", "40"],
@@ -187,7 +187,7 @@ def bulk_api(workdir: Path) -> None:
     records = [{"email": email} for email in emails]
 
     async def run() -> tuple[set[str], WriteSummary, Counter[str], Counter[str]]:
-        async with Emulator(rate_limit=None, latency=0.05) as emu:
+        async with Emulator(timing=Timing(latency=0.05), rate_limit=None) as emu:
             async with ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=100) as an:
                 seen: list[WriteResult] = []
                 halfway = asyncio.Event()

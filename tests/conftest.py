@@ -15,8 +15,9 @@ from hypothesis import HealthCheck, settings
 from packaging.version import Version
 from yarl import URL
 
-from actionnetwork_async import ActionNetwork, RetryPolicy
-from actionnetwork_async.testing import Emulator, RedisServer
+from actionnetwork_async import ActionNetwork
+from actionnetwork_async.limits import RetryPolicy
+from actionnetwork_async.testing import Emulator, RedisServer, Seed
 
 from .redis_server import redis_servers
 
@@ -80,7 +81,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest_asyncio.fixture
 async def emu() -> AsyncIterator[Emulator]:
     """An emulator with a few pages of each collection; rate limiting off unless a test sets it."""
-    async with Emulator(people=60, events=30, unique_id_lists=30, rate_limit=None) as server:
+    async with Emulator(
+        seed=Seed(people=60, events=30, unique_id_lists=30), rate_limit=None
+    ) as server:
         yield server
 
 
@@ -91,7 +94,9 @@ async def make_client() -> AsyncIterator[ClientFactory]:
 
     def factory(server: Emulator, **kw: Any) -> ActionNetwork:
         kw.setdefault("rate_limit", None)
-        kw.setdefault("retry", RetryPolicy(jitter=lambda d: d))
+        # max_tries= is the factory's own: the default policy's bound (the client has retry= only)
+        tries = {"max_tries": kw.pop("max_tries")} if "max_tries" in kw else {}
+        kw.setdefault("retry", RetryPolicy(jitter=lambda d: d, **tries))
         client = ActionNetwork(kw.pop("api_key", server.api_key), base_url=server.base_url, **kw)
         clients.append(client)
         return client

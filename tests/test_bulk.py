@@ -28,7 +28,7 @@ from actionnetwork_async import (
     WriteResult,
     WriteSummary,
 )
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, Timing, serve_in_thread
 
 from .conftest import ClientFactory
 
@@ -64,7 +64,7 @@ def email_of(request: Any) -> str:
 async def test_500_upserts_at_half_second_latency_run_at_the_limit_and_report_the_400s(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    async with Emulator(rate_limit=LIMIT, latency=0.5) as emu:
+    async with Emulator(timing=Timing(latency=0.5), rate_limit=LIMIT) as emu:
         # faults, in the order requests arrive: 400s here and there, a 503 and a dropped
         # connection (both retried: the signup helper is safe to send twice)
         plan = [(40, "status", 400), (1, "status", 503), (60, "reset", 0), (99, "status", 400)]
@@ -118,7 +118,7 @@ async def test_a_job_killed_half_way_resumes_without_sending_a_confirmed_record_
 ) -> None:
     records = [person(i) for i in range(200)]
     checkpoint = tmp_path / "job.checkpoint"
-    async with Emulator(rate_limit=LIMIT, latency=0.5) as emu:
+    async with Emulator(timing=Timing(latency=0.5), rate_limit=LIMIT) as emu:
         first = make_client(emu, rate_limit=LIMIT)
         seen: list[WriteResult] = []
 
@@ -161,7 +161,7 @@ async def test_a_write_that_may_have_landed_is_never_sent_again(
     in a resumed one, and never re-sent."""
     checkpoint, report = tmp_path / "events.checkpoint", tmp_path / "events.failures.jsonl"
     events = [{"title": f"Event {i}", "origin_system": "bulk test"} for i in range(12)]
-    async with Emulator(rate_limit=LIMIT, latency=0.2) as emu:
+    async with Emulator(timing=Timing(latency=0.2), rate_limit=LIMIT) as emu:
         emu.add_fault("latency", path="events", method="POST", count=5, delay=0.0)
         emu.add_fault("reset", path="events", method="POST")
         an = make_client(emu, rate_limit=LIMIT)
@@ -183,7 +183,9 @@ async def test_a_write_that_may_have_landed_is_never_sent_again(
 @pytest.mark.asyncio
 @pytest.mark.looptime
 async def test_attendances_put_many_and_lazy_input(make_client: ClientFactory) -> None:
-    async with Emulator(people=20, events=2, rate_limit=LIMIT, latency=0.3) as emu:
+    async with Emulator(
+        seed=Seed(people=20, events=2), timing=Timing(latency=0.3), rate_limit=LIMIT
+    ) as emu:
         an = make_client(emu, rate_limit=LIMIT)
         event_id = emu.ids("events")[0]
         people = emu.state["people"].values()
@@ -196,7 +198,7 @@ async def test_attendances_put_many_and_lazy_input(make_client: ClientFactory) -
                 yield {"email": p["email_addresses"][0]["address"]}
             yield {"email": "new-attendee@example.org", "given_name": "New"}
 
-        results = [r async for r in an.events.record_attendance_many(event_id, attendees())]
+        results = [r async for r in an.events.attendances.record_many(event_id, attendees())]
         assert [r.outcome for r in results] == [Outcome.UPSERTED] * 11
         assert emu.count(method="GET", path=f"events/{event_id}") == 1  # the event, once
         rsvps = emu.state.owned("attendances", "events", event_id)
@@ -296,7 +298,7 @@ async def test_the_documented_sync_job_runs(
         if "async def nightly(" in block
     ]
     monkeypatch.chdir(tmp_path)
-    async with Emulator(people=10, rate_limit=LIMIT) as emu:
+    async with Emulator(seed=Seed(people=10), rate_limit=LIMIT) as emu:
         namespace: dict[str, Any] = {}
         code = code.replace(
             "ActionNetwork()", f"ActionNetwork({emu.api_key!r}, base_url={emu.base_url!r})"
@@ -319,8 +321,36 @@ def test_arguments_are_checked_at_the_call() -> None:
         with pytest.raises(ConfigurationError, match="iterable"):
             an.people.upsert_many(bad)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="concurrency"):
-        an.events.record_attendance_many("event-id", [], concurrency=0)
+        an.events.attendances.record_many("event-id", [], concurrency=0)
     with pytest.raises(ConfigurationError, match="outcome"):
         an.hal.post_many("people", [], outcome=Outcome.FAILED)
     with pytest.raises(ConfigurationError, match="add_tags"):
         an.people.upsert_many([], add_tags=[""])
+
+
+@pytest.mark.asyncio
+async def test_records_take_one_way_read_once_and_checked_once_at_the_call(
+    make_client: ClientFactory,
+) -> None:
+    """The records of a bulk write go from the facade to the engine once: the arguments are
+    checked when the call is made, the input is read once, as requests start."""
+
+    class Counted:
+        def __init__(self, records: list[dict[str, str]]) -> None:
+            self.records, self.reads = records, 0
+
+        def __iter__(self) -> Iterator[dict[str, str]]:
+            self.reads += 1
+            return iter(self.records)
+
+    async with Emulator(rate_limit=None) as emu:
+        an = make_client(emu)
+        source = Counted([{"email": f"p{n}@example.org"} for n in range(5)])
+        with pytest.raises(ConfigurationError, match="concurrency"):
+            an.people.upsert_many(source, concurrency=0)
+        assert source.reads == 0  # refused at the call, nothing read
+        stream = an.people.upsert_many(source, ensure_tags=False)
+        assert source.reads == 0  # nothing read before the stream is
+        results = [r async for r in stream]
+        assert source.reads == 1
+        assert [r.outcome for r in results] == [Outcome.UPSERTED] * 5

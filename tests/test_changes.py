@@ -16,14 +16,9 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import (
-    ActionNetwork,
-    ConfigurationError,
-    NotFoundError,
-    Person,
-    Watermark,
-)
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async import ActionNetwork, ConfigurationError, NotFoundError, Watermark
+from actionnetwork_async.models import Person
+from actionnetwork_async.testing import Emulator, Seed, Timing
 
 from .conftest import ClientFactory
 
@@ -63,7 +58,9 @@ def version(person: Person) -> tuple[str | None, Any, str | None]:
 async def test_changes_in_the_same_second_and_during_the_pull_are_neither_lost_nor_doubled(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=60, rate_limit=4, latency=0.2, clock=server_clock()) as emu:
+    async with Emulator(
+        seed=Seed(people=60), timing=Timing(latency=0.2), rate_limit=4, clock=server_clock()
+    ) as emu:
         an = make_client(emu, rate_limit=4.0)
         watermark = Watermark()
         twice = edit(emu, 20, "First edit")  # 12:00:00, before the pull starts
@@ -111,7 +108,7 @@ async def test_changes_in_the_same_second_and_during_the_pull_are_neither_lost_n
 async def test_the_watermark_is_kept_until_a_pull_completes_and_saved_atomically(
     make_client: ClientFactory, tmp_path: Path
 ) -> None:
-    async with Emulator(people=60, rate_limit=4, clock=server_clock()) as emu:
+    async with Emulator(seed=Seed(people=60), rate_limit=4, clock=server_clock()) as emu:
         an = make_client(emu, rate_limit=4.0)
         path = tmp_path / "people.watermark"
         watermark = Watermark.load(path)  # no file yet: everything
@@ -140,7 +137,9 @@ async def test_the_watermark_is_kept_until_a_pull_completes_and_saved_atomically
 
 
 async def test_events_changes(make_client: ClientFactory) -> None:
-    async with Emulator(events=30, rate_limit=4, latency=0.1, clock=server_clock()) as emu:
+    async with Emulator(
+        seed=Seed(events=30), timing=Timing(latency=0.1), rate_limit=4, clock=server_clock()
+    ) as emu:
         an = make_client(emu, rate_limit=4.0)
         watermark = Watermark(since=BASE - timedelta(days=1))  # a first pull from a date
         assert await pull_events(an, watermark) == []  # seeded events are older

@@ -24,7 +24,7 @@ import pytest
 from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
 from actionnetwork_async.cli import main
 from actionnetwork_async.cli.export import RATE_MIN_SPAN, RateWindow
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Quirks, Seed, serve_in_thread
 
 KEY = "cli-test-key-5f0c2a9e8d7b6a41"
 FAST = ["--rate-limit", "1000"]
@@ -32,7 +32,9 @@ FAST = ["--rate-limit", "1000"]
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    server = Emulator(people=130, events=30, unique_id_lists=2, rate_limit=None, api_key=KEY)
+    server = Emulator(
+        seed=Seed(people=130, events=30, unique_id_lists=2), rate_limit=None, api_key=KEY
+    )
     with serve_in_thread(server) as running:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, running.base_url)
@@ -165,7 +167,7 @@ def test_export_events_and_lists_as_csv(emu: Emulator, capsys: pytest.CaptureFix
 def test_export_people_with_tags_end_to_end(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    server = Emulator(people=60, tags=4, taggings=90, rate_limit=None, api_key=KEY)
+    server = Emulator(seed=Seed(people=60, tags=4, taggings=90), rate_limit=None, api_key=KEY)
     with serve_in_thread(server) as emu:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
@@ -247,7 +249,9 @@ def test_an_export_with_a_wrong_key_says_the_key_is_wrong(
 ) -> None:
     """The API answers a wrong key at the entry point with 200 and no links: the export reads
     the collection through its facade, which says so, not "no rel 'osdi:people'"."""
-    server = Emulator(people=3, rate_limit=None, api_key=KEY, lenient_entry_point=True)
+    server = Emulator(
+        seed=Seed(people=3), quirks=Quirks(lenient_entry_point=True), rate_limit=None, api_key=KEY
+    )
     with serve_in_thread(server) as emu:
         monkeypatch.setenv(API_KEY_ENV, "wrong-key-0123456789abcdef0123")
         monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
@@ -356,7 +360,7 @@ def test_an_ids_file_that_is_not_utf8_is_one_line_saying_so(
 # -- Ctrl-C -----------------------------------------------------------------------------------
 @pytest.fixture
 def big(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=2000, rate_limit=None, api_key=KEY)) as running:
+    with serve_in_thread(Emulator(seed=Seed(people=2000), rate_limit=None, api_key=KEY)) as running:
         yield running
 
 
@@ -435,7 +439,7 @@ def test_progress_rates_are_measured_over_a_window_never_from_a_burst(tmp_path: 
     """Right after the tags step the display showed ``1222.03 requests/s``: the tag requests
     over the first moments of the people step. Every rate shown stays near the limit."""
     limit = 20
-    server = Emulator(people=2000, tags=3, taggings=450, rate_limit=None, api_key=KEY)
+    server = Emulator(seed=Seed(people=2000, tags=3, taggings=450), rate_limit=None, api_key=KEY)
     with serve_in_thread(server) as emu:
         controller, terminal = pty.openpty()  # stderr on a terminal: the progress display shows
         process = subprocess.Popen(

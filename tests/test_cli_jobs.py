@@ -20,7 +20,7 @@ import pytest
 
 from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV, CheckpointFile
 from actionnetwork_async.cli import main
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, Timing, serve_in_thread
 
 KEY = "cli-jobs-key-8e1d0c3b5a79f264"
 FAST = ["--rate-limit", "1000"]
@@ -28,7 +28,9 @@ FAST = ["--rate-limit", "1000"]
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=40, events=5, rate_limit=None, api_key=KEY)) as running:
+    with serve_in_thread(
+        Emulator(seed=Seed(people=40, events=5), rate_limit=None, api_key=KEY)
+    ) as running:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, running.base_url)
         yield running
@@ -197,7 +199,9 @@ def test_an_import_killed_mid_run_resumes_without_sending_a_confirmed_record_twi
     source = tmp_path / "people.csv"
     write_csv(source, [row(i) for i in range(80)])
     checkpoint = source.with_name("people.csv.checkpoint")
-    with serve_in_thread(Emulator(rate_limit=None, latency=0.05, api_key=KEY)) as emu:
+    with serve_in_thread(
+        Emulator(timing=Timing(latency=0.05), rate_limit=None, api_key=KEY)
+    ) as emu:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
         controller, terminal = pty.openpty()  # stderr on a terminal: progress shows

@@ -13,7 +13,7 @@ from actionnetwork_async import (
     StatusError,
     ValidationError,
 )
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Quirks, Seed, Timing
 
 from .conftest import ClientFactory
 
@@ -203,7 +203,7 @@ async def test_event_with_creator_link(emu: Emulator, make_client: ClientFactory
 
 
 async def test_event_campaign_events_and_attendances(make_client: ClientFactory) -> None:
-    async with Emulator(people=5, event_campaigns=1, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=5, event_campaigns=1), rate_limit=None) as emu:
         an = make_client(emu)
         aep = await entry(an)
         campaign = (await an.hal.follow(aep, "action_network:event_campaigns")).items()[0]
@@ -271,7 +271,9 @@ async def test_unique_id_list_rules(emu: Emulator, make_client: ClientFactory) -
 
 @pytest.mark.looptime
 async def test_concurrent_changes_to_one_list_are_rejected(make_client: ClientFactory) -> None:
-    async with Emulator(people=30, unique_id_lists=1, rate_limit=None, list_latency=1.0) as emu:
+    async with Emulator(
+        seed=Seed(people=30, unique_id_lists=1), timing=Timing(list_latency=1.0), rate_limit=None
+    ) as emu:
         an = make_client(emu, max_tries=1)
         target = f"unique_id_lists/{emu.ids('unique_id_lists')[0]}"
         change = {"operation": "append", "unique_ids": emu.ids("people")[:10]}
@@ -289,7 +291,7 @@ async def test_concurrent_changes_to_one_list_are_rejected(make_client: ClientFa
 
 # -- tags and taggings ------------------------------------------------------------------------
 async def test_tags_and_taggings(make_client: ClientFactory) -> None:
-    async with Emulator(people=3, tags=2, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=3, tags=2), rate_limit=None) as emu:
         an = make_client(emu)
         aep = await entry(an)
         tag = await an.hal.post(aep, {"name": "volunteer"}, rel="osdi:tags")  # exists already
@@ -334,7 +336,7 @@ async def test_odata_filters_through_the_walker(emu: Emulator, make_client: Clie
 
 
 async def test_filter_is_carried_by_next_links(make_client: ClientFactory) -> None:
-    async with Emulator(people=200, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=200), rate_limit=None) as emu:
         an = make_client(emu, prefetch=1)
         query = {"filter": "modified_date gt '2014-01-01'", "per_page": 10}
         got = [p async for p in an.hal.iterate("people", params=query)]
@@ -345,7 +347,7 @@ async def test_filter_is_carried_by_next_links(make_client: ClientFactory) -> No
 async def test_only_documented_filter_fields_and_operators_unless_lenient(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=30, events=5, tags=2, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=30, events=5, tags=2), rate_limit=None) as emu:
         an = make_client(emu)
         person = emu.state["people"].values()[4]
 
@@ -371,7 +373,9 @@ async def test_only_documented_filter_fields_and_operators_unless_lenient(
         ):
             with pytest.raises(ValidationError, match="filter"):
                 await count(path, text)
-    async with Emulator(people=30, rate_limit=None, strict_filters=False) as lenient:
+    async with Emulator(
+        seed=Seed(people=30), quirks=Quirks(strict_filters=False), rate_limit=None
+    ) as lenient:
         an = make_client(lenient)
         got = [
             p
@@ -384,7 +388,9 @@ async def test_only_documented_filter_fields_and_operators_unless_lenient(
 
 
 async def test_next_drops_filter_switch(make_client: ClientFactory) -> None:
-    async with Emulator(people=60, rate_limit=None, next_drops_filter=True) as emu:
+    async with Emulator(
+        seed=Seed(people=60), quirks=Quirks(next_drops_filter=True), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         page = await an.hal.get("people", params={"filter": "modified_date gt '2014-01-01'"})
         for rel in ("self", "next"):
@@ -393,7 +399,9 @@ async def test_next_drops_filter_switch(make_client: ClientFactory) -> None:
 
 
 async def test_empty_helper_answers_switch(make_client: ClientFactory) -> None:
-    async with Emulator(people=1, events=1, rate_limit=None, empty_helper_answers=True) as emu:
+    async with Emulator(
+        seed=Seed(people=1, events=1), quirks=Quirks(empty_helper_answers=True), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         aep = await an.hal.get()
         assert await an.hal.post(aep, SIGNUP, rel="osdi:person_signup_helper") is not None
@@ -407,7 +415,9 @@ async def test_empty_helper_answers_switch(make_client: ClientFactory) -> None:
 
 
 async def test_lenient_entry_point_switch(make_client: ClientFactory) -> None:
-    async with Emulator(people=1, rate_limit=None, lenient_entry_point=True) as emu:
+    async with Emulator(
+        seed=Seed(people=1), quirks=Quirks(lenient_entry_point=True), rate_limit=None
+    ) as emu:
         stranger = make_client(emu, api_key="not-the-key-0123456789")
         aep = await stranger.hal.get()
         assert sorted(aep.links) == ["self"]  # no collection links
@@ -468,7 +478,9 @@ async def test_status_faults_are_served_once_per_count(
 
 @pytest.mark.looptime
 async def test_page_latency_grows_with_the_page_number(make_client: ClientFactory) -> None:
-    async with Emulator(people=100, rate_limit=None, page_latency=0.5) as emu:
+    async with Emulator(
+        seed=Seed(people=100), timing=Timing(page_latency=0.5), rate_limit=None
+    ) as emu:
         an = make_client(emu, prefetch=1)
         assert len([p async for p in an.hal.iterate("people")]) == 100
         took = [round((r.end or 0) - r.start, 2) for r in emu.log]

@@ -14,7 +14,7 @@ import pytest_asyncio
 from aiohttp import web
 
 from actionnetwork_async import ActionNetwork
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Seed, Webhooks
 
 from .conftest import ClientFactory
 
@@ -57,7 +57,7 @@ async def receiver(request: pytest.FixtureRequest) -> AsyncIterator[Receiver]:
 async def test_signup_webhook_is_retried_with_the_same_idempotency_key(
     receiver: Receiver, make_client: ClientFactory
 ) -> None:
-    async with Emulator(rate_limit=None, webhook_url=receiver.url) as emu:
+    async with Emulator(webhooks=Webhooks(url=receiver.url), rate_limit=None) as emu:
         an = make_client(emu)
         person = {"given_name": "John", "email_addresses": [{"address": "jsmith@mail.com"}]}
         created = await an.hal.post("people", {"person": person, "add_tags": ["volunteer"]})
@@ -86,15 +86,17 @@ async def test_signup_webhook_is_retried_with_the_same_idempotency_key(
             "title": "Progressive Action Now",
             "url": "https://actionnetwork.org/groups/progressive-action-now",
         }
-        assert emu.webhooks is not None
-        assert [d.attempt for d in emu.webhooks.deliveries] == [1, 2, 3]
+        assert emu.webhook_sender is not None
+        assert [d.attempt for d in emu.webhook_sender.deliveries] == [1, 2, 3]
 
 
 @pytest.mark.asyncio
 async def test_attendance_webhook_and_a_new_key_per_message(
     receiver: Receiver, make_client: ClientFactory
 ) -> None:
-    async with Emulator(events=1, rate_limit=None, webhook_url=receiver.url) as emu:
+    async with Emulator(
+        seed=Seed(events=1), webhooks=Webhooks(url=receiver.url), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         event = await an.hal.get(f"events/{emu.ids('events')[0]}")
         for address in ("a@x.org", "b@x.org"):
@@ -116,7 +118,7 @@ async def test_attendance_webhook_and_a_new_key_per_message(
 
 
 @pytest.mark.asyncio
-@pytest.mark.an_emulator(people=30, rate_limit=None)
+@pytest.mark.an_emulator(seed=Seed.small(people=30), rate_limit=None)
 async def test_the_pytest_fixtures_as_a_user_writes_them(
     an_emulator: Emulator, an_client: ActionNetwork
 ) -> None:

@@ -7,14 +7,16 @@ import asyncio
 import aiohttp
 import pytest
 
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Seed, Timing
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.looptime]
 
 
 async def arrivals(jitter: float, seed: int) -> list[float]:
     """Send 20 requests exactly 0.1 s apart; return how late the server logged each."""
-    async with Emulator(rate_limit=None, arrival_jitter=jitter, seed=seed) as emu:
+    async with Emulator(
+        seed=Seed(random_seed=seed), timing=Timing(arrival_jitter=jitter), rate_limit=None
+    ) as emu:
         loop = asyncio.get_running_loop()
         sent: list[float] = []
         async with aiohttp.ClientSession(headers={"OSDI-API-Token": emu.api_key}) as session:
@@ -42,7 +44,7 @@ async def test_requests_are_counted_up_to_the_jitter_late_and_the_same_each_run(
 
 
 async def test_idle_waits_for_a_request_still_on_its_way() -> None:
-    emu = Emulator(rate_limit=None, arrival_jitter=5.0, seed=1)
+    emu = Emulator(seed=Seed(random_seed=1), timing=Timing(arrival_jitter=5.0), rate_limit=None)
     headers = {"OSDI-API-Token": emu.api_key}
     async with emu, aiohttp.ClientSession(headers=headers) as session:
         request = asyncio.create_task(session.get(emu.base_url))

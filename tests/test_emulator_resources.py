@@ -18,7 +18,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Quirks, Seed, Timing, Webhooks
 
 pytestmark = pytest.mark.asyncio
 
@@ -97,7 +97,9 @@ class Api:
 
 @pytest_asyncio.fixture
 async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(**SEEDS, rate_limit=None, background_delay=0.01) as server:
+    async with Emulator(
+        seed=Seed(**SEEDS), timing=Timing(background_delay=0.01), rate_limit=None
+    ) as server:
         yield server
 
 
@@ -149,7 +151,7 @@ async def started() -> AsyncIterator[Started]:
 
     async def start(**kw: Any) -> tuple[Emulator, Api]:
         kw.setdefault("rate_limit", None)
-        kw.setdefault("background_delay", 0.01)
+        kw.setdefault("timing", Timing(background_delay=0.01))
         emu = await Emulator(**kw).start()
         session = aiohttp.ClientSession()
         running.append((emu, session))
@@ -344,7 +346,7 @@ HELPERS = [
 async def test_record_helpers_match_the_person_tag_count_and_send_their_webhook(
     started: Started, hooks: Hooks, case: Helper
 ) -> None:
-    emu, api = await started(people=3, tags=2, webhook_url=hooks.url)
+    emu, api = await started(seed=Seed(people=3, tags=2), webhooks=Webhooks(url=hooks.url))
     # donations and outreaches go only to actions made over the API: make one of each kind
     page = await api.ok("POST", case.home, {"title": "API page", "origin_system": "test"})
     page_url, helper = page["_links"]["self"]["href"], page["_links"][case.helper]["href"]
@@ -523,7 +525,7 @@ async def test_tags_lead_to_taggings_and_taggings_to_people(emu: Emulator, api: 
 async def test_taggings_post_and_delete_in_the_background(started: Started) -> None:
     # The writes wait 30 s of the loop's clock (fast-forwarded): not yet done when the answer
     # is read, however busy the machine.
-    emu, api = await started(**SEEDS, background_delay=30.0)
+    emu, api = await started(seed=Seed(**SEEDS), timing=Timing(background_delay=30.0))
     tag, person = emu.ids("tags")[2], emu.ids("people")[10]
     link = {"_links": {"osdi:person": {"href": api.url(f"people/{person}")}}}
     before = len(emu.state["taggings"])
@@ -548,7 +550,7 @@ async def test_messages_are_targeted_then_sent_with_statistics_and_a_recipients_
 ) -> None:
     # Targeting and sending take 30 s of the loop's clock (fast-forwarded), so each state is
     # still there when the next request looks, however busy the machine.
-    emu, api = await started(**SEEDS, background_delay=30.0)
+    emu, api = await started(seed=Seed(**SEEDS), timing=Timing(background_delay=30.0))
     assert (await api.error("POST", "messages", {"subject": "x"}))[
         1
     ] == "The body field is required"
@@ -598,7 +600,7 @@ async def test_messages_are_targeted_then_sent_with_statistics_and_a_recipients_
 async def test_messages_are_scheduled_unscheduled_sent_on_time_and_stopped(
     started: Started,
 ) -> None:
-    emu, api = await started(people=5, background_delay=30.0)
+    emu, api = await started(seed=Seed(people=5), timing=Timing(background_delay=30.0))
     message = await api.ok("POST", "messages", MESSAGE)
     url = message["_links"]["self"]["href"]
     schedule = message["_links"]["osdi:schedule_helper"]["href"]
@@ -711,7 +713,8 @@ HELPER_POSTS = [
 
 async def test_empty_helper_answers_covers_every_helper(started: Started) -> None:
     emu, api = await started(
-        people=2, petitions=1, forms=1, surveys=1, events=1, messages=2, empty_helper_answers=True
+        seed=Seed(people=2, petitions=1, forms=1, surveys=1, events=1, messages=2),
+        quirks=Quirks(empty_helper_answers=True),
     )
     fundraiser = await api.ok("POST", "fundraising_pages", {"title": "t", "origin_system": "o"})
     advocacy = await api.ok("POST", "advocacy_campaigns", {"title": "t", "origin_system": "o"})
@@ -771,7 +774,7 @@ async def test_helpers_take_posts_without_a_key_and_answer_no_data(emu: Emulator
 async def test_record_helpers_queue_in_the_background(started: Started) -> None:
     # The writes wait 30 s of the loop's clock (fast-forwarded): not yet done when the answer
     # is read, however busy the machine.
-    emu, api = await started(**SEEDS, background_delay=30.0)
+    emu, api = await started(seed=Seed(**SEEDS), timing=Timing(background_delay=30.0))
     form = emu.ids("forms")[0]
     before = len(emu.state["submissions"])
     assert (
@@ -839,7 +842,8 @@ async def test_webhooks_arrive_late_and_only_of_the_types_the_trigger_selects(
     started: Started, hooks: Hooks
 ) -> None:
     emu, api = await started(
-        petitions=1, webhook_url=hooks.url, webhook_delay=120, webhook_types=["osdi:signature"]
+        seed=Seed(petitions=1),
+        webhooks=Webhooks(url=hooks.url, delay=120, types=["osdi:signature"]),
     )
     posted = asyncio.get_running_loop().time()
     await api.ok("POST", "people", {"person": JANE})  # an upload: not selected
@@ -850,7 +854,7 @@ async def test_webhooks_arrive_late_and_only_of_the_types_the_trigger_selects(
 
 
 async def test_manual_additions_send_the_action_webhook(started: Started, hooks: Hooks) -> None:
-    emu, api = await started(tags=1, webhook_url=hooks.url)
+    emu, api = await started(seed=Seed(tags=1), webhooks=Webhooks(url=hooks.url))
     key = emu.add_manually(
         {
             "given_name": "Ann",

@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, serve_in_thread
 
 EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
@@ -57,7 +57,7 @@ async def test_signup_bot_greets_every_new_person(capsys: pytest.CaptureFixture[
 @pytest.mark.looptime  # the service's client keeps the API's 4 requests/s: fast-forwarded
 async def test_async_service_answers_and_sheds_load_with_503(point_at: PointAt) -> None:
     service = load("async_service")
-    async with Emulator(people=10, rate_limit=4) as emu:
+    async with Emulator(seed=Seed(people=10), rate_limit=4) as emu:
         point_at(emu)
         known = emu.state["people"].values()[0]["email_addresses"][0]["address"]
         async with TestClient(TestServer(service.make_app())) as client:
@@ -96,7 +96,7 @@ def test_sync_job_exports_changes_once_and_imports_signups(
     signups = tmp_path / "signups.csv"
     signups.write_text("email,given_name\nann@example.org,Ann\nbo@example.org,Bo\n,Nobody\n")
     watermark, changed = tmp_path / "people.watermark", tmp_path / "changed.csv"
-    with serve_in_thread(Emulator(people=30, rate_limit=None)) as emu:
+    with serve_in_thread(Emulator(seed=Seed(people=30), rate_limit=None)) as emu:
         point_at(emu)
         assert job.main(str(watermark), str(changed), str(signups)) == 1  # one row has no email
         rows = list(csv.DictReader(changed.open(newline="")))
@@ -121,7 +121,9 @@ def test_sync_job_exports_changes_once_and_imports_signups(
 def test_cli_quickstart_runs_every_command(tmp_path: Path) -> None:
     # No limit on the server: each command is a process with its own limiter, so commands run
     # back to back can together pass 4/s (their 429s would be retried; docs/rate-limiting.md)
-    with serve_in_thread(Emulator(people=30, tags=2, taggings=10, rate_limit=None)) as emu:
+    with serve_in_thread(
+        Emulator(seed=Seed(people=30, tags=2, taggings=10), rate_limit=None)
+    ) as emu:
         env = {
             **os.environ,
             API_KEY_ENV: emu.api_key,

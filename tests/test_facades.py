@@ -19,11 +19,10 @@ from actionnetwork_async import (
     IncompleteWriteError,
     ModelError,
     NotFoundError,
-    Person,
     Resource,
-    UniqueIdList,
 )
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.models import Person, UniqueIdList
+from actionnetwork_async.testing import Emulator, Seed, Timing
 
 from .conftest import ClientFactory, url_of
 
@@ -76,7 +75,7 @@ async def test_modified_since(emu: Emulator, make_client: ClientFactory) -> None
 
 
 async def test_signup_creates_updates_and_tags(make_client: ClientFactory) -> None:
-    async with Emulator(people=3, tags=3, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=3, tags=3), rate_limit=None) as emu:
         an = make_client(emu)
         person = await an.people.signup(
             email="ann@example.org",
@@ -90,14 +89,14 @@ async def test_signup_creates_updates_and_tags(make_client: ClientFactory) -> No
         assert person.custom_fields == {"volunteer": "yes"}
         assert person.postal_addresses[0].postal_code == "20009"
         assert person.email_addresses[0].status == "subscribed"
-        taggings = [t async for t in an.people.taggings(person)]
+        taggings = [t async for t in an.people.taggings.list(person)]
         assert len(taggings) == 1
         again = await an.people.signup(
             email="ann@example.org", family_name="Lee", remove_tags=["volunteer"]
         )
         assert again.id == person.id
         assert again.given_name == "Ann"
-        assert [t async for t in an.people.taggings(person.id or "")] == []
+        assert [t async for t in an.people.taggings.list(person.id or "")] == []
         phone_only = await an.people.signup(phone="12025550123", phone_status="unsubscribed")
         assert phone_only.phone == "12025550123"
         assert phone_only.phone_numbers[0].status == "unsubscribed"
@@ -172,20 +171,20 @@ async def test_people_cannot_be_deleted_so_there_is_no_delete(make_client: Clien
 
 
 async def test_per_person_collections_follow_the_persons_links(make_client: ClientFactory) -> None:
-    async with Emulator(people=2, events=1, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=2, events=1), rate_limit=None) as emu:
         an = make_client(emu)
         person = await an.people.get(emu.ids("people")[0])
         event = await an.events.get(emu.ids("events")[0])
-        attendance = await an.events.record_attendance(event, email=person.email)
+        attendance = await an.events.attendances.record(event, email=person.email)
         before = len(emu.log)
-        rsvps = [a async for a in an.people.attendances(person)]
+        rsvps = [a async for a in an.people.attendances.list(person)]
         assert [a.id for a in rsvps] == [attendance.id]
         assert len(emu.log) == before + 1  # a Person brings its links: no extra GET
         for stream in (
-            an.people.signatures(person),
-            an.people.submissions(person),
-            an.people.donations(person),
-            an.people.outreaches(person.id or ""),
+            an.people.signatures.list(person),
+            an.people.submissions.list(person),
+            an.people.donations.list(person),
+            an.people.outreaches.list(person.id or ""),
         ):
             assert [r async for r in stream] == []
 
@@ -272,13 +271,13 @@ async def test_update_refuses_system_fields(emu: Emulator, make_client: ClientFa
 
 
 async def test_event_campaigns_and_attendances(make_client: ClientFactory) -> None:
-    async with Emulator(people=3, event_campaigns=1, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=3, event_campaigns=1), rate_limit=None) as emu:
         an = make_client(emu)
         campaign = emu.ids("event_campaigns")[0]
         created = await an.events.create_in_campaign(campaign, title="Rally", origin_system="x")
         assert created.event_campaign_id == campaign
         assert [e.id async for e in an.events.in_campaign(campaign)] == [created.id]
-        attendance = await an.events.record_attendance(
+        attendance = await an.events.attendances.record(
             created, email="new@example.org", given_name="New", add_tags=["x"]
         )
         assert attendance.status == "accepted"
@@ -286,9 +285,9 @@ async def test_event_campaigns_and_attendances(make_client: ClientFactory) -> No
         person = await an.people.find_by_email("new@example.org")
         assert person is not None
         assert attendance.person_id == person.id
-        assert [a.id async for a in an.events.attendances(created.id or "")] == [attendance.id]
+        assert [a.id async for a in an.events.attendances.list(created.id or "")] == [attendance.id]
         with pytest.raises(ConfigurationError):
-            await an.events.record_attendance(created, given_name="No contact")
+            await an.events.attendances.record(created, given_name="No contact")
 
 
 async def test_events_cannot_be_deleted_so_there_is_no_delete(
@@ -311,7 +310,7 @@ async def test_list_lifecycle(emu: Emulator, make_client: ClientFactory) -> None
     replaced = await an.unique_id_lists.replace(made.id or "", ids[:3])
     assert replaced.count == 3
     notice = await an.unique_id_lists.delete(made)
-    assert notice == "This unique id list was successfully deleted."
+    assert notice.message == "This unique id list was successfully deleted."
     with pytest.raises(NotFoundError):
         await an.unique_id_lists.get(made.id or "")
 
@@ -359,7 +358,9 @@ async def test_create_from_a_generator_in_chunks(emu: Emulator, make_client: Cli
 
 @pytest.mark.looptime
 async def test_ten_concurrent_appends_to_one_list_never_overlap(make_client: ClientFactory) -> None:
-    async with Emulator(people=100, unique_id_lists=1, rate_limit=4, list_latency=0.5) as emu:
+    async with Emulator(
+        seed=Seed(people=100, unique_id_lists=1), timing=Timing(list_latency=0.5), rate_limit=4
+    ) as emu:
         an = make_client(emu, rate_limit=4.0)
         target = emu.ids("unique_id_lists")[0]
         ids = emu.ids("people")
@@ -383,7 +384,7 @@ async def test_ten_concurrent_appends_to_one_list_never_overlap(make_client: Cli
 async def test_a_120000_id_append_from_a_generator_is_sent_lazily(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(unique_id_lists=1, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(unique_id_lists=1), rate_limit=None) as emu:
         an = make_client(emu)
         target = emu.ids("unique_id_lists")[0]
         chunk = 10_000
@@ -496,7 +497,9 @@ async def test_a_create_whose_answer_cannot_be_read_still_names_the_list() -> No
 
 @pytest.mark.looptime
 async def test_one_list_spelled_two_ways_takes_one_lock(make_client: ClientFactory) -> None:
-    async with Emulator(people=40, unique_id_lists=1, rate_limit=None, list_latency=0.5) as emu:
+    async with Emulator(
+        seed=Seed(people=40, unique_id_lists=1), timing=Timing(list_latency=0.5), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         target = emu.ids("unique_id_lists")[0]
         ids = emu.ids("people")

@@ -26,7 +26,7 @@ from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV, CheckpointFile, Confi
 from actionnetwork_async.cli import main
 from actionnetwork_async.errors import UnsafeFileError
 from actionnetwork_async.sync import ActionNetwork
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, serve_in_thread
 from actionnetwork_async.watermark import Watermark
 
 KEY = "files-test-key-3c9b1e7a5d20f846"
@@ -36,7 +36,7 @@ NOT_OURS = "my own notes: keep them\n"
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=40, rate_limit=None, api_key=KEY)) as running:
+    with serve_in_thread(Emulator(seed=Seed(people=40), rate_limit=None, api_key=KEY)) as running:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, running.base_url)
         yield running
@@ -241,7 +241,7 @@ def test_the_next_export_removes_the_partials_a_killed_export_left(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     target = tmp_path / "people.jsonl"
-    with serve_in_thread(Emulator(people=2000, rate_limit=None, api_key=KEY)) as emu:
+    with serve_in_thread(Emulator(seed=Seed(people=2000), rate_limit=None, api_key=KEY)) as emu:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, emu.base_url)
         controller, terminal = pty.openpty()  # stderr on a terminal: the progress display shows

@@ -28,14 +28,13 @@ from actionnetwork_async import (
     ConfigurationError,
     F,
     Filter,
-    HALError,
     Resource,
-    parse_resource,
     webhooks,
 )
+from actionnetwork_async.errors import HALError
 from actionnetwork_async.filters import render_value
+from actionnetwork_async.hal import parse_resource
 from actionnetwork_async.models import (
-    RENAMES,
     Address,
     Attendance,
     EmailAddress,
@@ -51,10 +50,15 @@ from actionnetwork_async.models import (
     Tag,
     Tagging,
     UniqueIdList,
-    format_datetime,
-    parse_datetime,
 )
-from actionnetwork_async.models.base import WALL_CLOCK, format_wall_clock, parse_wall_clock
+from actionnetwork_async.models.base import (
+    RENAMES,
+    WALL_CLOCK,
+    format_datetime,
+    format_wall_clock,
+    parse_datetime,
+    parse_wall_clock,
+)
 from actionnetwork_async.pagination import (
     page_number,
     restore_query,

@@ -14,7 +14,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from actionnetwork_async import ActionNetwork
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Seed
 
 DOCS = Path(__file__).parent.parent / "docs"
 pytest_plugins = ["pytester"]
@@ -35,7 +35,7 @@ def run(code: str, page: str) -> dict[str, Any]:
 @pytest.mark.asyncio
 @pytest.mark.looptime  # the example's client keeps the API's 4 requests/s
 async def test_the_tour_of_the_facades_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    async with Emulator(people=30, events=3, rate_limit=None, tags=2) as emu:
+    async with Emulator(seed=Seed(people=30, events=3, tags=2), rate_limit=None) as emu:
         code = example("resources.md", "async def main()").replace(
             "ActionNetwork()", f"ActionNetwork({emu.api_key!r}, base_url={emu.base_url!r})"
         )
@@ -55,7 +55,7 @@ async def test_the_tour_of_the_facades_runs(capsys: pytest.CaptureFixture[str]) 
 @pytest.mark.asyncio
 async def test_the_walker_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     async with (
-        Emulator(people=5, tags=2, rate_limit=None) as emu,
+        Emulator(seed=Seed(people=5, tags=2), rate_limit=None) as emu,
         ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=None) as an,
     ):
         person = await an.people.signup(
@@ -68,7 +68,7 @@ async def test_the_walker_example_runs(capsys: pytest.CaptureFixture[str]) -> No
 
 @pytest.mark.asyncio
 async def test_the_webhook_receiver_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    async with Emulator(people=2, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=2), rate_limit=None) as emu:
         code = example("webhooks.md", 'hooks.on("action_network:action")').replace(
             "ActionNetwork()", f"ActionNetwork({emu.api_key!r}, base_url={emu.base_url!r})"
         )

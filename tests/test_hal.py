@@ -6,13 +6,13 @@ import logging
 
 import pytest
 
-from actionnetwork_async import (
+from actionnetwork_async.errors import (
     AmbiguousRelError,
     HALError,
     LinkNotFoundError,
     TemplateError,
-    parse_resource,
 )
+from actionnetwork_async.hal import parse_resource
 
 DOCS = "https://actionnetwork.org/docs/v2/{rel}"
 CURIES = [

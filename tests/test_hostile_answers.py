@@ -18,19 +18,16 @@ from aiohttp.test_utils import TestServer
 from actionnetwork_async import (
     ActionNetwork,
     ConfigurationError,
-    DecodeError,
-    Event,
     F,
-    HALError,
-    LinkNotFoundError,
     ModelError,
-    Person,
     ServerError,
     UnexpectedResponseError,
-    parse_resource,
     webhooks,
 )
-from actionnetwork_async.models import format_datetime
+from actionnetwork_async.errors import DecodeError, HALError, LinkNotFoundError
+from actionnetwork_async.hal import parse_resource
+from actionnetwork_async.models import Event, Person
+from actionnetwork_async.models.base import format_datetime
 from actionnetwork_async.sansio import MAX_JSON_DEPTH, decode_response, origin, redirect_location
 from actionnetwork_async.testing import Emulator
 

@@ -25,7 +25,7 @@ from actionnetwork_async import (
 )
 from actionnetwork_async.errors import ErrorAnswerError
 from actionnetwork_async.sansio import decode_response
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Quirks, Seed
 from actionnetwork_async.testing.state import an_id
 
 from .conftest import ClientFactory
@@ -61,7 +61,9 @@ async def serve() -> AsyncIterator[Serve]:
 async def test_a_next_link_changing_only_an_ignored_parameter_ends_the_stream(
     make_client: ClientFactory, prefetch: int
 ) -> None:
-    async with Emulator(people=60, rate_limit=None, next_link_loops=True) as emu:
+    async with Emulator(
+        seed=Seed(people=60), quirks=Quirks(next_link_loops=True), rate_limit=None
+    ) as emu:
         an = make_client(emu, prefetch=prefetch)
         seen: list[str] = []
 
@@ -171,7 +173,7 @@ async def test_a_get_of_one_resource_answered_without_its_identifier_is_an_error
     make_client: ClientFactory,
 ) -> None:
     async with Emulator(
-        people=3, petitions=1, signatures=2, tags=1, taggings=2, rate_limit=None
+        seed=Seed(people=3, petitions=1, signatures=2, tags=1, taggings=2), rate_limit=None
     ) as emu:
         an = make_client(emu)
         petition = emu.ids("petitions")[0]
@@ -184,9 +186,9 @@ async def test_a_get_of_one_resource_answered_without_its_identifier_is_an_error
             (f"petitions/{petition}", lambda: an.petitions.get(petition)),
             (
                 f"petitions/{petition}/signatures/{signature}",
-                lambda: an.petitions.get_signature(petition, signature),
+                lambda: an.petitions.signatures.get(petition, signature),
             ),
-            (f"tags/{tag}/taggings/{tagging}", lambda: an.tags.get_tagging(tag, tagging)),
+            (f"tags/{tag}/taggings/{tagging}", lambda: an.tags.taggings.get(tag, tagging)),
         ]
         for path, read in reads:
             assert await read()  # the real answer is a model

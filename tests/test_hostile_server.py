@@ -22,6 +22,7 @@ from actionnetwork_async import (
     TransportError,
 )
 from actionnetwork_async.errors import ResponseTooLargeError
+from actionnetwork_async.limits import RetryPolicy
 from actionnetwork_async.sansio import redact_pieces
 from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES
 
@@ -106,7 +107,7 @@ ECHOES = {
 async def test_a_key_echoed_by_the_server_is_in_no_traceback(serve: Serve, raw: bytes) -> None:
     base_url = await serve(writes(raw))
     async with ActionNetwork(
-        KEY, base_url=base_url, rate_limit=None, max_tries=1, timeout=10
+        KEY, base_url=base_url, rate_limit=None, retry=RetryPolicy(max_tries=1), timeout=10
     ) as an:
         with pytest.raises(ActionNetworkError) as info:
             await an.hal.get()
@@ -177,7 +178,7 @@ async def test_an_answer_over_max_response_bytes_is_refused_before_it_is_read_wh
     ) as an:
         with pytest.raises(ResponseTooLargeError) as info:
             await an.hal.get()
-        assert an.transport.stats.attempts == 1  # not retried: a second copy is as large
+        assert an.stats.attempts == 1  # not retried: a second copy is as large
     assert (info.value.status, info.value.limit) == (200, LIMIT)
     assert str(LIMIT) in str(info.value)
     assert KEY not in shown(info.value)
@@ -224,7 +225,7 @@ async def test_an_answer_of_exactly_max_response_bytes_is_read_and_one_more_byte
 
 def test_max_response_bytes_defaults_to_32_mib_and_refuses_nonsense() -> None:
     an = ActionNetwork(KEY, base_url="http://127.0.0.1:9/api/v2/")
-    assert an.transport.max_response_bytes == DEFAULT_MAX_RESPONSE_BYTES == 32 * 1024 * 1024
+    assert an._transport.max_response_bytes == DEFAULT_MAX_RESPONSE_BYTES == 32 * 1024 * 1024
     for wrong in (0, -1, 1.5, "32", True):
         with pytest.raises(ConfigurationError, match="max_response_bytes"):
             ActionNetwork(KEY, base_url="http://127.0.0.1:9/api/v2/", max_response_bytes=wrong)  # type: ignore[arg-type]
@@ -249,7 +250,7 @@ def test_a_cause_whose_text_cannot_be_masked_is_dropped_not_shown() -> None:
         def __str__(self) -> str:
             return f"bad line {self.line}"
 
-    transport = ActionNetwork(KEY, base_url="http://127.0.0.1:9/api/v2/").transport
+    transport = ActionNetwork(KEY, base_url="http://127.0.0.1:9/api/v2/")._transport
     assert transport._masked_cause(Stubborn()) is None  # the transport raises "from None"
     plain = ValueError(f"bad line {KEY}")
     plain.__context__ = OSError(f"{KEY[:12]}...")

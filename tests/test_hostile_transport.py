@@ -13,6 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from actionnetwork_async import ActionNetwork, RateLimitError, TransportError
+from actionnetwork_async.limits import RetryPolicy, SlidingWindowLimiter
 from actionnetwork_async.sansio import parse_retry_after
 
 KEY = "hostile-test-key-0a1b2c3d4e5f"
@@ -50,7 +51,10 @@ async def test_a_retry_after_of_infinity_does_not_stop_the_client_for_ever(
     server: TestServer,
 ) -> None:
     base_url = str(server.make_url("/api/v2/"))
-    async with ActionNetwork(KEY, base_url=base_url, max_wait=5.0, max_tries=1) as an:
+    limiter = SlidingWindowLimiter(max_wait=5.0)
+    async with ActionNetwork(
+        KEY, base_url=base_url, rate_limit=limiter, retry=RetryPolicy(max_tries=1)
+    ) as an:
         with pytest.raises(RateLimitError):
             await an.hal.get()
         # The limiter heard of the 429; an endless pause would make this wait for ever (here,
@@ -73,7 +77,9 @@ async def test_an_aiohttp_error_kept_as_the_cause_does_not_hold_the_key() -> Non
     port = listener.sockets[0].getsockname()[1]
     base_url = f"http://127.0.0.1:{port}/api/v2/"
     try:
-        async with ActionNetwork(KEY, base_url=base_url, rate_limit=None, max_tries=1) as an:
+        async with ActionNetwork(
+            KEY, base_url=base_url, rate_limit=None, retry=RetryPolicy(max_tries=1)
+        ) as an:
             with pytest.raises(TransportError) as info:
                 await an.hal.get()
     finally:

@@ -6,8 +6,10 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import Event, HALError, Location, Person, parse_resource
-from actionnetwork_async.models import converter
+from actionnetwork_async.errors import HALError
+from actionnetwork_async.hal import parse_resource
+from actionnetwork_async.models import Event, Location, Person
+from actionnetwork_async.models.base import converter
 
 BASE = "https://actionnetwork.org/api/v2/people?page=2"
 

@@ -13,20 +13,24 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from actionnetwork_async import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_MARGIN,
-    REDIS_URL_ENV,
-    LimiterError,
-    RateLimitError,
-    RedisRateLimiter,
-    RetryPolicy,
-)
-from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
+from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV, RateLimitError
+from actionnetwork_async.client import REDIS_URL_ENV
+from actionnetwork_async.errors import LimiterError
+from actionnetwork_async.limits import DEFAULT_MARGIN, RedisRateLimiter, RetryPolicy
+from actionnetwork_async.testing import Emulator, RedisServer, Seed, Timing, serve_in_thread
 from actionnetwork_async.testing.emulator import RequestRecord
 
 from .conftest import ClientFactory
+
+
+def _shared(
+    url: str, emu: Emulator, *, rate: float = 4.0, max_wait: float | None = None
+) -> RedisRateLimiter:
+    """The limiter every client of the emulator's key shares through the Redis at ``url``."""
+    return RedisRateLimiter.for_api_key(
+        url, emu.api_key, emu.base_url, rate=rate, max_wait=max_wait
+    )
+
 
 WINDOW = 1 + DEFAULT_MARGIN
 HUGE_RETRY_AFTERS = ["99999999", "1e308", "Fri, 31 Dec 9999 23:59:59 GMT"]
@@ -43,7 +47,7 @@ def no_jitter(delay: float) -> float:
 async def test_a_huge_retry_after_pauses_the_local_limiter_max_retry_after_at_most(
     make_client: ClientFactory, retry_after: str
 ) -> None:
-    async with Emulator(people=3, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=3), rate_limit=None) as emu:
         cap = 5.0
         an = make_client(
             emu, rate_limit=4.0, retry=RetryPolicy(max_retry_after=cap, jitter=no_jitter)
@@ -66,12 +70,17 @@ async def test_a_huge_retry_after_pauses_the_local_limiter_max_retry_after_at_mo
 @pytest.mark.asyncio
 @pytest.mark.parametrize("retry_after", HUGE_RETRY_AFTERS)
 async def test_a_huge_retry_after_pauses_every_client_sharing_redis_max_retry_after_at_most(
-    make_client: ClientFactory, shared_redis: RedisServer, retry_after: str
+    make_client: ClientFactory,
+    shared_redis: RedisServer,
+    retry_after: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    async with Emulator(people=3, rate_limit=None) as emu:
+    # The built-in Redis limiter (the variable set): its pause is capped by the retry policy's.
+    monkeypatch.setenv(REDIS_URL_ENV, shared_redis.url)
+    async with Emulator(seed=Seed(people=3), rate_limit=None) as emu:
         cap = 1.0
         policy = RetryPolicy(max_retry_after=cap, jitter=no_jitter)
-        first = make_client(emu, rate_limit=4.0, redis_url=shared_redis.url, retry=policy)
+        first = make_client(emu, rate_limit=4.0, retry=policy)
         person = emu.ids("people")[0]
         emu.add_fault("status", status=429, retry_after=retry_after, path=f"people/{person}")
         with pytest.raises(RateLimitError):
@@ -82,7 +91,7 @@ async def test_a_huge_retry_after_pauses_every_client_sharing_redis_max_retry_af
         paused_for = (int(kept["not_before"]) - int(kept["penalized_at"])) / 1e6
         assert paused_for <= cap + 0.01  # capped in Redis too, not ~31 years
         # A client started later on the same key, and the first one again: both proceed.
-        later = make_client(emu, rate_limit=4.0, redis_url=shared_redis.url, retry=policy)
+        later = make_client(emu, rate_limit=4.0, retry=policy)
         await asyncio.wait_for(
             asyncio.gather(later.people.get(person), first.people.get(person)), timeout=30
         )
@@ -136,12 +145,14 @@ async def _state(url: str, key: str) -> dict[str, str]:
 async def test_two_clients_sharing_redis_append_to_one_list_at_once_and_lose_no_id(
     make_client: ClientFactory, shared_redis: RedisServer
 ) -> None:
-    async with Emulator(people=40, unique_id_lists=1, rate_limit=None, list_latency=0.05) as emu:
+    async with Emulator(
+        seed=Seed(people=40, unique_id_lists=1), timing=Timing(list_latency=0.05), rate_limit=None
+    ) as emu:
         target = emu.ids("unique_id_lists")[0]
         before = list(emu.state.list_ids[target])
         people = emu.ids("people")
-        one = make_client(emu, rate_limit=1000.0, redis_url=shared_redis.url)
-        two = make_client(emu, rate_limit=1000.0, redis_url=shared_redis.url)
+        one = make_client(emu, rate_limit=_shared(shared_redis.url, emu, rate=1000.0))
+        two = make_client(emu, rate_limit=_shared(shared_redis.url, emu, rate=1000.0))
         await asyncio.wait_for(
             asyncio.gather(
                 one.unique_id_lists.append(target, people[:20], chunk_size=4),
@@ -163,7 +174,7 @@ async def test_two_clients_sharing_redis_append_to_one_list_at_once_and_lose_no_
 async def test_a_shared_list_lock_lost_while_held_stops_the_holder(
     shared_redis: RedisServer,
 ) -> None:
-    from actionnetwork_async import LockLostError
+    from actionnetwork_async.errors import LockLostError
     from actionnetwork_async.redis_lock import RedisLocks
 
     locks = RedisLocks(shared_redis.url, lease=0.5)
@@ -201,7 +212,9 @@ GATED_CLI = (
 def test_two_command_line_appends_to_one_list_at_once_lose_no_id(tmp_path: Path) -> None:
     # Each append is one request the emulator takes a second over: started together, the two
     # overlap unless one waits for the other.
-    emulator = Emulator(people=40, unique_id_lists=1, rate_limit=None, list_latency=1.0)
+    emulator = Emulator(
+        seed=Seed(people=40, unique_id_lists=1), timing=Timing(list_latency=1.0), rate_limit=None
+    )
     with serve_in_thread(emulator) as emu:
         target = emu.ids("unique_id_lists")[0]
         before = list(emu.state.list_ids[target])
@@ -255,11 +268,11 @@ async def test_slots_of_callers_that_gave_up_during_a_redis_stall_are_not_booked
 ) -> None:
     # The limit is judged on the log (a 429 from this machine's scheduling noise would add a
     # retry's delay and blur what is measured).
-    async with Emulator(people=3, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=3), rate_limit=None) as emu:
         person = emu.ids("people")[0]
         url = redis_server.url
-        hurried = make_client(emu, rate_limit=4.0, redis_url=url, max_wait=1.5)
-        impatient = make_client(emu, rate_limit=4.0, redis_url=url)
+        hurried = make_client(emu, rate_limit=_shared(url, emu, max_wait=1.5))
+        impatient = make_client(emu, rate_limit=_shared(url, emu))
         # Both know where Redis's clock stands before it stalls, and have connections open to
         # it (one per request at once), so each caller's call reaches the stalled server.
         await asyncio.gather(*(hurried.people.get(person) for _ in range(4)))
@@ -282,7 +295,7 @@ async def test_slots_of_callers_that_gave_up_during_a_redis_stall_are_not_booked
         resumed = loop.time()
         before = len(emu.log)
         # A process started now gets the full rate at once: nothing booked for those that left.
-        fresh = make_client(emu, rate_limit=4.0, redis_url=url)
+        fresh = make_client(emu, rate_limit=_shared(url, emu))
         await asyncio.wait_for(
             asyncio.gather(*(fresh.people.get(person) for _ in range(8))), timeout=30
         )

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, serve_in_thread
 
 KEY = "logging-test-key-6a1f0d93c2b8e547"
 PROGRAM = """
@@ -23,7 +23,8 @@ import logging
 import os
 import sys
 
-from actionnetwork_async import ActionNetwork, RetryPolicy
+from actionnetwork_async import ActionNetwork
+from actionnetwork_async.limits import RetryPolicy
 
 if sys.argv[1:] == ["configured"]:
     logging.basicConfig(level=logging.WARNING)
@@ -44,7 +45,7 @@ asyncio.run(main())
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(events=3, rate_limit=None, api_key=KEY)) as running:
+    with serve_in_thread(Emulator(seed=Seed(events=3), rate_limit=None, api_key=KEY)) as running:
         yield running
 
 

@@ -6,8 +6,9 @@ import asyncio
 
 import pytest
 
-from actionnetwork_async import DEFAULT_MARGIN, ActionNetwork, ServerError
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async import ActionNetwork, ServerError
+from actionnetwork_async.limits import DEFAULT_MARGIN
+from actionnetwork_async.testing import Emulator, Seed, Timing
 
 from .conftest import ClientFactory
 
@@ -31,8 +32,8 @@ def assert_saturated(starts: list[float]) -> None:
 
 def assert_nothing_left(an: ActionNetwork) -> None:
     assert prefetch_tasks() == []
-    assert an.transport.in_flight == 0
-    connector = an.transport.session.connector
+    assert an._transport.in_flight == 0
+    connector = an._transport.session.connector
     assert connector is not None
     assert len(connector._acquired) == 0  # no connection held by a request
 
@@ -40,7 +41,7 @@ def assert_nothing_left(an: ActionNetwork) -> None:
 async def test_with_half_second_latency_several_pages_are_in_flight(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=250, rate_limit=4, latency=0.5) as emu:
+    async with Emulator(seed=Seed(people=250), timing=Timing(latency=0.5), rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0, prefetch=5)
         got = [p.identifier() async for p in an.hal.iterate("people")]
         assert got == emu.ids("people")
@@ -56,7 +57,7 @@ async def test_with_half_second_latency_several_pages_are_in_flight(
 async def test_prefetch_bounds_the_overlap_when_the_rate_allows_more(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=500, rate_limit=None, latency=0.5) as emu:
+    async with Emulator(seed=Seed(people=500), timing=Timing(latency=0.5), rate_limit=None) as emu:
         an = make_client(emu, prefetch=5)
         assert len([p async for p in an.hal.iterate("people")]) == 500
         assert emu.max_in_flight == 5
@@ -65,7 +66,7 @@ async def test_prefetch_bounds_the_overlap_when_the_rate_allows_more(
 async def test_default_prefetch_saturates_the_limiter_at_one_second_latency(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=500, rate_limit=4, latency=1.0) as emu:
+    async with Emulator(seed=Seed(people=500), timing=Timing(latency=1.0), rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0)  # default prefetch
         assert len([p async for p in an.hal.iterate("people")]) == 500
         pages = [int(r.query.removeprefix("page=") or 1) for r in emu.log]
@@ -79,7 +80,9 @@ async def test_default_prefetch_keeps_the_limit_when_deep_pages_slow_down(
 ) -> None:
     # 1 s for page 1, 1.5 s for page 50; jitter on: at least 95% of the limit, no 429
     async with Emulator(
-        people=50 * 25, rate_limit=4, latency=1.0, page_latency=0.01, arrival_jitter=0.03
+        seed=Seed(people=50 * 25),
+        timing=Timing(latency=1.0, page_latency=0.01, arrival_jitter=0.03),
+        rate_limit=4,
     ) as emu:
         an = make_client(emu, rate_limit=4.0)  # default prefetch
         assert len([p async for p in an.people.list()]) == 50 * 25
@@ -90,14 +93,14 @@ async def test_default_prefetch_keeps_the_limit_when_deep_pages_slow_down(
 
 
 async def test_without_prefetch_requests_never_overlap(make_client: ClientFactory) -> None:
-    async with Emulator(people=100, rate_limit=4, latency=0.5) as emu:
+    async with Emulator(seed=Seed(people=100), timing=Timing(latency=0.5), rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0, prefetch=1)
         assert len([p async for p in an.hal.iterate("people")]) == 100
         assert emu.max_in_flight == 1
 
 
 async def test_speculative_pages_past_the_end_are_dropped(make_client: ClientFactory) -> None:
-    async with Emulator(people=75, rate_limit=None, latency=0.5) as emu:
+    async with Emulator(seed=Seed(people=75), timing=Timing(latency=0.5), rate_limit=None) as emu:
         an = make_client(emu, prefetch=8)
         got = [p.identifier() async for p in an.hal.iterate("people")]
         assert got == emu.ids("people")  # nothing from the empty pages, nothing twice
@@ -107,7 +110,7 @@ async def test_speculative_pages_past_the_end_are_dropped(make_client: ClientFac
 
 
 async def test_events_prefetch_never_asks_beyond_total_pages(make_client: ClientFactory) -> None:
-    async with Emulator(events=60, rate_limit=None, latency=0.5) as emu:
+    async with Emulator(seed=Seed(events=60), timing=Timing(latency=0.5), rate_limit=None) as emu:
         an = make_client(emu, prefetch=10)
         assert len([e async for e in an.hal.iterate("events")]) == 60
         assert sorted(r.query for r in emu.log) == ["", "page=2", "page=3"]
@@ -116,7 +119,7 @@ async def test_events_prefetch_never_asks_beyond_total_pages(make_client: Client
 async def test_at_most_prefetch_pages_are_buffered_for_a_slow_consumer(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=500, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=500), rate_limit=None) as emu:
         an = make_client(emu, prefetch=3)
         async with an.hal.pages("people") as pages:
             await anext(pages)
@@ -130,7 +133,7 @@ async def test_at_most_prefetch_pages_are_buffered_for_a_slow_consumer(
 async def test_breaking_out_of_a_stream_leaves_nothing_running(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=500, rate_limit=None, latency=1.0) as emu:
+    async with Emulator(seed=Seed(people=500), timing=Timing(latency=1.0), rate_limit=None) as emu:
         an = make_client(emu, prefetch=5)
         async with an.hal.iterate("people") as people:
             async for n, _ in aenumerate(people):
@@ -143,7 +146,7 @@ async def test_breaking_out_of_a_stream_leaves_nothing_running(
 async def test_cancelling_the_consuming_task_cancels_prefetches(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=500, rate_limit=None, latency=1.0) as emu:
+    async with Emulator(seed=Seed(people=500), timing=Timing(latency=1.0), rate_limit=None) as emu:
         an = make_client(emu, prefetch=5)
         started = asyncio.Event()
 
@@ -163,7 +166,7 @@ async def test_cancelling_the_consuming_task_cancels_prefetches(
 async def test_a_failed_page_raises_in_order_and_stops_prefetches(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=300, rate_limit=None, latency=0.5) as emu:
+    async with Emulator(seed=Seed(people=300), timing=Timing(latency=0.5), rate_limit=None) as emu:
         an = make_client(emu, prefetch=4, max_tries=1)
         first = await an.hal.get("people")  # a clean first page; then every page fails
         emu.add_fault("status", path="people", status=500, count=100)

@@ -9,18 +9,14 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import (
-    DEFAULT_MARGIN,
-    DEFAULT_PREFETCH,
-    ActionNetwork,
-    ConfigurationError,
-    HalWalker,
-    SlotSchedule,
-    TemplateError,
-    Watermark,
-    parse_resource,
-)
+from actionnetwork_async import ActionNetwork, ConfigurationError, Watermark
+from actionnetwork_async.errors import TemplateError
+from actionnetwork_async.hal import parse_resource
+from actionnetwork_async.limiter import SlotSchedule
+from actionnetwork_async.limits import DEFAULT_MARGIN
 from actionnetwork_async.testing import Emulator
+from actionnetwork_async.types import HalWalker
+from actionnetwork_async.walker import DEFAULT_PREFETCH
 
 from .conftest import ClientFactory
 
@@ -60,7 +56,7 @@ def test_a_slot_schedule_takes_an_integer_rate_and_refuses_what_it_cannot_use() 
 async def test_a_walker_built_directly_prefetches_as_the_client_does() -> None:
     async with ActionNetwork("key", base_url="http://127.0.0.1:9/api/v2/") as an:
         assert an.hal.prefetch == DEFAULT_PREFETCH
-        assert HalWalker(an.transport, an.base_url).prefetch == DEFAULT_PREFETCH
+        assert HalWalker(an._transport, an.base_url).prefetch == DEFAULT_PREFETCH
 
 
 def test_a_malformed_uri_template_in_a_document_is_a_template_error() -> None:

@@ -8,20 +8,15 @@ import time
 import pytest
 from aiolimiter import AsyncLimiter
 
-from actionnetwork_async import (
-    DEFAULT_MARGIN,
-    ActionNetwork,
-    AioRateLimiter,
-    LimiterTimeoutError,
-    SlidingWindowLimiter,
-    SlotSchedule,
-)
+from actionnetwork_async import ActionNetwork, LimiterTimeoutError
 from actionnetwork_async.limiter import (
     BACKOFF_FACTOR,
     LATE_START_TOLERANCE,
     RECOVERY_HALF_LIFE,
+    SlotSchedule,
 )
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.limits import DEFAULT_MARGIN, AioRateLimiter, SlidingWindowLimiter
+from actionnetwork_async.testing import Emulator, Seed, Timing
 
 from .conftest import ClientFactory
 
@@ -90,8 +85,8 @@ def test_limiter_rejects_nonsense_settings() -> None:
         AioRateLimiter(0)
     with pytest.raises(ValueError, match="rate"):
         ActionNetwork("k", rate_limit=-1)
-    with pytest.raises(ValueError, match="max_wait"):
-        ActionNetwork("k", limiter=SlidingWindowLimiter(4), max_wait=1.0)
+    with pytest.raises(ValueError, match="rate_limit must be"):  # a ConfigurationError
+        ActionNetwork("k", rate_limit="4")  # type: ignore[arg-type]
     assert SlidingWindowLimiter(4).effective_rate == pytest.approx(4 / WINDOW)
     assert SlidingWindowLimiter(2.5, margin=0).effective_rate == pytest.approx(2.5)
 
@@ -102,7 +97,7 @@ def test_limiter_rejects_nonsense_settings() -> None:
 async def test_ten_tasks_forty_requests_stay_within_four_per_second(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=30, rate_limit=4) as emu:
+    async with Emulator(seed=Seed(people=30), rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0)
         person_url = f"{emu.base_url}people/{emu.ids('people')[0]}"
 
@@ -125,7 +120,9 @@ async def test_ten_tasks_forty_requests_stay_within_four_per_second(
 async def test_thirty_ms_of_arrival_jitter_gets_no_429_at_over_95_percent(
     make_client: ClientFactory, latency: float
 ) -> None:
-    async with Emulator(people=60 * 25, rate_limit=4, latency=latency, arrival_jitter=0.03) as emu:
+    async with Emulator(
+        seed=Seed(people=60 * 25), timing=Timing(latency=latency, arrival_jitter=0.03), rate_limit=4
+    ) as emu:
         an = make_client(emu, rate_limit=4.0)
         assert len([p async for p in an.people.list()]) == 1500
         assert emu.count(status=429) == 0
@@ -138,8 +135,10 @@ async def test_thirty_ms_of_arrival_jitter_gets_no_429_at_over_95_percent(
 @pytest.mark.looptime
 async def test_without_a_margin_the_same_jitter_gets_429s(make_client: ClientFactory) -> None:
     """Control: the jitter switch does push arrivals together, so the test above can fail."""
-    async with Emulator(people=60 * 25, rate_limit=4, arrival_jitter=0.03) as emu:
-        an = make_client(emu, limiter=SlidingWindowLimiter(4, margin=0.0))
+    async with Emulator(
+        seed=Seed(people=60 * 25), timing=Timing(arrival_jitter=0.03), rate_limit=4
+    ) as emu:
+        an = make_client(emu, rate_limit=SlidingWindowLimiter(4, margin=0.0))
         assert len([p async for p in an.people.list()]) == 1500
         assert emu.count(status=429) > 0
 
@@ -149,7 +148,7 @@ async def test_without_a_margin_the_same_jitter_gets_429s(make_client: ClientFac
 async def test_a_429_pauses_every_request_until_retry_after_then_the_rate_recovers(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=4000, rate_limit=4) as emu:
+    async with Emulator(seed=Seed(people=4000), rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0)
         first = await an.hal.get("people")
         emu.add_fault("status", path="people", status=429, retry_after="3")
@@ -183,7 +182,7 @@ async def test_a_limiter_with_only_acquire_still_works_through_a_429(
     async with Emulator(rate_limit=None) as emu:
         emu.add_fault("status", status=429, retry_after="1")
         limiter = OnlyAcquire()
-        an = make_client(emu, limiter=limiter)
+        an = make_client(emu, rate_limit=limiter)
         await an.hal.get()
         assert (limiter.calls, emu.count(status=429), emu.count(status=200)) == (2, 1, 1)
 
@@ -192,7 +191,7 @@ async def test_a_limiter_with_only_acquire_still_works_through_a_429(
 @pytest.mark.looptime
 async def test_max_wait_fails_fast_without_taking_a_slot(make_client: ClientFactory) -> None:
     async with Emulator(rate_limit=4) as emu:
-        an = make_client(emu, rate_limit=4.0, max_wait=1.5)
+        an = make_client(emu, rate_limit=SlidingWindowLimiter(4.0, max_wait=1.5))
         loop = asyncio.get_running_loop()
         started = loop.time()
         results = await asyncio.gather(*(an.hal.get() for _ in range(12)), return_exceptions=True)
@@ -211,7 +210,7 @@ async def test_max_wait_also_bounds_a_wait_that_a_429_stretched(
     make_client: ClientFactory,
 ) -> None:
     async with Emulator(rate_limit=4) as emu:
-        an = make_client(emu, rate_limit=4.0, max_wait=1.0, max_tries=1)
+        an = make_client(emu, rate_limit=SlidingWindowLimiter(4.0, max_wait=1.0), max_tries=1)
         emu.add_fault("status", status=429, retry_after="30")
         first = asyncio.create_task(an.hal.get())
         await asyncio.sleep(0.1)
@@ -244,7 +243,7 @@ async def test_cancelled_waiters_hold_up_nobody(make_client: ClientFactory) -> N
 @pytest.mark.asyncio
 @pytest.mark.looptime
 async def test_streams_and_single_gets_share_the_limiter(make_client: ClientFactory) -> None:
-    async with Emulator(people=120, events=60, rate_limit=4) as emu:
+    async with Emulator(seed=Seed(people=120, events=60), rate_limit=4) as emu:
         an = make_client(emu, rate_limit=4.0, prefetch=6)
         people = [p async for p in an.hal.iterate("people")]
 
@@ -261,10 +260,10 @@ async def test_streams_and_single_gets_share_the_limiter(make_client: ClientFact
 @pytest.mark.asyncio
 @pytest.mark.looptime
 async def test_one_limiter_can_be_shared_by_several_clients(make_client: ClientFactory) -> None:
-    async with Emulator(people=10, rate_limit=4) as emu:
+    async with Emulator(seed=Seed(people=10), rate_limit=4) as emu:
         shared = SlidingWindowLimiter(4)
-        a = make_client(emu, limiter=shared)
-        b = make_client(emu, limiter=shared)
+        a = make_client(emu, rate_limit=shared)
+        b = make_client(emu, rate_limit=shared)
         assert a.limiter is b.limiter is shared
         await asyncio.gather(*(c.hal.get() for c in (a, b) for _ in range(6)))
         assert emu.count(status=429) == 0
@@ -287,7 +286,7 @@ async def test_an_aiolimiter_can_be_plugged_in(make_client: ClientFactory) -> No
     """Real clock, high rate: aiolimiter is not looptime-safe (see AioRateLimiter)."""
     async with Emulator(rate_limit=None) as emu:
         bucket = _CountingBucket(1, 0.02)  # 50 requests/s
-        an = make_client(emu, limiter=AioRateLimiter(50, limiter=bucket))
+        an = make_client(emu, rate_limit=AioRateLimiter(50, limiter=bucket))
         started = time.monotonic()
         await asyncio.gather(*(an.hal.get() for _ in range(11)))
         assert time.monotonic() - started >= 10 * 0.02 * 0.9

@@ -14,7 +14,7 @@ import pytest
 
 from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
 from actionnetwork_async.cli import main
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, serve_in_thread
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 
@@ -26,7 +26,7 @@ def block(language: str, marker: str) -> str:
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=30, rate_limit=None)) as server:
+    with serve_in_thread(Emulator(seed=Seed(people=30), rate_limit=None)) as server:
         monkeypatch.setenv(API_KEY_ENV, server.api_key)
         monkeypatch.setenv(BASE_URL_ENV, server.base_url)
         yield server

@@ -21,7 +21,6 @@ from actionnetwork_async import (
     AuthenticationError,
     ClientClosedError,
     ConfigurationError,
-    ForeignOriginError,
     IncompleteWriteError,
     NothingAcceptedError,
     OutcomeUnknownError,
@@ -30,7 +29,9 @@ from actionnetwork_async import (
     UnexpectedResponseError,
     webhooks,
 )
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.errors import ForeignOriginError
+from actionnetwork_async.limits import RetryPolicy
+from actionnetwork_async.testing import Emulator, Quirks, Seed, Timing, Webhooks
 
 from .conftest import ClientFactory, url_of
 
@@ -136,7 +137,7 @@ async def test_1_redirects_are_followed_only_within_the_origin_and_through_the_l
         assert attacker.requests == []  # the key did not follow the redirect
         here = await an.hal.get("moved")  # same origin: followed, as a new attempt
         assert here.self_href == f"{api.origin}/api/v2/here"
-        assert an.transport.stats.attempts == 3  # each hop went through the limiter
+        assert an.stats.attempts == 3  # each hop went through the limiter
         with pytest.raises(UnexpectedResponseError, match="not followed"):
             await an.hal.post("moved", {})  # a write is never redirected
     assert [path for path, _ in api.requests] == [
@@ -158,7 +159,9 @@ async def test_1_the_key_is_masked_before_an_error_text_is_cut(
 
     api = await servers({"/api/v2/": echo})
     key = "0123456789abcdef0123456789abcdef"
-    async with ActionNetwork(key, base_url=f"{api.origin}/api/v2/", max_tries=1) as an:
+    async with ActionNetwork(
+        key, base_url=f"{api.origin}/api/v2/", retry=RetryPolicy(max_tries=1)
+    ) as an:
         with pytest.raises(ServerError) as info:
             await an.hal.get()
     shown = str(info.value)
@@ -170,13 +173,15 @@ async def test_1_the_key_is_masked_before_an_error_text_is_cut(
 async def test_2_a_helper_answering_200_empty_raises_nothing_accepted(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=2, events=1, rate_limit=None, empty_helper_answers=True) as emu:
+    async with Emulator(
+        seed=Seed(people=2, events=1), quirks=Quirks(empty_helper_answers=True), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         with pytest.raises(NothingAcceptedError, match="accepted nothing") as info:
             await an.people.signup(email="new@example.org", given_name="New")
         assert info.value.status == 200
         with pytest.raises(NothingAcceptedError):
-            await an.events.record_attendance(emu.ids("events")[0], email="new@example.org")
+            await an.events.attendances.record(emu.ids("events")[0], email="new@example.org")
         assert len(emu.state["people"]) == 2  # indeed nothing was stored
         assert len(emu.state["attendances"]) == 0
         # asked for background processing, {} is the documented answer: no error
@@ -188,7 +193,12 @@ async def test_2_a_helper_answering_200_empty_raises_nothing_accepted(
 async def test_3_a_next_link_that_drops_the_filter_gets_it_back_and_prefetch_still_works(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=200, rate_limit=None, latency=0.2, next_drops_filter=True) as emu:
+    async with Emulator(
+        seed=Seed(people=200),
+        quirks=Quirks(next_drops_filter=True),
+        timing=Timing(latency=0.2),
+        rate_limit=None,
+    ) as emu:
         an = make_client(emu, prefetch=4)
         cutoff = datetime(2014, 9, 1, tzinfo=timezone.utc)
         expected = [
@@ -214,7 +224,9 @@ async def test_3_a_next_link_that_drops_the_filter_gets_it_back_and_prefetch_sti
 async def test_4_an_entry_point_without_links_is_reported_as_a_bad_key(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=3, rate_limit=None, lenient_entry_point=True) as emu:
+    async with Emulator(
+        seed=Seed(people=3), quirks=Quirks(lenient_entry_point=True), rate_limit=None
+    ) as emu:
         key = "wrong-key-0a1b2c3d4e5f6a7b"
         an = make_client(emu, api_key=key)
         with pytest.raises(AuthenticationError, match="key is probably wrong") as info:
@@ -347,7 +359,7 @@ async def test_9_an_api_signup_reaches_an_upload_handler_with_the_person_id(
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     try:
         hook = f"http://127.0.0.1:{port}/webhooks/action-network/a-long-random-token-0123"
-        async with Emulator(rate_limit=None, webhook_url=hook) as emu:
+        async with Emulator(webhooks=Webhooks(url=hook), rate_limit=None) as emu:
             an = make_client(emu)
             await an.people.signup(email="ann@example.org", given_name="Ann")
             await emu.idle()

@@ -16,21 +16,13 @@ import pytest
 import pytest_asyncio
 from redis.asyncio import Redis
 
-from actionnetwork_async import (
-    DEFAULT_MARGIN,
-    REDIS_URL_ENV,
-    ActionNetwork,
-    ConfigurationError,
-    LimiterTimeoutError,
-    LimiterUnavailableError,
-    RedisRateLimiter,
-    SlidingWindowLimiter,
-    rate_limit_key,
-    sync,
-)
+from actionnetwork_async import ActionNetwork, ConfigurationError, LimiterTimeoutError, sync
+from actionnetwork_async.client import REDIS_URL_ENV
+from actionnetwork_async.errors import LimiterUnavailableError
 from actionnetwork_async.limiter import BACKOFF_FACTOR
-from actionnetwork_async.redis import CONFIRM_AHEAD, RECHECK_INTERVAL
-from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
+from actionnetwork_async.limits import DEFAULT_MARGIN, RedisRateLimiter, SlidingWindowLimiter
+from actionnetwork_async.redis import CONFIRM_AHEAD, RECHECK_INTERVAL, rate_limit_key
+from actionnetwork_async.testing import Emulator, RedisServer, Seed, serve_in_thread
 from actionnetwork_async.testing.redis_server import free_port
 
 from .redis_server import require_redis
@@ -404,8 +396,8 @@ async def test_unreachable_redis_fails_closed_with_a_clear_error_and_no_password
     limiter = limiters(url, key=new_key(), unavailable_after=0)
     assert PASSWORD not in repr(limiter)
     async with (
-        Emulator(people=3, rate_limit=None) as emu,
-        ActionNetwork(emu.api_key, base_url=emu.base_url, limiter=limiter) as an,
+        Emulator(seed=Seed(people=3), rate_limit=None) as emu,
+        ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=limiter) as an,
     ):
         with pytest.raises(LimiterUnavailableError) as caught:
             await an.hal.entry_point()
@@ -445,8 +437,8 @@ async def test_fallback_goes_on_locally_with_a_warning_then_back_to_redis(
     caplog.set_level(logging.WARNING, logger="actionnetwork_async.redis")
     try:
         async with (
-            Emulator(people=3, rate_limit=None) as emu,
-            ActionNetwork(emu.api_key, base_url=emu.base_url, limiter=limiter) as an,
+            Emulator(seed=Seed(people=3), rate_limit=None) as emu,
+            ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=limiter) as an,
         ):
             await an.hal.entry_point()
             await an.hal.get("people")
@@ -468,22 +460,24 @@ async def test_fallback_goes_on_locally_with_a_warning_then_back_to_redis(
 
 # -- the clients' ways in --------------------------------------------------------------------
 @pytest.mark.asyncio
-async def test_redis_url_shares_one_limit_per_api_key_without_naming_the_key(
+async def test_the_redis_variable_shares_one_limit_per_api_key_without_naming_the_key(
     shared_redis: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with ActionNetwork(
-        "key-one", base_url="http://127.0.0.1:9/", redis_url=shared_redis.url
-    ) as an:
+    monkeypatch.setenv(REDIS_URL_ENV, shared_redis.url)
+    async with ActionNetwork("key-one", base_url="http://127.0.0.1:9/") as an:
         limiter = an.limiter
         assert isinstance(limiter, RedisRateLimiter)
         assert limiter.key == rate_limit_key("key-one", "http://127.0.0.1:9/")
         assert "key-one" not in limiter.key
         assert limiter.key != rate_limit_key("key-two", "http://127.0.0.1:9/")
         assert limiter.key != rate_limit_key("key-one", "http://127.0.0.1:10/")
-    monkeypatch.setenv(REDIS_URL_ENV, shared_redis.url)
-    async with ActionNetwork("key-one", base_url="http://127.0.0.1:9/", max_wait=1.0) as an:
-        assert isinstance(an.limiter, RedisRateLimiter)
-        assert an.limiter.max_wait == 1.0
+    alone = RedisRateLimiter.for_api_key(
+        shared_redis.url, "key-one", "http://127.0.0.1:9/api/v2/", max_wait=1.0
+    )
+    assert alone.key == limiter.key  # the same limit, built without a client
+    async with ActionNetwork("key-one", base_url="http://127.0.0.1:9/", rate_limit=alone) as an:
+        assert an.limiter is alone
+        assert alone.max_wait == 1.0
     async with ActionNetwork("key-one", base_url="http://127.0.0.1:9/", rate_limit=None) as an:
         assert not isinstance(an.limiter, RedisRateLimiter)  # no limit: nothing to share
 
@@ -491,10 +485,8 @@ async def test_redis_url_shares_one_limit_per_api_key_without_naming_the_key(
 def test_misconfiguration_is_a_configuration_error_without_the_password(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(ConfigurationError, match="redis_url"):
-        ActionNetwork("k", limiter=SlidingWindowLimiter(), redis_url="redis://localhost/0")
-    with pytest.raises(ConfigurationError, match="rate_limit=None"):
-        ActionNetwork("k", rate_limit=None, redis_url="redis://localhost/0")
+    with pytest.raises(ConfigurationError, match="API key"):
+        RedisRateLimiter.for_api_key("redis://localhost/0", "")
     with pytest.raises(ConfigurationError) as caught:
         RedisRateLimiter(f"http://:{PASSWORD}@localhost/", key="k")
     assert PASSWORD not in str(caught.value)
@@ -514,20 +506,20 @@ def test_the_core_never_imports_redis() -> None:
 def test_blocking_clients_share_a_limiter_built_in_another_thread(
     shared_redis: RedisServer,
 ) -> None:
-    with serve_in_thread(Emulator(people=10, rate_limit=4.0)) as emu:
+    with serve_in_thread(Emulator(seed=Seed(people=10), rate_limit=4.0)) as emu:
         # Built where no loop runs: it connects on each client's loop when first used. The
-        # key is the one redis_url= derives, so the third client shares the limit too.
+        # key is the one the variable makes a client derive, so the third shares the limit too.
         key = rate_limit_key(emu.api_key, emu.base_url)
         limiter = RedisRateLimiter(shared_redis.url, key=key)
         with (
-            sync.ActionNetwork(emu.api_key, base_url=emu.base_url, limiter=limiter) as one,
-            sync.ActionNetwork(emu.api_key, base_url=emu.base_url, limiter=limiter) as two,
+            sync.ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=limiter) as one,
+            sync.ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=limiter) as two,
         ):
             assert len(list(one.people.list())) == 10
             assert len(list(two.people.list())) == 10
-        with sync.ActionNetwork(
-            emu.api_key, base_url=emu.base_url, redis_url=shared_redis.url
-        ) as three:
-            assert len(list(three.people.list())) == 10
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv(REDIS_URL_ENV, shared_redis.url)
+            with sync.ActionNetwork(emu.api_key, base_url=emu.base_url) as three:
+                assert len(list(three.people.list())) == 10
         assert emu.count(status=429) == 0
     assert asyncio.run(slots(shared_redis.url, key))

@@ -26,15 +26,12 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from actionnetwork_async import (
-    API_KEY_ENV,
-    BASE_URL_ENV,
-    DEFAULT_MARGIN,
-    DEFAULT_PREFETCH,
-    REDIS_URL_ENV,
-)
-from actionnetwork_async.testing import Emulator, RedisServer, serve_in_thread
+from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
+from actionnetwork_async.client import REDIS_URL_ENV
+from actionnetwork_async.limits import DEFAULT_MARGIN
+from actionnetwork_async.testing import Emulator, RedisServer, Seed, serve_in_thread
 from actionnetwork_async.testing.redis_server import free_port
+from actionnetwork_async.walker import DEFAULT_PREFETCH
 
 # Slow, and one at a time: each test runs several processes that share the limit, and two such
 # tests side by side on a 2-core machine are arrival noise the server counts (--dist loadgroup).
@@ -48,7 +45,7 @@ PASSWORD = "hunter2-not-for-logs"
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
     """The API as it counts: 4 per sliding second, 429 above."""
-    with serve_in_thread(Emulator(people=PEOPLE, rate_limit=LIMIT)) as running:
+    with serve_in_thread(Emulator(seed=Seed(people=PEOPLE), rate_limit=LIMIT)) as running:
         yield running
 
 

@@ -17,9 +17,16 @@ import pytest_asyncio
 from aiohttp import web
 
 from actionnetwork_async import (
+    ConfigurationError,
+    NotFoundError,
+    NothingAcceptedError,
+    OutcomeUnknownError,
+    ValidationError,
+    webhooks,
+)
+from actionnetwork_async.models import (
     ActionTarget,
     Campaign,
-    ConfigurationError,
     CustomField,
     Donation,
     Embed,
@@ -28,19 +35,15 @@ from actionnetwork_async import (
     ListItem,
     Message,
     MessageStatistics,
-    NotFoundError,
-    NothingAcceptedError,
-    OutcomeUnknownError,
+    Notice,
     PeopleList,
     Petition,
     Query,
     Recipient,
-    ValidationError,
     Wrapper,
-    webhooks,
 )
-from actionnetwork_async.models import RENAMES
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.models.base import RENAMES
+from actionnetwork_async.testing import Emulator, Quirks, Seed, Timing, Webhooks
 
 from .conftest import ClientFactory
 
@@ -104,7 +107,7 @@ async def items(stream: AsyncIterator[Any]) -> list[Any]:
 
 @pytest_asyncio.fixture
 async def seeded() -> AsyncIterator[Emulator]:
-    async with Emulator(**SEED, rate_limit=None) as server:
+    async with Emulator(seed=Seed(**SEED), rate_limit=None) as server:
         yield server
 
 
@@ -174,25 +177,25 @@ async def test_records_of_an_action(
         action = await facade.create(title="API made", origin_system="tests")
     records = getattr(facade, case.records)
     person = await an.people.get(seeded.ids("people")[0])
-    created = await getattr(facade, f"create_{case.singular}")(action, person, **case.record_fields)
+    created = await getattr(facade, case.records).create(action, person, **case.record_fields)
     assert created.person_id == person.id
     assert seeded.log[-1].json()["_links"] == {"osdi:person": {"href": person.url}}
     # by model (its link) and by id (the documented URL), filtered or not
-    by_model = [r.id for r in await items(records(action))]
+    by_model = [r.id for r in await items(records.list(action))]
     assert created.id in by_model
-    assert [r.id for r in await items(records(action.id))] == by_model
-    got = await getattr(facade, f"get_{case.singular}")(action.id, created.id)
+    assert [r.id for r in await items(records.list(action.id))] == by_model
+    got = await getattr(facade, case.records).get(action.id, created.id)
     assert type(got) is type(created)
     assert got.id == created.id
     if case.updatable_records:
         field, value = next(iter(case.record_fields.items()))
         changed = {"status": "accepted"} if field == "status" else {field: value}
-        updated = await getattr(facade, f"update_{case.singular}")(action, created, **changed)
+        updated = await getattr(facade, case.records).update(action, created, **changed)
         assert updated.id == created.id
         assert seeded.log[-1].json() == api_json(changed)
     else:
-        assert not hasattr(facade, f"update_{case.singular}")  # the API has no PUT for it
-    recorded = await getattr(facade, f"record_{case.singular}")(
+        assert not hasattr(records, "update")  # the API has no PUT for it
+    recorded = await getattr(facade, case.records).record(
         action, email="new.person@example.org", given_name="New", **case.helper_fields
     )
     helper_body = seeded.log[-1].json()
@@ -203,11 +206,11 @@ async def test_records_of_an_action(
         "given_name": "New",
         "email_addresses": [{"address": "new.person@example.org", "primary": True}],
     }  # no status: nothing opted in that was not asked for
-    assert recorded.id in [r.id for r in await items(records(action))]
+    assert recorded.id in [r.id for r in await items(records.list(action))]
     # the person's side of it
-    mine = await items(getattr(an.people, case.records)(newcomer))
+    mine = await items(getattr(an.people, case.records).list(newcomer))
     assert [r.id for r in mine] == [recorded.id]
-    by_person = await getattr(an.people, f"get_{case.singular}")(newcomer.id, recorded.id)
+    by_person = await getattr(an.people, case.records).get(newcomer.id, recorded.id)
     assert (type(by_person), by_person.id) == (type(recorded), recorded.id)
 
 
@@ -223,12 +226,14 @@ def api_json(fields: dict[str, Any]) -> dict[str, Any]:
 async def test_every_helper_raises_when_the_api_accepts_nothing(
     case: Case, make_client: ClientFactory
 ) -> None:
-    async with Emulator(**SEED, rate_limit=None, empty_helper_answers=True) as emu:
+    async with Emulator(
+        seed=Seed(**SEED), quirks=Quirks(empty_helper_answers=True), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         facade = getattr(an, case.attr)
         action = await facade.create(title="A", origin_system="tests")
         with pytest.raises(NothingAcceptedError):
-            await getattr(facade, f"record_{case.singular}")(
+            await getattr(facade, case.records).record(
                 action, email="x@example.org", **case.helper_fields
             )
 
@@ -239,13 +244,13 @@ async def test_helpers_take_consent_as_asked_and_only_subscribed(
     an = make_client(seeded)
     petition = seeded.ids("petitions")[0]
     with pytest.raises(ConfigurationError, match="email_status must be 'subscribed'"):
-        await an.petitions.record_signature(
+        await an.petitions.signatures.record(
             petition, email="a@example.org", email_status="unsubscribed"
         )
     with pytest.raises(ConfigurationError, match="email address or a phone number"):
-        await an.petitions.record_signature(petition, given_name="Nobody")
+        await an.petitions.signatures.record(petition, given_name="Nobody")
     assert seeded.log == []  # refused before any request
-    await an.petitions.record_signature(
+    await an.petitions.signatures.record(
         petition,
         email="texter@example.org",
         phone="12025550123",
@@ -268,7 +273,7 @@ async def test_a_helper_url_is_read_once_per_action(
     an = make_client(seeded)
     form = seeded.ids("forms")[0]
     for n in range(3):
-        await an.forms.record_submission(form, email=f"p{n}@example.org")
+        await an.forms.submissions.record(form, email=f"p{n}@example.org")
     assert seeded.count(path=f"forms/{form}", method="GET") == 1
     assert seeded.count(path=f"forms/{form}/submissions", method="POST") == 3
 
@@ -281,16 +286,16 @@ async def test_a_donation_is_never_sent_twice_but_a_signature_is_retried(
     page = await an.fundraising_pages.create(title="F", origin_system="tests")
     seeded.add_fault("latency", path=f"fundraising_pages/{page.id}/donations", delay=5.0)
     with pytest.raises(OutcomeUnknownError):
-        await an.fundraising_pages.record_donation(
+        await an.fundraising_pages.donations.record(
             page, email="d@example.org", recipients=RECIPIENTS
         )
     petition = await an.petitions.get(seeded.ids("petitions")[0])
     seeded.add_fault("latency", path=f"petitions/{petition.id}/signatures", delay=5.0)
-    signed = await an.petitions.record_signature(petition, email="d@example.org")
+    signed = await an.petitions.signatures.record(petition, email="d@example.org")
     await seeded.idle()
     assert seeded.count(path=f"fundraising_pages/{page.id}/donations", method="POST") == 1
     assert seeded.count(path=f"petitions/{petition.id}/signatures", method="POST") == 2
-    assert [s.id for s in await items(an.people.signatures(signed.person_id or ""))] == [
+    assert [s.id for s in await items(an.people.signatures.list(signed.person_id or ""))] == [
         signed.id
     ]  # one per person and petition: the re-sent POST made no second one
 
@@ -308,12 +313,12 @@ async def test_every_helper_sends_its_typed_webhook(make_client: ClientFactory) 
     url = f"http://127.0.0.1:{port}/webhooks/action-network/a-long-random-token-0123"
     expected = {}
     try:
-        async with Emulator(**SEED, rate_limit=None, webhook_url=url) as emu:
+        async with Emulator(seed=Seed(**SEED), webhooks=Webhooks(url=url), rate_limit=None) as emu:
             an = make_client(emu)
             for case in CASES:
                 facade = getattr(an, case.attr)
                 action = await facade.create(title="Hooked", origin_system="tests")
-                record = await getattr(facade, f"record_{case.singular}")(
+                record = await getattr(facade, case.records).record(
                     action, email="hooked@example.org", **case.helper_fields
                 )
                 expected[case.webhook] = (case, action.id, record)
@@ -364,10 +369,11 @@ async def test_event_campaigns_full_crud_and_their_events(
 
 
 async def test_read_only_collections(make_client: ClientFactory) -> None:
-    async with Emulator(
+    seed = Seed(
         people=30, campaigns=2, fundraising_pages=1, donations=4, lists=2, items=30,
-        queries=2, wrappers=2, rate_limit=None,
-    ) as emu:  # fmt: skip
+        queries=2, wrappers=2,
+    )  # fmt: skip
+    async with Emulator(seed=seed, rate_limit=None) as emu:
         an = make_client(emu)
         for facade, model, name in (
             (an.campaigns, Campaign, "campaigns"),
@@ -390,10 +396,10 @@ async def test_read_only_collections(make_client: ClientFactory) -> None:
             or donation.amount == f"{sum(float(r.amount or 0) for r in donation.recipients):.2f}"
         )
         report = (await items(an.lists.list()))[0]
-        people = await items(an.lists.items(report))
+        people = await items(an.lists.items.list(report))
         assert people
         assert all(isinstance(i, ListItem) and i.person_id for i in people)
-        item = await an.lists.get_item(report.id, people[0].id)
+        item = await an.lists.items.get(report.id, people[0].id)
         assert item.person_id == people[0].person_id
         fields = await an.metadata.custom_fields()
         assert fields
@@ -418,7 +424,9 @@ async def test_a_message_from_draft_to_sent_with_statistics(make_client: ClientF
     # Targeting takes 30 s of the loop's clock (fast-forwarded): the message is still being
     # targeted when it is sent too early, however busy the machine.
     async with Emulator(
-        people=12, queries=2, wrappers=1, rate_limit=None, background_delay=30.0
+        seed=Seed(people=12, queries=2, wrappers=1),
+        timing=Timing(background_delay=30.0),
+        rate_limit=None,
     ) as emu:
         an = make_client(emu)
         query = (await items(an.queries.list()))[0]
@@ -443,7 +451,7 @@ async def test_a_message_from_draft_to_sent_with_statistics(make_client: ClientF
         assert (draft.subject, draft.from_) == ("Stop the bad thing now", "Progressive Action Now")
         await emu.idle()
         assert (await an.messages.get(message)).status == "draft"
-        assert await an.messages.send(message.id) == "Your email has been sent."
+        assert await an.messages.send(message.id) == Notice("Your email has been sent.")
         await emu.idle()
         statistics = await an.messages.statistics(message)
         assert isinstance(statistics, MessageStatistics)
@@ -452,7 +460,9 @@ async def test_a_message_from_draft_to_sent_with_statistics(make_client: ClientF
 
 
 async def test_a_message_scheduled_and_unscheduled(make_client: ClientFactory) -> None:
-    async with Emulator(people=5, rate_limit=None, background_delay=0.01) as emu:
+    async with Emulator(
+        seed=Seed(people=5), timing=Timing(background_delay=0.01), rate_limit=None
+    ) as emu:
         an = make_client(emu)
         message = await an.messages.create(
             subject="S", body="B", from_="Me", reply_to="me@example.org"
@@ -461,7 +471,7 @@ async def test_a_message_scheduled_and_unscheduled(make_client: ClientFactory) -
         with pytest.raises(ConfigurationError, match="future"):
             await an.messages.schedule(message, datetime(2000, 1, 1, tzinfo=timezone.utc))
         when = datetime.now(timezone.utc) + timedelta(days=2)
-        assert "scheduled" in await an.messages.schedule(message, when)
+        assert "scheduled" in (await an.messages.schedule(message, when)).message
         assert emu.log[-1].json() == {"scheduled_start_date": when.strftime("%Y-%m-%dT%H:%M:%SZ")}
         assert (await an.messages.get(message)).status == "scheduled"
         await an.messages.unschedule(message)
@@ -472,7 +482,10 @@ async def test_a_message_scheduled_and_unscheduled(make_client: ClientFactory) -
 
 async def test_a_send_helper_answering_empty_raises(make_client: ClientFactory) -> None:
     async with Emulator(
-        people=5, rate_limit=None, background_delay=0.01, empty_helper_answers=True
+        seed=Seed(people=5),
+        quirks=Quirks(empty_helper_answers=True),
+        timing=Timing(background_delay=0.01),
+        rate_limit=None,
     ) as emu:
         an = make_client(emu)
         message = await an.messages.create(subject="S", body="B", from_="M", reply_to="m@x.org")
@@ -486,7 +499,7 @@ async def test_a_target_that_names_nothing_is_refused_at_the_call(
 ) -> None:
     an = make_client(seeded)
     with pytest.raises(ConfigurationError, match="not an Action Network id"):
-        an.petitions.signatures("../people")
+        an.petitions.signatures.list("../people")
     with pytest.raises(ConfigurationError, match="no Action Network id"):
         await an.petitions.get(Petition(title="never saved"))
     with pytest.raises(NotFoundError):
@@ -495,7 +508,7 @@ async def test_a_target_that_names_nothing_is_refused_at_the_call(
 
 
 async def test_messages_is_a_writable_facade(make_client: ClientFactory) -> None:
-    async with Emulator(people=2, messages=1, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=2, messages=1), rate_limit=None) as emu:
         an = make_client(emu)
         (message,) = await items(an.messages.list())
         assert isinstance(message, Message)

@@ -9,7 +9,6 @@ import pytest
 from actionnetwork_async import (
     AuthenticationError,
     ConnectError,
-    DecodeError,
     NotFoundError,
     OutcomeUnknownError,
     RateLimitError,
@@ -17,7 +16,8 @@ from actionnetwork_async import (
     ServerError,
     TransportError,
 )
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.errors import DecodeError
+from actionnetwork_async.testing import Emulator, Seed
 
 from .conftest import ClientFactory
 
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.asyncio, pytest.mark.looptime]
 async def test_faults_mid_stream_still_yield_every_item_exactly_once(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=100, rate_limit=4) as emu:
+    async with Emulator(seed=Seed(people=100), rate_limit=4) as emu:
         emu.add_fault("status", path="people", status=429, retry_after="2", count=1)
         emu.add_fault("status", path="people", status=503, count=1)
         emu.add_fault("reset", path="people", count=1)
@@ -38,8 +38,8 @@ async def test_faults_mid_stream_still_yield_every_item_exactly_once(
         assert emu.count(status=429) == 1  # the injected one: retries never overran the limit
         assert emu.count(status=503) == 1
         assert emu.max_in_window(1.0) <= 4
-        assert an.transport.stats.retries == 3
-        assert an.transport.stats.transport_errors == 1
+        assert an.stats.retries == 3
+        assert an.stats.transport_errors == 1
         # Retry-After: 2 was honoured: the retry of that page came >= 2 s after the 429
         refused = next(r for r in emu.log if r.status == 429)
         again = next(r for r in emu.log if r.start > refused.start and r.query == refused.query)
@@ -68,7 +68,7 @@ async def test_bad_key_raises_authentication_error_without_the_key(
     assert info.value.status == 403
     assert info.value.message == "API Key invalid or not present"
     assert len(emu.log) == 1  # never retried
-    for text in (str(info.value), repr(info.value), repr(an), repr(an.transport), caplog.text):
+    for text in (str(info.value), repr(info.value), repr(an), repr(an._transport), caplog.text):
         assert secret not in text
 
 
@@ -128,7 +128,7 @@ async def test_connection_refused_is_a_connect_error(make_client: ClientFactory)
     with pytest.raises(ConnectError) as info:
         await an.hal.post("tags", {"name": "x"})
     assert info.value.request_sent is False
-    assert an.transport.stats.retries == 1  # a POST that was never sent is safe to retry
+    assert an.stats.retries == 1  # a POST that was never sent is safe to retry
 
 
 async def test_timeouts_retry_a_get_but_never_a_post(
@@ -138,13 +138,13 @@ async def test_timeouts_retry_a_get_but_never_a_post(
     emu.add_fault("latency", delay=5.0, count=1)
     aep = await an.hal.get()  # the first attempt times out, the retry succeeds
     assert aep.has_link("osdi:people")
-    assert an.transport.stats.retries == 1
+    assert an.stats.retries == 1
     emu.add_fault("latency", path="tags", delay=5.0, count=2)
     with pytest.raises(OutcomeUnknownError, match="may have been processed") as info:
         await an.hal.post("tags", {"name": "maybe created"})
     assert isinstance(info.value.__cause__, RequestTimeoutError)
     assert info.value.request_sent is True
-    assert an.transport.stats.retries == 1  # a timed-out POST may have run: not re-sent
+    assert an.stats.retries == 1  # a timed-out POST may have run: not re-sent
 
 
 async def test_retry_log_lines_leave_out_the_query(

@@ -6,15 +6,15 @@ import pytest
 
 from actionnetwork_async import (
     ConnectError,
-    DecodeError,
     NotFoundError,
     RateLimitError,
     RequestTimeoutError,
-    RetryPolicy,
     ServerError,
     TransportError,
     ValidationError,
 )
+from actionnetwork_async.errors import DecodeError
+from actionnetwork_async.limits import RetryPolicy
 
 U = "http://x/"
 policy = RetryPolicy(jitter=lambda d: d)  # no jitter: delays are exact

@@ -9,7 +9,6 @@ import pytest
 
 from actionnetwork_async import (
     AuthenticationError,
-    DecodeError,
     NotFoundError,
     NothingAcceptedError,
     RateLimitError,
@@ -18,6 +17,7 @@ from actionnetwork_async import (
     UnexpectedResponseError,
     ValidationError,
 )
+from actionnetwork_async.errors import DecodeError
 from actionnetwork_async.sansio import (
     ServerClock,
     build_headers,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from actionnetwork_async.testing import Emulator, State, seed_people
+from actionnetwork_async.testing import Emulator, Seed, State, seed_people
 from actionnetwork_async.testing.seed import seed_records, seed_state
 
 from .test_emulator_resources import SEEDS
@@ -46,5 +46,5 @@ def test_seeding_more_records_than_people_and_actions_allow_is_refused() -> None
     with pytest.raises(ValueError, match="one per person"):
         list(seed_records("signatures", 7, ["p1", "p2"], ["a", "b", "c"]))
     with pytest.raises(ValueError, match="needs at least one"):
-        Emulator(signatures=1)
+        Emulator(seed=Seed(signatures=1))
     assert len(list(seed_records("donations", 7, ["f1"], ["a"]))) == 7  # donations repeat

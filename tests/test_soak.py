@@ -26,8 +26,9 @@ from statistics import median
 import attrs
 import pytest
 
-from actionnetwork_async import ActionNetwork, RetryPolicy
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async import ActionNetwork
+from actionnetwork_async.limits import RetryPolicy
+from actionnetwork_async.testing import Emulator, RandomFaults, Seed
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.looptime, pytest.mark.soak, pytest.mark.slow]
 
@@ -67,7 +68,11 @@ async def test_a_faulty_stream_yields_every_record_once_and_holds_nothing(
     # pytest keeps every captured log record in memory: the retry warnings (one per fault)
     # would count as growth of the client's memory
     caplog.set_level(logging.ERROR, logger="actionnetwork_async")
-    async with Emulator(people=people, rate_limit=4, fault_rate=FAULT_RATE, fault_seed=seed) as emu:
+    async with Emulator(
+        seed=Seed(people=people),
+        random_faults=RandomFaults(rate=FAULT_RATE, seed=seed),
+        rate_limit=4,
+    ) as emu:
         expected = emu.ids("people")
         position = {key: n for n, key in enumerate(expected)}
         seen = bytearray(people)  # times each record was yielded; allocated before tracing
@@ -99,7 +104,7 @@ async def test_a_faulty_stream_yields_every_record_once_and_holds_nothing(
                                 tracemalloc.get_traced_memory()[0],
                             )
                         )
-                stats = an.transport.stats
+                stats = an.stats
         finally:
             tracemalloc.stop()
         requests.update(r.status for r in emu.log)

@@ -23,16 +23,15 @@ from actionnetwork_async import (
     ActionNetwork,
     AuthenticationError,
     CheckpointFile,
-    CheckpointLockedError,
-    ClockSkewError,
     CollectionUnavailableError,
     ConfigurationError,
-    Person,
     Watermark,
 )
 from actionnetwork_async.cli import main
+from actionnetwork_async.errors import CheckpointLockedError, ClockSkewError
+from actionnetwork_async.models import Person
 from actionnetwork_async.sync import ActionNetwork as SyncActionNetwork
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Quirks, Seed, serve_in_thread
 from actionnetwork_async.watermark import DEFAULT_CLOCK_TOLERANCE
 
 KEY = "state-safety-key-3f9a61c0d2e7b845"
@@ -40,7 +39,7 @@ KEY = "state-safety-key-3f9a61c0d2e7b845"
 
 @pytest.fixture
 def emu(monkeypatch: pytest.MonkeyPatch) -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=5, rate_limit=None, api_key=KEY)) as running:
+    with serve_in_thread(Emulator(seed=Seed(people=5), rate_limit=None, api_key=KEY)) as running:
         monkeypatch.setenv(API_KEY_ENV, KEY)
         monkeypatch.setenv(BASE_URL_ENV, running.base_url)
         yield running
@@ -122,7 +121,9 @@ async def pull_all(emu: Emulator, watermark: Watermark) -> list[str | None]:
 async def test_a_date_a_day_ahead_fails_the_pull_and_leaves_the_watermark_as_it_was() -> None:
     before = datetime(2026, 1, 1, tzinfo=timezone.utc)
     watermark = Watermark(since=before)
-    async with Emulator(people=3, rate_limit=None, date_skew=86400) as emu:
+    async with Emulator(
+        seed=Seed(people=3), quirks=Quirks(date_skew=86400), rate_limit=None
+    ) as emu:
         with pytest.raises(ClockSkewError, match="ahead of the local clock"):
             await pull_all(emu, watermark)
     assert watermark.since == before
@@ -135,7 +136,7 @@ async def test_a_date_within_the_tolerance_is_used_and_the_saved_watermark_names
     tmp_path: Path,
 ) -> None:
     watermark = Watermark()
-    async with Emulator(people=3, rate_limit=None, date_skew=60) as emu:
+    async with Emulator(seed=Seed(people=3), quirks=Quirks(date_skew=60), rate_limit=None) as emu:
         assert len(await pull_all(emu, watermark)) == 3
     assert watermark.since is not None
     assert watermark.since <= datetime.now(timezone.utc) + DEFAULT_CLOCK_TOLERANCE
@@ -220,7 +221,7 @@ def test_a_filter_the_builder_cannot_read_is_refused_before_any_request(
 @pytest.mark.asyncio
 async def test_to_dict_is_the_read_form_with_id_and_dates_for_a_data_frame() -> None:
     async with (
-        Emulator(people=3, rate_limit=None) as emu,
+        Emulator(seed=Seed(people=3), rate_limit=None) as emu,
         ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=None) as an,
     ):
         people = [person async for person in an.people.list()]
@@ -263,7 +264,9 @@ def test_the_quickstart_builds_its_data_frame_from_the_read_form() -> None:
 @pytest.mark.asyncio
 async def test_a_key_that_reaches_no_tags_names_the_collection_instead_of_a_wrong_key() -> None:
     async with (
-        Emulator(people=2, tags=2, rate_limit=None, group_key=False) as emu,
+        Emulator(
+            seed=Seed(people=2, tags=2), quirks=Quirks(group_key=False), rate_limit=None
+        ) as emu,
         ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=None) as an,
     ):
         with pytest.raises(CollectionUnavailableError) as caught:
@@ -278,7 +281,7 @@ async def test_a_key_that_reaches_no_tags_names_the_collection_instead_of_a_wron
 @pytest.mark.asyncio
 async def test_a_wrong_key_is_still_an_authentication_error() -> None:
     async with (
-        Emulator(rate_limit=None, lenient_entry_point=True) as emu,
+        Emulator(quirks=Quirks(lenient_entry_point=True), rate_limit=None) as emu,
         ActionNetwork("wrong-key-0123456789ab", base_url=emu.base_url) as an,
     ):  # 200, no links
         with pytest.raises(AuthenticationError) as caught:
@@ -296,7 +299,7 @@ async def test_a_wrong_key_is_still_an_authentication_error() -> None:
 @pytest.mark.asyncio
 async def test_one_page_of_a_collection_by_its_api_page_number() -> None:
     async with (
-        Emulator(people=60, rate_limit=None) as emu,
+        Emulator(seed=Seed(people=60), rate_limit=None) as emu,
         ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=None) as an,
     ):
         everyone = [p.id async for p in an.people.list()]

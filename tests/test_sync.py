@@ -11,25 +11,26 @@ from typing import Any
 
 import pytest
 
+from actionnetwork_async import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async import (
-    DEFAULT_PREFETCH,
     ClientClosedError,
     ClientStateError,
     ConfigurationError,
     NotFoundError,
-    Person,
     ValidationError,
 )
-from actionnetwork_async import (
-    ActionNetwork as AsyncActionNetwork,
-)
+from actionnetwork_async.limits import RetryPolicy
+from actionnetwork_async.models import Person
 from actionnetwork_async.sync import ActionNetwork, Stream
-from actionnetwork_async.testing import Emulator, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, Timing, serve_in_thread
+from actionnetwork_async.walker import DEFAULT_PREFETCH
 
 
 @pytest.fixture
 def emu() -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=60, events=30, unique_id_lists=3, rate_limit=None)) as e:
+    with serve_in_thread(
+        Emulator(seed=Seed(people=60, events=30, unique_id_lists=3), rate_limit=None)
+    ) as e:
         yield e
 
 
@@ -45,11 +46,11 @@ def settle(an: ActionNetwork) -> dict[str, int]:
         others = asyncio.all_tasks() - {asyncio.current_task()}
         if others:
             await asyncio.wait(others)
-        connector = aio.transport.session.connector
+        connector = aio._transport.session.connector
         assert connector is not None
         return {
             "tasks": len(asyncio.all_tasks()) - 1,
-            "in_flight": aio.transport.in_flight,
+            "in_flight": aio._transport.in_flight,
             "connections_held": len(connector._acquired),
         }
 
@@ -77,7 +78,7 @@ def test_a_large_collection_streams_as_fast_and_with_the_same_requests_as_async(
     # in flight, so a blocking stream that lost the prefetch would be about 5x slower. Each
     # client gets a fresh emulator, so neither inherits the other's rate window.
     def server() -> Emulator:
-        return Emulator(people=500, rate_limit=50, latency=0.1)
+        return Emulator(seed=Seed(people=500), timing=Timing(latency=0.1), rate_limit=50)
 
     with serve_in_thread(server()) as async_emu:
 
@@ -122,7 +123,7 @@ def test_four_threads_share_one_limiter_as_the_server_sees_it() -> None:
     # client's loop and the emulator taking turns at one interpreter lock on a busy machine,
     # could bunch up with the next and be counted over.)
     with (
-        serve_in_thread(Emulator(people=100, events=100, rate_limit=10)) as emu,
+        serve_in_thread(Emulator(seed=Seed(people=100, events=100), rate_limit=10)) as emu,
         ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=5.0) as an,
     ):
         an.hal.entry_point()
@@ -148,9 +149,11 @@ def test_four_threads_share_one_limiter_as_the_server_sees_it() -> None:
 
 def test_control_four_clients_with_their_own_limiters_overrun_the_server() -> None:
     """Without one shared limiter the same load does get 429s: the test above can fail."""
-    with serve_in_thread(Emulator(people=10, rate_limit=10)) as emu:
+    with serve_in_thread(Emulator(seed=Seed(people=10), rate_limit=10)) as emu:
         clients = [
-            ActionNetwork(emu.api_key, base_url=emu.base_url, rate_limit=5.0, max_tries=1)
+            ActionNetwork(
+                emu.api_key, base_url=emu.base_url, rate_limit=5.0, retry=RetryPolicy(max_tries=1)
+            )
             for _ in range(4)
         ]
         errors: list[BaseException] = []
@@ -186,7 +189,9 @@ async def test_works_inside_a_running_event_loop(emu: Emulator) -> None:
 # -- cleanup ----------------------------------------------------------------------------------
 @pytest.fixture
 def slow() -> Iterator[Emulator]:
-    with serve_in_thread(Emulator(people=500, rate_limit=None, latency=0.1)) as e:
+    with serve_in_thread(
+        Emulator(seed=Seed(people=500), timing=Timing(latency=0.1), rate_limit=None)
+    ) as e:
         yield e
 
 
@@ -300,8 +305,8 @@ def test_the_facades_and_walker_are_all_there(emu: Emulator) -> None:
         assert updated is not None
         assert updated.family_name == "Lee"
         event = an.events.create(title="Canvass", origin_system="test")
-        an.events.record_attendance(event, email="ann@example.org")
-        assert [a.person_id for a in an.events.attendances(event)]
+        an.events.attendances.record(event, email="ann@example.org")
+        assert [a.person_id for a in an.events.attendances.list(event)]
         aep = an.hal.get()
         assert [len(page.items()) for page in an.hal.pages(aep, "osdi:events")] == [25, 6]
         assert an.stats.attempts >= len(emu.log) > 0

@@ -1,19 +1,24 @@
 """The blocking surface cannot drift from the async one.
 
 The async side is read by introspection, independently of the code generator: every attribute
-of an async client that has public coroutine methods or methods returning a ``Stream`` must have
-a blocking twin on the blocking client, method for method, with the same parameters and types.
-A facade added to the async client later is covered without touching this file.
+of an async client, and every attribute of those (the record collections below a facade), that
+has public coroutine methods or methods returning a ``Stream`` must have a blocking twin on the
+blocking client, method for method, with the same parameters and types. A facade added to the
+async client later is covered without touching this file.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
 import typing
 from collections.abc import Callable, Iterator
-from typing import Any
+from datetime import timedelta
+from typing import Any, ParamSpec, TypeVar
 
 import pytest
+import typing_extensions
 
 from actionnetwork_async import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async import Stream as AsyncStream
@@ -21,7 +26,10 @@ from actionnetwork_async import _sync_codegen as codegen
 from actionnetwork_async.sync import ActionNetwork, Stream
 
 #: Async client attributes with async methods that deliberately have no blocking twin.
-NOT_MIRRORED = {"transport": "the I/O layer stays on the loop; blocking users read an.stats"}
+NOT_MIRRORED = {
+    "transport": "the I/O layer stays on the loop; blocking users read an.stats",
+    "limiter": "the limiter belongs to the client's loop",
+}
 #: The async client's own methods and their blocking names.
 CLIENT_METHODS = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
 
@@ -43,32 +51,51 @@ def public_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
 def async_surface() -> list[tuple[str, str, Callable[..., Any]]]:
     an = AsyncActionNetwork("parity-key", base_url="http://127.0.0.1:9/api/v2/")
     found = []
-    for attribute, value in vars(an).items():
+    for attribute in dir(an):
         if attribute.startswith("_") or attribute in NOT_MIRRORED:
             continue
-        for name, method in public_methods(type(value)):
-            found.append((attribute, name, method))
+        value = getattr(an, attribute)
+        methods = list(public_methods(type(value)))
+        if not methods:
+            continue
+        found += [(attribute, name, method) for name, method in methods]
+        for below in dir(value):  # the record collections of a facade
+            child = getattr(value, below, None)
+            if below.startswith("_") or below in ("hal", *NOT_MIRRORED) or inspect.ismethod(child):
+                continue
+            path = f"{attribute}.{below}"
+            found += [(path, name, method) for name, method in public_methods(type(child))]
     return found
 
 
 SURFACE = async_surface()
 
 
+@pytest.fixture(scope="module")
+def blocking() -> Iterator[ActionNetwork]:
+    """A blocking client to find the twins on (closed after: its loop thread must not outlive
+    this module, other tests count threads)."""
+    with ActionNetwork("parity-key", base_url="http://127.0.0.1:9/api/v2/") as an:
+        yield an
+
+
 def test_the_surface_is_found() -> None:
     """Control: introspection sees the facades and walker, and enough of them."""
     attributes = {attribute for attribute, _, _ in SURFACE}
-    assert {"hal", "people", "events", "unique_id_lists"} <= attributes
-    assert len(SURFACE) > 40
+    assert {"hal", "people", "events", "petitions.signatures", "tags.taggings"} <= attributes
+    assert len(SURFACE) > 80
 
 
 @pytest.mark.parametrize(
     ("attribute", "name", "method"), SURFACE, ids=[f"{a}.{n}" for a, n, _ in SURFACE]
 )
 def test_every_async_method_has_a_blocking_twin(
-    attribute: str, name: str, method: Callable[..., Any]
+    attribute: str, name: str, method: Callable[..., Any], blocking: ActionNetwork
 ) -> None:
-    twin_class = typing.get_type_hints(ActionNetwork)[attribute]
-    twin = getattr(twin_class, name, None)
+    target: Any = blocking
+    for part in attribute.split("."):
+        target = getattr(target, part)
+    twin = getattr(type(target), name, None)
     assert twin is not None, f"an.{attribute}.{name} has no blocking twin: run the codegen"
     assert not inspect.iscoroutinefunction(twin)
     expected = inspect.signature(method).parameters
@@ -104,3 +131,41 @@ def test_the_generated_module_is_up_to_date() -> None:
         "actionnetwork_async/sync/_generated.py is stale: run "
         "python -m actionnetwork_async._sync_codegen"
     )
+
+
+#: What a generated module may import from a private module: type parameters and default values.
+PARAMETERS_AND_DEFAULTS = (
+    TypeVar,
+    ParamSpec,
+    typing_extensions.TypeVar,
+    typing_extensions.ParamSpec,
+    int,
+    str,
+    float,
+    timedelta,
+)
+
+
+def test_every_type_of_a_public_signature_can_be_imported() -> None:
+    """What the generated signatures name is exported by a public module (a type parameter
+    or a default value aside), so a user can annotate with it too."""
+    public = [
+        importlib.import_module(f"actionnetwork_async{suffix}")
+        for suffix in ("", ".models", ".types", ".limits", ".errors", ".webhooks")
+    ]
+    exported = {id(getattr(module, name)) for module in public for name in module.__all__}
+    generated = importlib.import_module("actionnetwork_async.sync._generated")
+    tree = ast.parse(inspect.getsource(generated))
+    hidden = []
+    for node in tree.body:
+        if not (
+            isinstance(node, ast.ImportFrom) and (node.module or "").startswith("actionnetwork")
+        ):
+            continue
+        for alias in node.names:
+            value = getattr(importlib.import_module(node.module or ""), alias.name)
+            if isinstance(value, PARAMETERS_AND_DEFAULTS):
+                continue  # a type parameter, or a default value
+            if id(value) not in exported:
+                hidden.append(f"{node.module}.{alias.name}")
+    assert not hidden, f"used in public signatures but exported by no public module: {hidden}"

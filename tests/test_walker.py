@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from actionnetwork_async import LinkNotFoundError, NotFoundError, parse_resource
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async import NotFoundError
+from actionnetwork_async.errors import LinkNotFoundError
+from actionnetwork_async.hal import parse_resource
+from actionnetwork_async.testing import Emulator, Seed
 
 from .conftest import ClientFactory
 
@@ -43,7 +45,7 @@ async def test_people_style_collection_streams_every_item_once_in_order(
 async def test_people_collection_ending_on_a_full_page(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=50, rate_limit=None) as emu:
+    async with Emulator(seed=Seed(people=50), rate_limit=None) as emu:
         an = make_client(emu, prefetch=1)
         got = [p.identifier() async for p in an.hal.iterate(emu.base_url + "people")]
         assert got == emu.ids("people")

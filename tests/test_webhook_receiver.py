@@ -18,7 +18,7 @@ from aiohttp.test_utils import TestServer
 from yarl import URL
 
 from actionnetwork_async import ConfigurationError, webhooks
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Seed, Webhooks
 
 from .conftest import ClientFactory
 
@@ -218,15 +218,15 @@ async def test_deliveries_from_the_emulator_reach_the_handler(
     base = await serve(webhooks.receiver(handler, secret=SECRET))
     hook_url = f"{base}/webhooks/action-network/{SECRET}"
     async with Emulator(
-        events=1, rate_limit=None, webhook_url=hook_url, webhook_retry_delays=(1, 1)
+        seed=Seed(events=1), webhooks=Webhooks(url=hook_url, retry_delays=(1, 1)), rate_limit=None
     ) as emu:
         an = make_client(emu)
         person = await an.people.signup(email="ann@example.org", given_name="Ann")
-        await an.events.record_attendance(emu.ids("events")[0], email="bo@example.org")
+        await an.events.attendances.record(emu.ids("events")[0], email="bo@example.org")
         await emu.idle()
-        assert emu.webhooks is not None
-        assert len(emu.webhooks.delivered) == 2
-        assert [d.status for d in emu.webhooks.deliveries] == [500, 200, 200]
+        assert emu.webhook_sender is not None
+        assert len(emu.webhook_sender.delivered) == 2
+        assert [d.status for d in emu.webhook_sender.deliveries] == [500, 200, 200]
     # the failed upload is retried after the attendance went through: order is not kept
     by_type = {e.type: e for e in received}
     assert sorted(by_type) == ["action_network:upload", "osdi:attendance"]

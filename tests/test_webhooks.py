@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from actionnetwork_async import Person, webhooks
+from actionnetwork_async import webhooks
 from actionnetwork_async.errors import ActionNetworkError
+from actionnetwork_async.models import Person
 
 REFERENCE = json.loads((Path(__file__).parent / "data" / "webhook_action_example.json").read_text())
 DELIVERY: list[dict[str, Any]] = REFERENCE["delivery"]

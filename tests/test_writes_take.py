@@ -17,16 +17,13 @@ import pytest_asyncio
 
 from actionnetwork_async import (
     ConfigurationError,
-    EmailAddress,
     NotAppliedError,
-    Person,
-    PhoneNumber,
-    Recipient,
     UnexpectedResponseError,
     ValidationError,
 )
-from actionnetwork_async.resources.base import unapplied
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async._bodies import unapplied
+from actionnetwork_async.models import EmailAddress, Person, PhoneNumber, Recipient
+from actionnetwork_async.testing import Emulator, Quirks, Seed, Timing
 
 from .conftest import ClientFactory
 
@@ -37,7 +34,9 @@ PEOPLE = "https://actionnetwork.org/api/v2/people"
 
 @pytest_asyncio.fixture
 async def server() -> AsyncIterator[Emulator]:
-    async with Emulator(people=3, events=1, rate_limit=None, background_delay=0.0) as emulator:
+    async with Emulator(
+        seed=Seed(people=3, events=1), timing=Timing(background_delay=0.0), rate_limit=None
+    ) as emulator:
         yield emulator
 
 
@@ -159,9 +158,9 @@ async def test_signup_creates_the_missing_tags_so_the_person_is_tagged(
 ) -> None:
     an = make_client(server)
     ann = await an.people.signup(email="ann@example.org", add_tags=["volunteer"])
-    assert await an.people.tags(ann) == ["volunteer"]
+    assert await an.people.tag_names(ann) == ["volunteer"]
     bob = await an.people.signup(email="bob@example.org", add_tags=["volunteer", "donor"])
-    assert await an.people.tags(bob) == ["donor", "volunteer"]
+    assert await an.people.tag_names(bob) == ["donor", "volunteer"]
     # the group's tags are read once per client; each missing one is created once
     assert len([r for r in server.log if r.method == "GET" and r.path.endswith("/tags")]) == 1
     assert [b["name"] for b in sent(server, "POST", "/tags")] == ["volunteer", "donor"]
@@ -173,7 +172,7 @@ async def test_the_helper_ignores_unknown_tags_and_ensure_tags_false_leaves_it_s
 ) -> None:
     an = make_client(server)
     ann = await an.people.signup(email="ann@example.org", add_tags=["volunteer"], ensure_tags=False)
-    assert await an.people.tags(ann) == []  # "If not, the tag will be ignored"
+    assert await an.people.tag_names(ann) == []  # "If not, the tag will be ignored"
     assert tag_names(server) == []
     assert sent(server, "POST", "/tags") == []
 
@@ -183,15 +182,15 @@ async def test_record_helpers_create_the_missing_tags(
 ) -> None:
     an = make_client(server)
     petition = await an.petitions.create(title="Sign", origin_system="tests")
-    await an.petitions.record_signature(petition, email="ann@example.org", add_tags=["signer"])
+    await an.petitions.signatures.record(petition, email="ann@example.org", add_tags=["signer"])
     event = await first_event(an)
-    await an.events.record_attendance(event, email="bob@example.org", add_tags=["rsvp"])
+    await an.events.attendances.record(event, email="bob@example.org", add_tags=["rsvp"])
     ann = await an.people.find_by_email("ann@example.org")
     bob = await an.people.find_by_email("bob@example.org")
     assert ann is not None
     assert bob is not None
-    assert await an.people.tags(ann) == ["signer"]
-    assert await an.people.tags(bob) == ["rsvp"]
+    assert await an.people.tag_names(ann) == ["signer"]
+    assert await an.people.tag_names(bob) == ["rsvp"]
 
 
 async def test_upsert_many_creates_each_missing_tag_once_and_tags_everyone(
@@ -207,13 +206,13 @@ async def test_upsert_many_creates_each_missing_tag_once_and_tags_everyone(
     for i in range(8):
         person = await an.people.find_by_email(f"p{i}@example.org")
         assert person is not None
-        assert await an.people.tags(person) == (["bulk", "job"] if i % 2 else ["job"])
+        assert await an.people.tag_names(person) == (["bulk", "job"] if i % 2 else ["job"])
     # opted out: the names go as they are, and the helper ignores the unknown one
     out = an.people.upsert_many([{"email": "q@example.org"}], add_tags=["new"], ensure_tags=False)
     assert all([r.ok async for r in out])
     q = await an.people.find_by_email("q@example.org")
     assert q is not None
-    assert await an.people.tags(q) == []
+    assert await an.people.tag_names(q) == []
 
 
 async def test_record_attendance_many_creates_the_missing_tags(
@@ -223,14 +222,14 @@ async def test_record_attendance_many_creates_the_missing_tags(
     event = await first_event(an)
     results = [
         r
-        async for r in an.events.record_attendance_many(
+        async for r in an.events.attendances.record_many(
             event, [{"email": "ann@example.org"}], add_tags=["rsvp"]
         )
     ]
     assert [r.ok for r in results] == [True]
     ann = await an.people.find_by_email("ann@example.org")
     assert ann is not None
-    assert await an.people.tags(ann) == ["rsvp"]
+    assert await an.people.tag_names(ann) == ["rsvp"]
 
 
 # -- 24. malformed emails -------------------------------------------------------------------
@@ -244,7 +243,7 @@ async def test_upsert_many_reports_exactly_the_records_the_api_refused(
     good = [f"ok{i}@example.org" for i in range(4)]
     records = [{"email": e} for pair in zip(good, MALFORMED, strict=True) for e in pair]
     report = tmp_path / "failures.jsonl"
-    async with Emulator(rate_limit=None, refuse_malformed_emails=refuse) as server:
+    async with Emulator(quirks=Quirks(refuse_malformed_emails=refuse), rate_limit=None) as server:
         an = make_client(server)
         results = [r async for r in an.people.upsert_many(records, report=report)]
         stored = sorted(
@@ -274,13 +273,15 @@ async def test_upsert_many_reports_exactly_the_records_the_api_refused(
 async def test_the_switch_refuses_a_malformed_email_on_signup_record_helpers_and_put(
     make_client: ClientFactory,
 ) -> None:
-    async with Emulator(people=1, rate_limit=None, refuse_malformed_emails=True) as server:
+    async with Emulator(
+        seed=Seed(people=1), quirks=Quirks(refuse_malformed_emails=True), rate_limit=None
+    ) as server:
         an = make_client(server)
         with pytest.raises(ValidationError, match="not valid"):
             await an.people.signup(email="nope")
         petition = await an.petitions.create(title="Sign", origin_system="tests")
         with pytest.raises(ValidationError, match="not valid"):
-            await an.petitions.record_signature(petition, email="nope@nowhere")
+            await an.petitions.signatures.record(petition, email="nope@nowhere")
         person = await first_person(an)
         with pytest.raises(ValidationError, match="not valid"):
             await an.people.update(person, email_addresses=[EmailAddress(address="x y@z.org")])
@@ -312,32 +313,32 @@ async def test_record_writes_take_background_and_return_none_at_once(
     server: Emulator,
     make_client: ClientFactory,
 ) -> None:
-    attr, records, singular, create_fields, update_fields, helper_fields = case
+    attr, records, _singular, create_fields, update_fields, helper_fields = case
     an = make_client(server)
     facade = getattr(an, attr)
     action = await facade.create(title="API made", origin_system="tests")
     person = await an.people.signup(email="ann@example.org")
-    create = getattr(facade, f"create_{singular}")
+    create = getattr(facade, records).create
     assert await create(action, person, background=True, **create_fields) is None
     assert queued(server)
     await server.idle()
-    made = [r async for r in getattr(facade, records)(action)]
+    made = [r async for r in getattr(facade, records).list(action)]
     assert [r.person_id for r in made] == [person.id]
     if update_fields is not None:
-        update = getattr(facade, f"update_{singular}")
+        update = getattr(facade, records).update
         assert await update(action, made[0], background=True, **update_fields) is None
         assert queued(server)
         body = server.log[-1].json()
         await server.idle()
         stored = server.state[records].get(made[0].id)
         assert {k: stored.get(k) for k in body} == body  # applied, later
-    record = getattr(facade, f"record_{singular}")
+    record = getattr(facade, records).record
     assert await record(action, email="bob@example.org", background=True, **helper_fields) is None
     assert queued(server)
     await server.idle()
     bob = await an.people.find_by_email("bob@example.org")
     assert bob is not None
-    everyone = [r.person_id async for r in getattr(facade, records)(action)]
+    everyone = [r.person_id async for r in getattr(facade, records).list(action)]
     assert sorted(everyone) == sorted([person.id, bob.id])
     assert server.background_errors == []
 
@@ -348,13 +349,13 @@ async def test_taggings_are_made_and_deleted_in_the_background(
     an = make_client(server)
     person = await an.people.signup(email="ann@example.org")
     tag = await an.tags.create("later")
-    assert await an.tags.create_tagging(tag, person, background=True) is None
+    assert await an.tags.taggings.create(tag, person, background=True) is None
     assert queued(server)
     await server.idle()
-    [tagging] = [t async for t in an.people.taggings(person)]
-    assert await an.people.tags(person) == ["later"]
-    await an.tags.delete_tagging(tag, tagging, background=True)
+    [tagging] = [t async for t in an.people.taggings.list(person)]
+    assert await an.people.tag_names(person) == ["later"]
+    await an.tags.taggings.delete(tag, tagging, background=True)
     assert queued(server)
     await server.idle()
-    assert await an.people.tags(person) == []
+    assert await an.people.tag_names(person) == []
     assert server.background_errors == []

@@ -38,11 +38,15 @@ from ..client import API_KEY_ENV, BASE_URL_ENV, REDIS_URL_ENV
 from ..errors import ActionNetworkError, CheckpointLockedError, ConfigurationError
 from ..filters import parse_filter
 from ..models import ResourceModel
+from ..redis import RedisRateLimiter
+from ..resources.base import Collection
+from ..resources.catalog import Catalog
 from ..sync import ActionNetwork
 from ..watermark import Watermark
 from .export import (
     KINDS,
     Interrupted,
+    cli_name,
     export_collection,
     interrupts,
     parse_when,
@@ -175,8 +179,13 @@ def connect(
         options["base_url"] = base_url
     if rate_limit is not None:
         options["rate_limit"] = rate_limit
-    if redis_url is not None:
-        options["redis_url"] = redis_url
+    if redis_url:  # without it, the client reads ACTION_NETWORK_REDIS_URL itself
+        options["rate_limit"] = RedisRateLimiter.for_api_key(
+            redis_url,
+            api_key or os.environ[API_KEY_ENV],
+            base_url,
+            rate=4.0 if rate_limit is None else rate_limit,  # the API's limit by default
+        )
     return ActionNetwork(api_key, **options)
 
 
@@ -455,23 +464,12 @@ def import_command(
 
 
 # -- get --------------------------------------------------------------------------------------
+#: Every collection the catalog declares, by its CLI name (``unique-id-lists``): what ``get``
+#: reads, one item by id.
 GETTERS: dict[str, Callable[[ActionNetwork, str], ResourceModel]] = {
-    "people": lambda an, item: an.people.get(item),
-    "events": lambda an, item: an.events.get(item),
-    "event-campaigns": lambda an, item: an.event_campaigns.get(item),
-    "petitions": lambda an, item: an.petitions.get(item),
-    "forms": lambda an, item: an.forms.get(item),
-    "fundraising-pages": lambda an, item: an.fundraising_pages.get(item),
-    "donations": lambda an, item: an.donations.get(item),
-    "advocacy-campaigns": lambda an, item: an.advocacy_campaigns.get(item),
-    "surveys": lambda an, item: an.surveys.get(item),
-    "campaigns": lambda an, item: an.campaigns.get(item),
-    "messages": lambda an, item: an.messages.get(item),
-    "queries": lambda an, item: an.queries.get(item),
-    "wrappers": lambda an, item: an.wrappers.get(item),
-    "lists": lambda an, item: an.lists.get(item),
-    "tags": lambda an, item: an.tags.get(item),
-    "unique-id-lists": lambda an, item: an.unique_id_lists.get(item),
+    cli_name(name): functools.partial(lambda an, item, name: getattr(an, name).get(item), name=name)
+    for name, declared in Catalog.declared().items()
+    if isinstance(declared.kind, type) and issubclass(declared.kind, Collection)
 }
 
 

@@ -58,6 +58,8 @@ from .._files import Owns, atomic_write, first_line
 from ..filters import F, Filter, all_of, parse_filter
 from ..models import ResourceModel
 from ..models.base import action_network_id
+from ..resources.base import Collection, Declared, Searchable
+from ..resources.catalog import Catalog
 from ..sync import ActionNetwork, Stream
 from ..watermark import Watermark
 
@@ -71,6 +73,7 @@ __all__ = [
     "Interrupted",
     "Kind",
     "RateWindow",
+    "cli_name",
     "export_collection",
     "formula_safe",
     "interrupts",
@@ -207,7 +210,8 @@ class Kind:
     changes: Changes | None = None
 
 
-KINDS = {
+#: The exports with columns chosen for a spreadsheet.
+CURATED = {
     "people": Kind(
         "osdi:people",
         PEOPLE,
@@ -228,6 +232,42 @@ KINDS = {
         lambda an, _: an.unique_id_lists.list(),
         filterable=False,
     ),
+}
+
+
+def cli_name(attribute: str) -> str:
+    """A collection's name on the command line: ``fundraising_pages`` -> ``fundraising-pages``."""
+    return attribute.replace("_", "-")
+
+
+def _declared_kind(name: str, declared: Declared[Any]) -> Kind:
+    """The export of a collection the catalog declares: the model's own plain fields as
+    columns (lists and objects are left to ``--format jsonl``), filtered where the API
+    filters it."""
+    names = [
+        f.name
+        for f in attrs.fields(declared.model)
+        if f.name not in ("extra", "resource", "identifiers", "created_date", "modified_date")
+        and any(t in str(f.type) for t in ("str", "int", "float", "bool", "datetime"))
+        and not str(f.type).startswith(("list", "dict"))
+    ]
+    filterable = isinstance(declared.kind, type) and issubclass(declared.kind, Searchable)
+    return Kind(
+        declared.rel,
+        (("id", _id), *(_field(n) for n in names), *_DATES_AND_IDS),
+        lambda an, f: getattr(an, name).list(f) if filterable else getattr(an, name).list(),
+        filterable=filterable,
+    )
+
+
+#: Every collection the catalog declares can be exported; the curated ones keep their columns.
+KINDS = {
+    **{
+        cli_name(name): _declared_kind(name, declared)
+        for name, declared in Catalog.declared().items()
+        if isinstance(declared.kind, type) and issubclass(declared.kind, Collection)
+    },
+    **CURATED,
 }
 
 

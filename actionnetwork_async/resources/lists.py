@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..models import CustomField, ListItem, PeopleList
-from ..pagination import Stream
-from .base import Collection, Facade, RecordKind, Ref
+from .base import Collection, Facade
+from .records import RecordKind, records_of
 
 __all__ = ["Lists", "Metadata"]
 
@@ -19,23 +19,13 @@ class Lists(Collection[PeopleList]):
     """Lists of people: reports, and the recipients of each email
     (https://actionnetwork.org/docs/v2/lists)."""
 
-    REL = "osdi:lists"
-    MODEL = PeopleList
-
-    def items(self, people_list: Ref[PeopleList]) -> Stream[ListItem]:
-        """Stream the people on a list (https://actionnetwork.org/docs/v2/items). Like the
-        people collection, items have no totals: the walk stops at the first empty page."""
-        return self._records(people_list, ITEMS)
-
-    async def get_item(self, people_list: Ref[PeopleList], item: Ref[ListItem]) -> ListItem:
-        """One item of a list."""
-        return await self._get_record(people_list, item, ITEMS)
+    #: The people on each list. Like the people collection, items have no totals: the walk
+    #: stops at the first empty page.
+    items = records_of(PeopleList, ITEMS)
 
 
 class Metadata(Facade):
     """What the API says about the group's data (https://actionnetwork.org/docs/v2/metadata)."""
-
-    REL = "action_network:metadata"
 
     async def custom_fields(self) -> list[CustomField]:
         """Every custom field name in use in the group, with its notes

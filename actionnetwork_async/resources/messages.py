@@ -15,53 +15,28 @@ from typing import Any
 
 from typing_extensions import Unpack
 
+from .._bodies import Extra, check_extra, check_identifier, fields_to_json, listed
 from ..errors import ConfigurationError
 from ..models import (
     Message,
     MessageContent,
     MessageFields,
     MessageStatistics,
+    Notice,
     Query,
     Wrapper,
 )
 from ..models.base import format_datetime
-from .base import (
-    Collection,
-    Extra,
-    Ref,
-    Writable,
-    _listed,
-    check_extra,
-    check_identifier,
-    fields_to_json,
-)
+from .base import Ref, Writable
 
-__all__ = ["Messages", "Queries", "Wrappers"]
+__all__ = ["Messages"]
 
 QUERIES_REL = "osdi:queries"
 WRAPPERS_REL = "osdi:wrappers"
 
 
-class Queries(Collection[Query]):
-    """Saved queries, to target messages with; read only
-    (https://actionnetwork.org/docs/v2/queries)."""
-
-    REL = QUERIES_REL
-    MODEL = Query
-
-
-class Wrappers(Collection[Wrapper]):
-    """Email wrappers; read only (https://actionnetwork.org/docs/v2/wrappers)."""
-
-    REL = WRAPPERS_REL
-    MODEL = Wrapper
-
-
 class Messages(Writable[Message]):
     """Mass emails of the API key's group."""
-
-    REL = "osdi:messages"
-    MODEL = Message
 
     async def create(
         self,
@@ -120,16 +95,16 @@ class Messages(Writable[Message]):
             links["targets"] = links.get("targets", [])
         return await self._update(message, changes, fields, {**check_extra(extra), **links})
 
-    async def send(self, message: Ref[Message]) -> str:
+    async def send(self, message: Ref[Message]) -> Notice:
         """Send a draft with people targeted now, through its send helper; returns the API's
         message. A ``200 {}`` answer (nothing sent) raises ``NothingAcceptedError``."""
         return await self._helper(message, "osdi:send_helper", "send", {})
 
-    async def stop(self, message: Ref[Message]) -> str:
+    async def stop(self, message: Ref[Message]) -> Notice:
         """Stop a message that is sending (DELETE on its send helper)."""
         return await self._helper(message, "osdi:send_helper", "send", None)
 
-    async def schedule(self, message: Ref[Message], when: datetime) -> str:
+    async def schedule(self, message: Ref[Message], when: datetime) -> Notice:
         """Schedule a draft with people targeted for ``when`` (in the future; naive means
         UTC), through its schedule helper."""
         if not isinstance(when, datetime):
@@ -140,7 +115,7 @@ class Messages(Writable[Message]):
         body = {"scheduled_start_date": format_datetime(start)}
         return await self._helper(message, "osdi:schedule_helper", "schedule", body)
 
-    async def unschedule(self, message: Ref[Message]) -> str:
+    async def unschedule(self, message: Ref[Message]) -> Notice:
         """Cancel a message's scheduling (DELETE on its schedule helper)."""
         return await self._helper(message, "osdi:schedule_helper", "schedule", None)
 
@@ -150,14 +125,14 @@ class Messages(Writable[Message]):
 
     async def _helper(
         self, message: Ref[Message], rel: str, segment: str, body: dict[str, Any] | None
-    ) -> str:
+    ) -> Notice:
         """POST ``body`` to a helper of the message (DELETE when it is None)."""
         url = await self._linked_url(message, rel, segment)
         if body is None:
             answer = await self.hal.delete(url)
         else:
             answer = await self.hal.post(url, body, expect="answer")
-        return str(answer.get("message", "")) if answer is not None else ""
+        return Notice(str(answer.get("message", "")) if answer is not None else "")
 
     async def _set_links(
         self,
@@ -166,7 +141,7 @@ class Messages(Writable[Message]):
         wrapper: Ref[Wrapper] | None,
     ) -> None:
         """Targets and the wrapper as the API takes them: links to queries and to a wrapper."""
-        queries = _listed(targets, "targets")
+        queries = listed(targets, "targets")
         hrefs = [{"href": await self._url_of(query, QUERIES_REL)} for query in queries]
         if hrefs:
             document["targets"] = hrefs

@@ -8,45 +8,33 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, overload
+from typing import Any, Literal, cast, overload
 
 from typing_extensions import Unpack
 
-from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Records, WriteResult
-from ..errors import ConfigurationError
-from ..filters import F, Filter
-from ..hal import Resource
-from ..models import (
-    Attendance,
-    Donation,
-    Outreach,
-    Person,
-    PersonFields,
-    Response,
-    Signature,
-    Submission,
-    Tagging,
-)
-from ..pagination import Stream
-from ..walker import HalWalker
-from ..watermark import DEFAULT_OVERLAP, Watermark
-from .actions import DONATIONS, OUTREACHES, RESPONSES, SIGNATURES, SUBMISSIONS
-from .base import (
+from .._bodies import (
     SIGNUP_FIELDS,
     Extra,
     HelperOptions,
-    Ref,
-    Searchable,
     Status,
-    _update_body,
     check_applied,
-    ensure_tags_of,
     helper_body,
-    helper_many,
+    helper_body_of,
     set_statuses,
     tag_list,
+    update_body,
 )
+from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, Records, WriteResult
+from ..errors import ConfigurationError
+from ..filters import F, Filter
+from ..hal import Resource
+from ..models import Person, PersonFields, Tagging
+from ..pagination import Stream
+from ..watermark import DEFAULT_OVERLAP, Watermark
+from .actions import DONATIONS, OUTREACHES, RESPONSES, SIGNATURES, SUBMISSIONS
+from .base import Ref, Searchable
 from .events import ATTENDANCES
+from .records import helper_many, records_of
 from .tags import TAGGINGS, Tags
 
 __all__ = ["People"]
@@ -56,15 +44,28 @@ PersonRecord = Person | Mapping[str, Any]
 
 
 class People(Searchable[Person]):
-    """The people of the API key's group."""
+    """The people of the API key's group, and the records each person has (the same records
+    the actions list, read from the person's side: ``an.people.signatures.list(person)``)."""
 
-    REL = "osdi:people"
-    MODEL = Person
+    #: The person's RSVPs.
+    attendances = records_of(Person, ATTENDANCES)
+    #: The tags on the person (each tagging links to its ``osdi:tag``).
+    taggings = records_of(Person, TAGGINGS)
+    #: The person's petition signatures.
+    signatures = records_of(Person, SIGNATURES)
+    #: The person's form submissions.
+    submissions = records_of(Person, SUBMISSIONS)
+    #: The person's donations.
+    donations = records_of(Person, DONATIONS)
+    #: The person's advocacy outreaches (letters, calls).
+    outreaches = records_of(Person, OUTREACHES)
+    #: The person's survey responses.
+    responses = records_of(Person, RESPONSES)
 
-    def __init__(self, hal: HalWalker, *, tags: Tags | None = None) -> None:
-        super().__init__(hal)
-        #: The tags facade whose remembered tag names ``tags()`` and ``add_tags()`` use.
-        self._tags = tags or Tags(hal)
+    @property
+    def _tags(self) -> Tags:
+        """The client's tags facade, whose tag names ``tag_names()`` and ``add_tags()`` use."""
+        return cast(Tags, self.context.tags)
 
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
@@ -117,17 +118,21 @@ class People(Searchable[Person]):
         names); ``ensure_tags=False`` sends the names as they are.
         """
         return helper_many(
-            self.hal,
+            self,
             lambda: self._entry_link("osdi:person_signup_helper"),
             records,
-            fields=SIGNUP_FIELDS,
+            body=lambda record, job: helper_body_of(
+                record, fields=SIGNUP_FIELDS, add_tags=job[0], remove_tags=job[1]
+            ),
+            idempotent=True,
+            outcome=Outcome.UPSERTED,
             add_tags=add_tags,
             remove_tags=remove_tags,
             concurrency=concurrency,
             checkpoint=checkpoint,
             report=report,
             key=key,
-            tags=self._tags if ensure_tags else None,
+            ensure_tags=ensure_tags,
         )
 
     async def find_by_email(self, email: str) -> Person | None:
@@ -212,7 +217,7 @@ class People(Searchable[Person]):
         if statuses_only and (email_status is not None or phone_status is not None):
             body = {}  # a status change alone sends nothing else
         else:
-            body = _update_body(Person, person, changes, fields, extra)
+            body = update_body(Person, person, changes, fields, extra)
         set_statuses(body, email_status=email_status, phone_status=phone_status)
         if not body:
             raise ConfigurationError("nothing to update: pass a Person, some fields or a status")
@@ -278,7 +283,8 @@ class People(Searchable[Person]):
         raises ``NotAppliedError``. ``background=True`` returns None at once.
         """
         body = helper_body(options)
-        await ensure_tags_of(self._tags if ensure_tags else None, body)
+        if ensure_tags and body.get("add_tags"):
+            await self._tags.ensure(body["add_tags"])
         url = await self._entry_link("osdi:person_signup_helper")
         params = {"background_request": "true"} if background else None
         # The helper deduplicates on email, then phone: sending it twice updates the same
@@ -297,10 +303,10 @@ class People(Searchable[Person]):
         return person
 
     # -- tags ----------------------------------------------------------------------------------
-    async def tags(self, person: Ref[Person]) -> list[str]:
+    async def tag_names(self, person: Ref[Person]) -> list[str]:
         """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
         GET), named from the tags read once per client (``an.tags``)."""
-        taggings = [t async for t in self.taggings(person)]
+        taggings = [t async for t in self.taggings.list(person)]
         return await self._tags.names_of(t.tag_id for t in taggings if t.tag_id)
 
     async def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
@@ -310,7 +316,7 @@ class People(Searchable[Person]):
         made = []
         for name in tag_list(names, "names"):
             tag = await self._tags.find_or_create(name)
-            made.append(await self._tags.create_tagging(tag, person))
+            made.append(await self._tags.taggings.create(tag, person))
         return made
 
     async def remove_tags(self, person: Ref[Person], names: Iterable[str]) -> int:
@@ -318,65 +324,12 @@ class People(Searchable[Person]):
         not carry are ignored. Returns how many were removed."""
         wanted = set(tag_list(names, "names"))
         removed = 0
-        for tagging in [t async for t in self.taggings(person)]:
+        for tagging in [t async for t in self.taggings.list(person)]:
             tag_id = tagging.tag_id
             if tag_id is not None and await self._tags.name_of(tag_id) in wanted:
-                await self._tags.delete_tagging(tag_id, tagging)
+                await self._tags.taggings.delete(tag_id, tagging)
                 removed += 1
         return removed
-
-    # -- per-person collections ----------------------------------------------------------------
-    def attendances(self, person: Ref[Person]) -> Stream[Attendance]:
-        """The person's RSVPs."""
-        return self._records(person, ATTENDANCES)
-
-    def taggings(self, person: Ref[Person]) -> Stream[Tagging]:
-        """The tags on the person (each tagging links to its ``osdi:tag``)."""
-        return self._records(person, TAGGINGS)
-
-    def signatures(self, person: Ref[Person]) -> Stream[Signature]:
-        """The person's petition signatures."""
-        return self._records(person, SIGNATURES)
-
-    def submissions(self, person: Ref[Person]) -> Stream[Submission]:
-        """The person's form submissions."""
-        return self._records(person, SUBMISSIONS)
-
-    def donations(self, person: Ref[Person]) -> Stream[Donation]:
-        """The person's donations."""
-        return self._records(person, DONATIONS)
-
-    def outreaches(self, person: Ref[Person]) -> Stream[Outreach]:
-        """The person's advocacy outreaches (letters, calls)."""
-        return self._records(person, OUTREACHES)
-
-    def responses(self, person: Ref[Person]) -> Stream[Response]:
-        """The person's survey responses."""
-        return self._records(person, RESPONSES)
-
-    async def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
-        """One of the person's RSVPs, by its id under the person."""
-        return await self._get_record(person, attendance, ATTENDANCES)
-
-    async def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
-        """One of the person's signatures, by its id under the person."""
-        return await self._get_record(person, signature, SIGNATURES)
-
-    async def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
-        """One of the person's form submissions, by its id under the person."""
-        return await self._get_record(person, submission, SUBMISSIONS)
-
-    async def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
-        """One of the person's donations, by its id under the person."""
-        return await self._get_record(person, donation, DONATIONS)
-
-    async def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
-        """One of the person's outreaches, by its id under the person."""
-        return await self._get_record(person, outreach, OUTREACHES)
-
-    async def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
-        """One of the person's survey responses, by its id under the person."""
-        return await self._get_record(person, response, RESPONSES)
 
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
         """Any collection a person links to, by rel (a ``Person`` needs no extra request; an

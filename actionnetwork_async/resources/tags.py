@@ -14,27 +14,75 @@ import builtins
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from typing import Literal, overload
 
+from .._bodies import background_params, check_id, listed
 from ..errors import ConfigurationError
 from ..models import Person, Tag, Tagging
 from ..pagination import Stream
-from ..walker import HalWalker
-from .base import Collection, RecordKind, Ref, _id_of, _listed, background_params, check_id
+from .base import Collection, Context, Ref, _id_of
+from .records import Nested, RecordKind, nested
 
-__all__ = ["Tags"]
+__all__ = ["TAGGINGS", "TAGS_REL", "Taggings", "Tags"]
 
+#: The entry point's rel of the tags.
+TAGS_REL = "osdi:tags"
 #: The taggings of a tag, and of a person (https://actionnetwork.org/docs/v2/taggings).
 TAGGINGS = RecordKind("osdi:taggings", Tagging)
+
+
+class Taggings(Nested[Tag, Tagging]):
+    """The taggings of each tag: one per person carrying it. A tagging names neither its tag
+    nor its person: it links to both."""
+
+    @overload
+    async def create(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
+    ) -> Tagging: ...
+
+    @overload
+    async def create(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]
+    ) -> None: ...
+
+    @overload
+    async def create(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool
+    ) -> Tagging | None: ...
+
+    async def create(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
+    ) -> Tagging | None:
+        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
+        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
+        at once."""
+        href = await self._parents._person_url(person)
+        created = await self._parents.hal.post(
+            await self._url(tag),
+            {"_links": {"osdi:person": {"href": href}}},
+            params=background_params(background),
+            idempotent=True,
+            expect=None if background else "resource",
+        )
+        return None if background or created is None else Tagging.from_resource(created)
+
+    async def delete(
+        self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False
+    ) -> None:
+        """Take a tag off a person: DELETE the tagging, at its place under the tag (whatever
+        collection the tagging was read from). ``background=True`` has the API apply it
+        later."""
+        url = f"{(await self._url(tag)).rstrip('/')}/{check_id(_id_of(tagging))}"
+        await self._parents.hal.delete(url, params=background_params(background))
 
 
 class Tags(Collection[Tag]):
     """The tags of the API key's group (group keys only). Tags cannot be edited or deleted
     over the API; taggings can be added and deleted."""
 
-    REL = "osdi:tags"
-    MODEL = Tag
+    #: The taggings of each tag.
+    taggings = nested(Taggings, TAGGINGS)
 
-    def __init__(self, hal: HalWalker) -> None:
-        super().__init__(hal)
+    def __init__(self, context: Context, rel: str, model: type[Tag]) -> None:
+        super().__init__(context, rel, model)
         self._tags: dict[str, Tag] = {}  # id -> the tag, as last read
         self._ids: dict[str, str] = {}  # name -> tag id
         self._loaded = False
@@ -86,14 +134,9 @@ class Tags(Collection[Tag]):
                     await self.create(name)
         return [self._tags[self._ids[name]] for name in wanted]
 
-    # -- taggings ------------------------------------------------------------------------------
-    def taggings(self, tag: Ref[Tag]) -> Stream[Tagging]:
-        """The taggings of a tag: one per person carrying it."""
-        return self._records(tag, TAGGINGS)
-
-    def people(self, tag: Ref[Tag]) -> Stream[str]:
+    def person_ids(self, tag: Ref[Tag]) -> Stream[str]:
         """The ids of the people carrying a tag, read from its taggings' links."""
-        taggings = self.taggings(tag)
+        taggings = self.taggings.list(tag)
 
         async def ids() -> AsyncGenerator[Sequence[str], None]:
             try:
@@ -104,61 +147,10 @@ class Tags(Collection[Tag]):
 
         return Stream(ids())
 
-    async def get_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> Tagging:
-        """One tagging of a tag."""
-        return Tagging.from_resource(await self._get_one(await self._tagging_url(tag, tagging)))
-
-    @overload
-    async def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
-    ) -> Tagging: ...
-
-    @overload
-    async def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]
-    ) -> None: ...
-
-    @overload
-    async def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool
-    ) -> Tagging | None: ...
-
-    async def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
-    ) -> Tagging | None:
-        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
-        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
-        at once."""
-        url = await self._linked_url(tag, TAGGINGS.rel, TAGGINGS.segment)
-        href = await self._person_url(person)
-        created = await self.hal.post(
-            url,
-            {"_links": {"osdi:person": {"href": href}}},
-            params=background_params(background),
-            idempotent=True,
-            expect=None if background else "resource",
-        )
-        return None if background or created is None else Tagging.from_resource(created)
-
-    async def delete_tagging(
-        self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False
-    ) -> None:
-        """Take a tag off a person: DELETE the tagging, at its place under the tag.
-        ``background=True`` has the API apply it later."""
-        await self.hal.delete(
-            await self._tagging_url(tag, tagging), params=background_params(background)
-        )
-
-    async def _tagging_url(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> str:
-        """A tagging under its tag (where the API documents its DELETE), whatever collection
-        the tagging was read from."""
-        base = await self._linked_url(tag, TAGGINGS.rel, TAGGINGS.segment)
-        return f"{base.rstrip('/')}/{check_id(_id_of(tagging))}"
-
     # -- names and the index -------------------------------------------------------------------
     async def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
         """The names of these tags, sorted."""
-        return sorted([await self.name_of(tag_id) for tag_id in _listed(tag_ids, "tag_ids")])
+        return sorted([await self.name_of(tag_id) for tag_id in listed(tag_ids, "tag_ids")])
 
     async def name_of(self, tag_id: str) -> str:
         """A tag's name: from the tags walked once per client, or read if it is newer."""
@@ -189,7 +181,7 @@ class Tags(Collection[Tag]):
         async def walk(tag: Tag) -> None:
             async with slots:
                 name = tag.name or ""
-                async with self.taggings(tag) as taggings:
+                async with self.taggings.list(tag) as taggings:
                     async for batch in taggings.batches():
                         for tagging in batch:
                             if person_id := tagging.person_id:
@@ -218,7 +210,7 @@ class Tags(Collection[Tag]):
                 self._loaded = True
 
     def _remember(self, tag: Tag) -> Tag:
-        if tag.id is not None and tag.name is not None:
+        if tag.id and tag.name is not None:
             self._tags[tag.id] = tag
             self._ids.setdefault(tag.name, tag.id)
         return tag
@@ -226,10 +218,10 @@ class Tags(Collection[Tag]):
 
 def _names(names: Iterable[str]) -> builtins.list[str]:
     """Tag names, each checked (one string is one name)."""
-    listed = [names] if isinstance(names, str) else _listed(names, "tag names")
-    for name in listed:
+    found = [names] if isinstance(names, str) else listed(names, "tag names")
+    for name in found:
         _check_name(name)
-    return listed
+    return found
 
 
 def _check_name(name: object) -> None:

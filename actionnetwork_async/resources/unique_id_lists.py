@@ -15,11 +15,10 @@ import asyncio
 import builtins
 import contextlib
 import hashlib
-import itertools
-import re
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from .._bodies import check_id, id_chunks
 from .._validate import positive_int
 from ..errors import (
     ActionNetworkError,
@@ -27,57 +26,44 @@ from ..errors import (
     IncompleteWriteError,
     LockUnavailableError,
 )
-from ..models import UniqueIdList
+from ..models import Notice, UniqueIdList
 from ..redis import KEY_PREFIX
-from ..walker import HalWalker
-from .base import Collection, Ref, _id_of, check_id
+from .base import Collection, Context, Ref, _id_of
 
 if TYPE_CHECKING:
-    from ..redis_lock import RedisLocks
+    pass
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
 
 #: Ids per request: about 390 KB of JSON, well inside the API's time to answer.
 DEFAULT_CHUNK_SIZE = 10_000
-_PERSON_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-
-ListRef = Ref[UniqueIdList]
 
 
 class UniqueIdLists(Collection[UniqueIdList]):
     """The unique ID lists (ID targets) of the API key's group; ``get`` shows a list's
     ``count``, never its ids (https://actionnetwork.org/docs/v2/unique_id_lists)."""
 
-    REL = "action_network:unique_id_lists"
-    MODEL = UniqueIdList
-
-    def __init__(
-        self,
-        hal: HalWalker,
-        *,
-        chunk_size: int = DEFAULT_CHUNK_SIZE,
-        shared_locks: RedisLocks | None = None,
-    ) -> None:
-        super().__init__(hal)
-        self.chunk_size = positive_int(chunk_size, "chunk_size")
+    def __init__(self, context: Context, rel: str, model: type[UniqueIdList]) -> None:
+        super().__init__(context, rel, model)
+        self.chunk_size = positive_int(context.list_chunk_size or DEFAULT_CHUNK_SIZE, "chunk_size")
         self._locks: dict[str, asyncio.Lock] = {}
         #: Locks shared with other processes (Redis), or None: changes are safe within this
         #: client only.
-        self.shared_locks = shared_locks
+        self.shared_locks = context.shared_locks
 
-    def lock(self, unique_list: ListRef) -> asyncio.Lock:
+    def lock(self, unique_list: Ref[UniqueIdList]) -> asyncio.Lock:
         """The lock every change to this list takes (one per list, per client), however the
         list is named: ``" id"``, ``"id"`` and the ``UniqueIdList`` share one."""
         return self._locks.setdefault(_list_id(unique_list), asyncio.Lock())
 
-    def shared_lock_name(self, unique_list: ListRef) -> str:
+    def shared_lock_name(self, unique_list: Ref[UniqueIdList]) -> str:
         """The name of the list's lock shared between processes: a hash of the API's base URL
         and the list's id (no key in it), the same for every client of that API."""
         digest = hashlib.sha256(f"{self.hal.base_url}\0{_list_id(unique_list)}".encode())
         return f"{KEY_PREFIX}lock:unique-id-list:{digest.hexdigest()[:32]}"
 
     @contextlib.asynccontextmanager
-    async def _hold(self, unique_list: ListRef) -> AsyncIterator[Callable[[], None]]:
+    async def _hold(self, unique_list: Ref[UniqueIdList]) -> AsyncIterator[Callable[[], None]]:
         """This client's lock on the list, then the shared one if any; yields a check to call
         before each request (it raises ``LockLostError`` once the shared lock is lost)."""
         async with self.lock(unique_list):
@@ -98,7 +84,7 @@ class UniqueIdLists(Collection[UniqueIdList]):
         """
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("a unique ID list needs a non-empty name")
-        chunks = _chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
+        chunks = id_chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: a list needs at least one id")
@@ -120,33 +106,41 @@ class UniqueIdLists(Collection[UniqueIdList]):
             raise IncompleteWriteError(url=url, sent=len(first), cause=exc, result=result) from exc
 
     async def append(
-        self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
+        self,
+        unique_list: Ref[UniqueIdList],
+        unique_ids: Iterable[str],
+        *,
+        chunk_size: int | None = None,
     ) -> UniqueIdList:
         """Append people ids (duplicates are kept by the API), one chunk at a time."""
         return await self._change(unique_list, unique_ids, "append", chunk_size)
 
     async def replace(
-        self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
+        self,
+        unique_list: Ref[UniqueIdList],
+        unique_ids: Iterable[str],
+        *,
+        chunk_size: int | None = None,
     ) -> UniqueIdList:
         """Replace the list's ids: the first chunk replaces, the rest are appended, in order."""
         return await self._change(unique_list, unique_ids, "replace", chunk_size)
 
-    async def delete(self, unique_list: ListRef) -> str:
+    async def delete(self, unique_list: Ref[UniqueIdList]) -> Notice:
         """Delete a list; returns the API's notice."""
         async with self._hold(unique_list) as check:
             url = await self._url_of(unique_list)
             check()
             answer = await self.hal.delete(url)
-        return str(answer.get("notice", "")) if answer is not None else ""
+        return Notice(str(answer.get("notice", "")) if answer is not None else "")
 
     async def _change(
         self,
-        unique_list: ListRef,
+        unique_list: Ref[UniqueIdList],
         unique_ids: Iterable[str],
         operation: str,
         chunk_size: int | None,
     ) -> UniqueIdList:
-        chunks = _chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
+        chunks = id_chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
         first = next(chunks, None)
         if first is None:
             raise ConfigurationError("unique_ids is empty: nothing to send")
@@ -195,37 +189,7 @@ def _still_held() -> None:
     """The check of a lock that cannot be lost (this client's own)."""
 
 
-def _list_id(unique_list: ListRef) -> str:
+def _list_id(unique_list: Ref[UniqueIdList]) -> str:
     """The list's id as the API knows it (stripped, checked): one lock per list, whatever
     spelling (``" id"``, ``"id"``, a ``UniqueIdList`` or its ``Resource``) names it."""
     return check_id(_id_of(unique_list))
-
-
-def _shape(value: object) -> str:
-    """What a value is, without the value: a wrong id may be an email address or a name."""
-    if isinstance(value, str):
-        return f"a string of {len(value)} characters (not shown: it may be personal data)"
-    return f"a {type(value).__name__}"
-
-
-def _chunks(ids: Iterable[str], size: int) -> Iterator[list[str]]:
-    """Validated chunks of ``size`` ids, read lazily from ``ids`` (both checked at once)."""
-    positive_int(size, "chunk_size")
-    if isinstance(ids, (str, bytes)):
-        raise ConfigurationError("unique_ids must be an iterable of ids, not one string")
-    try:
-        iterator = iter(ids)
-    except TypeError:
-        raise ConfigurationError(
-            f"unique_ids must be an iterable of ids, got a {type(ids).__name__}"
-        ) from None
-    position = 0
-    while chunk := list(itertools.islice(iterator, size)):
-        for offset, value in enumerate(chunk):
-            if not isinstance(value, str) or not _PERSON_ID.match(value):
-                raise ConfigurationError(
-                    f"unique_ids[{position + offset}] is not a person unique id (a UUID such "
-                    f"as d91b4b2e-ae0e-4cd3-9ed7-d0ec501b0bc3) but {_shape(value)}"
-                )
-        position += len(chunk)
-        yield chunk

@@ -34,7 +34,7 @@ How it works:
 
 Limits: an iterable passed to a write (``unique_id_lists.append(lst, ids)``) is read on the
 loop's thread, so it must not itself use the same client (that raises ``ClientStateError``
-instead of hanging): read such ids into a list first. A limiter passed with ``limiter=`` belongs
+instead of hanging): read such ids into a list first. A limiter passed as ``rate_limit=`` belongs
 to this client's loop: share the client between threads rather than one limiter between
 blocking clients (a ``RedisRateLimiter`` is the exception: it connects on each loop that
 uses it).

@@ -9,126 +9,93 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, overload
 
 from typing_extensions import Unpack
 
-from actionnetwork_async import (
-    DEFAULT_PREFETCH,
-    ActionContent,
-    ActionFields,
-    ActionHelperOptions,
-    ActionTarget,
+from actionnetwork_async import Filter, Outcome, Resource, Watermark, WriteResult
+from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R
+from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
+from actionnetwork_async.limits import RateLimiter, RetryPolicy
+from actionnetwork_async.models import (
     AdvocacyCampaign,
-    AdvocacyCampaignContent,
-    AdvocacyCampaignFields,
-    Attendance,
-    AttendanceFields,
-    Campaign,
-    CheckpointStore,
     CustomField,
-    Donation,
-    DonationFields,
     Embed,
     Event,
     EventCampaign,
-    EventCampaignContent,
-    EventCampaignFields,
-    EventContent,
-    EventFields,
-    Extra,
-    Filter,
     Form,
-    FormContent,
-    FormFields,
     FundraisingPage,
-    FundraisingPageContent,
-    FundraisingPageFields,
-    HelperOptions,
-    ListItem,
     Message,
     MessageContent,
     MessageFields,
     MessageStatistics,
-    Outcome,
-    Outreach,
-    OutreachFields,
-    Payment,
+    Notice,
     PeopleList,
     Person,
     PersonFields,
     Petition,
-    PetitionContent,
-    PetitionFields,
     Query,
-    RateLimiter,
-    Recipient,
-    Recurrence,
-    Ref,
-    Resource,
-    Response,
-    ResponseFields,
-    RetryPolicy,
-    Signature,
-    SignatureFields,
-    Status,
-    Submission,
-    SubmissionFields,
     Survey,
     Tag,
     Tagging,
     UniqueIdList,
-    Watermark,
     Wrapper,
-    WriteResult,
 )
-from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R, Records
-from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
-from actionnetwork_async.pagination import MAX_PER_PAGE, Page
+from actionnetwork_async.pagination import MAX_PER_PAGE
 from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns
-from actionnetwork_async.resources.actions import Campaigns as AsyncCampaigns
-from actionnetwork_async.resources.actions import Donations as AsyncDonations
-from actionnetwork_async.resources.actions import EventCampaigns as AsyncEventCampaigns
 from actionnetwork_async.resources.actions import Forms as AsyncForms
 from actionnetwork_async.resources.actions import FundraisingPages as AsyncFundraisingPages
 from actionnetwork_async.resources.actions import Petitions as AsyncPetitions
 from actionnetwork_async.resources.actions import Surveys as AsyncSurveys
 from actionnetwork_async.resources.base import Actions as AsyncActions
+from actionnetwork_async.resources.base import C, M, U
 from actionnetwork_async.resources.base import Collection as AsyncCollection
 from actionnetwork_async.resources.base import Facade as AsyncFacade
-from actionnetwork_async.resources.base import M
 from actionnetwork_async.resources.base import Searchable as AsyncSearchable
 from actionnetwork_async.resources.base import Writable as AsyncWritable
-from actionnetwork_async.resources.events import AttendanceRecord
 from actionnetwork_async.resources.events import Events as AsyncEvents
 from actionnetwork_async.resources.lists import Lists as AsyncLists
 from actionnetwork_async.resources.lists import Metadata as AsyncMetadata
 from actionnetwork_async.resources.messages import Messages as AsyncMessages
-from actionnetwork_async.resources.messages import Queries as AsyncQueries
-from actionnetwork_async.resources.messages import Wrappers as AsyncWrappers
 from actionnetwork_async.resources.people import People as AsyncPeople
-from actionnetwork_async.resources.people import PersonRecord
+from actionnetwork_async.resources.records import ActionRecords as AsyncActionRecords
+from actionnetwork_async.resources.records import EditableRecords as AsyncEditableRecords
+from actionnetwork_async.resources.records import F, H, P
+from actionnetwork_async.resources.records import Nested as AsyncNested
+from actionnetwork_async.resources.records import R as AsyncR
+from actionnetwork_async.resources.tags import Taggings as AsyncTaggings
 from actionnetwork_async.resources.tags import Tags as AsyncTags
-from actionnetwork_async.resources.unique_id_lists import DEFAULT_CHUNK_SIZE, ListRef
+from actionnetwork_async.resources.unique_id_lists import DEFAULT_CHUNK_SIZE
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
-from actionnetwork_async.sansio import Expect
 from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT
+from actionnetwork_async.types import (
+    CheckpointStore,
+    Expect,
+    Extra,
+    HelperOptions,
+    Page,
+    Params,
+    PersonRecord,
+    Records,
+    Ref,
+    Status,
+    Target,
+)
+from actionnetwork_async.walker import DEFAULT_PREFETCH
 from actionnetwork_async.walker import HalWalker as AsyncHalWalker
-from actionnetwork_async.walker import Params, Target
 from actionnetwork_async.watermark import DEFAULT_OVERLAP
 
-from ._portal import BlockingClient, Stream, Twin
+from ._portal import BlockingClient, Portal, Stream, Twin
 
 __all__ = [
     "ActionNetwork",
+    "ActionRecords",
     "Actions",
     "AdvocacyCampaigns",
-    "Campaigns",
     "Collection",
-    "Donations",
-    "EventCampaigns",
+    "EditableRecords",
     "Events",
     "Facade",
     "Forms",
@@ -137,14 +104,14 @@ __all__ = [
     "Lists",
     "Messages",
     "Metadata",
+    "Nested",
     "People",
     "Petitions",
-    "Queries",
     "Searchable",
     "Surveys",
+    "Taggings",
     "Tags",
     "UniqueIdLists",
-    "Wrappers",
     "Writable",
 ]
 
@@ -153,6 +120,9 @@ class HalWalker(Twin):
     """Walks the API by its links; available as ``ActionNetwork.hal``."""
 
     _aio: AsyncHalWalker
+
+    def __init__(self, portal: Portal, aio: AsyncHalWalker) -> None:
+        super().__init__(portal, aio)
 
     def entry_point(self) -> Resource:
         """The API entry point, fetched once per client (the facades find collections by it)."""
@@ -476,11 +446,17 @@ class Facade(Twin):
 
     _aio: AsyncFacade
 
+    def __init__(self, portal: Portal, aio: AsyncFacade) -> None:
+        super().__init__(portal, aio)
+
 
 class Collection(Facade, Generic[M]):
-    """A collection of ``MODEL``: list it, get one."""
+    """A collection of ``model``: list it, get one."""
 
     _aio: AsyncCollection[M]
+
+    def __init__(self, portal: Portal, aio: AsyncCollection[M]) -> None:
+        super().__init__(portal, aio)
 
     def list(self) -> Stream[M]:
         """Stream every item, a page at a time."""
@@ -500,107 +476,13 @@ class Collection(Facade, Generic[M]):
         return self._call(lambda: self._aio.page(number, per_page=per_page))
 
 
-class Tags(Collection[Tag]):
-    """The tags of the API key's group (group keys only). Tags cannot be edited or deleted
-    over the API; taggings can be added and deleted."""
-
-    _aio: AsyncTags
-
-    def list(self) -> Stream[Tag]:
-        """Stream every tag (the API takes no filter here). The names seen are remembered."""
-        return self._stream(self._aio.list())
-
-    def create(self, name: str) -> Tag:
-        """POST a new tag. Use ``find_or_create`` to reuse one of the same name."""
-        return self._call(lambda: self._aio.create(name))
-
-    def find(self, name: str) -> Tag | None:
-        """The tag with exactly this name, or None. The tags are walked once and remembered; a
-        name not among them is looked for again in a fresh walk (it may be new)."""
-        return self._call(lambda: self._aio.find(name))
-
-    def find_or_create(self, name: str) -> Tag:
-        """The tag with exactly this name, created if there is none."""
-        return self._call(lambda: self._aio.find_or_create(name))
-
-    def ensure(self, names: Iterable[str]) -> builtins.list[Tag]:
-        """The tags of these names, the ones the group lacks created first.
-
-        A helper's ``add_tags`` names only tags that exist: "If not, the tag will be ignored"
-        (https://actionnetwork.org/docs/v2/person_signup_helper), so the person is silently
-        left untagged. The group's tag names are read once per client and kept; a name not
-        among them is created through the tags collection (``POST``), once, even when many
-        writes ask for it at the same time.
-        """
-        return self._call(lambda: self._aio.ensure(names))
-
-    def taggings(self, tag: Ref[Tag]) -> Stream[Tagging]:
-        """The taggings of a tag: one per person carrying it."""
-        return self._stream(self._aio.taggings(tag))
-
-    def people(self, tag: Ref[Tag]) -> Stream[str]:
-        """The ids of the people carrying a tag, read from its taggings' links."""
-        return self._stream(self._aio.people(tag))
-
-    def get_tagging(self, tag: Ref[Tag], tagging: Ref[Tagging]) -> Tagging:
-        """One tagging of a tag."""
-        return self._call(lambda: self._aio.get_tagging(tag, tagging))
-
-    @overload
-    def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
-    ) -> Tagging: ...
-
-    @overload
-    def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]
-    ) -> None: ...
-
-    @overload
-    def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool
-    ) -> Tagging | None: ...
-
-    def create_tagging(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
-    ) -> Tagging | None:
-        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
-        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
-        at once."""
-        return self._call(lambda: self._aio.create_tagging(tag, person, background=background))
-
-    def delete_tagging(
-        self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False
-    ) -> None:
-        """Take a tag off a person: DELETE the tagging, at its place under the tag.
-        ``background=True`` has the API apply it later."""
-        return self._call(lambda: self._aio.delete_tagging(tag, tagging, background=background))
-
-    def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
-        """The names of these tags, sorted."""
-        return self._call(lambda: self._aio.names_of(tag_ids))
-
-    def name_of(self, tag_id: str) -> str:
-        """A tag's name: from the tags walked once per client, or read if it is newer."""
-        return self._call(lambda: self._aio.name_of(tag_id))
-
-    def index(
-        self, *, progress: Callable[[int], object] | None = None
-    ) -> dict[str, builtins.list[str]]:
-        """Every tagged person's id -> the names of their tags (sorted), in one walk over the
-        tags and their taggings: ``ceil(tags / 25)`` requests for the tags, then
-        ``ceil(taggings / 25)`` for each tag (at least one), several tags at a time under the
-        client's one limiter. For an export of people with their tags, this replaces one or
-        more requests per person. ``progress(n)`` is called with the taggings of each page
-        read.
-        """
-        return self._call(lambda: self._aio.index(progress=progress))
-
-
 class Searchable(Collection[M]):
     """A collection the API lets you filter (OData: ``F.modified_date > when``)."""
 
     _aio: AsyncSearchable[M]
+
+    def __init__(self, portal: Portal, aio: AsyncSearchable[M]) -> None:
+        super().__init__(portal, aio)
 
     def list(self, filter: Filter | str | None = None) -> Stream[M]:
         """Stream every item matching the OData ``filter`` (all without one), page by page."""
@@ -608,9 +490,20 @@ class Searchable(Collection[M]):
 
 
 class People(Searchable[Person]):
-    """The people of the API key's group."""
+    """The people of the API key's group, and the records each person has (the same records
+    the actions list, read from the person's side: ``an.people.signatures.list(person)``)."""
 
     _aio: AsyncPeople
+
+    def __init__(self, portal: Portal, aio: AsyncPeople) -> None:
+        super().__init__(portal, aio)
+        self.attendances = Nested(portal, aio.attendances)
+        self.taggings = Nested(portal, aio.taggings)
+        self.signatures = Nested(portal, aio.signatures)
+        self.submissions = Nested(portal, aio.submissions)
+        self.donations = Nested(portal, aio.donations)
+        self.outreaches = Nested(portal, aio.outreaches)
+        self.responses = Nested(portal, aio.responses)
 
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
@@ -811,10 +704,10 @@ class People(Searchable[Person]):
             lambda: self._aio.signup(background=background, ensure_tags=ensure_tags, **options)
         )
 
-    def tags(self, person: Ref[Person]) -> list[str]:
+    def tag_names(self, person: Ref[Person]) -> list[str]:
         """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
         GET), named from the tags read once per client (``an.tags``)."""
-        return self._call(lambda: self._aio.tags(person))
+        return self._call(lambda: self._aio.tag_names(person))
 
     def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
         """Put tags on a person, by name: each tag is found (or created when the group has
@@ -827,62 +720,73 @@ class People(Searchable[Person]):
         not carry are ignored. Returns how many were removed."""
         return self._call(lambda: self._aio.remove_tags(person, names))
 
-    def attendances(self, person: Ref[Person]) -> Stream[Attendance]:
-        """The person's RSVPs."""
-        return self._stream(self._aio.attendances(person))
-
-    def taggings(self, person: Ref[Person]) -> Stream[Tagging]:
-        """The tags on the person (each tagging links to its ``osdi:tag``)."""
-        return self._stream(self._aio.taggings(person))
-
-    def signatures(self, person: Ref[Person]) -> Stream[Signature]:
-        """The person's petition signatures."""
-        return self._stream(self._aio.signatures(person))
-
-    def submissions(self, person: Ref[Person]) -> Stream[Submission]:
-        """The person's form submissions."""
-        return self._stream(self._aio.submissions(person))
-
-    def donations(self, person: Ref[Person]) -> Stream[Donation]:
-        """The person's donations."""
-        return self._stream(self._aio.donations(person))
-
-    def outreaches(self, person: Ref[Person]) -> Stream[Outreach]:
-        """The person's advocacy outreaches (letters, calls)."""
-        return self._stream(self._aio.outreaches(person))
-
-    def responses(self, person: Ref[Person]) -> Stream[Response]:
-        """The person's survey responses."""
-        return self._stream(self._aio.responses(person))
-
-    def get_attendance(self, person: Ref[Person], attendance: Ref[Attendance]) -> Attendance:
-        """One of the person's RSVPs, by its id under the person."""
-        return self._call(lambda: self._aio.get_attendance(person, attendance))
-
-    def get_signature(self, person: Ref[Person], signature: Ref[Signature]) -> Signature:
-        """One of the person's signatures, by its id under the person."""
-        return self._call(lambda: self._aio.get_signature(person, signature))
-
-    def get_submission(self, person: Ref[Person], submission: Ref[Submission]) -> Submission:
-        """One of the person's form submissions, by its id under the person."""
-        return self._call(lambda: self._aio.get_submission(person, submission))
-
-    def get_donation(self, person: Ref[Person], donation: Ref[Donation]) -> Donation:
-        """One of the person's donations, by its id under the person."""
-        return self._call(lambda: self._aio.get_donation(person, donation))
-
-    def get_outreach(self, person: Ref[Person], outreach: Ref[Outreach]) -> Outreach:
-        """One of the person's outreaches, by its id under the person."""
-        return self._call(lambda: self._aio.get_outreach(person, outreach))
-
-    def get_response(self, person: Ref[Person], response: Ref[Response]) -> Response:
-        """One of the person's survey responses, by its id under the person."""
-        return self._call(lambda: self._aio.get_response(person, response))
-
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
         """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
         id costs one GET of the person, to read the link)."""
         return self._stream(self._aio.related(person, rel))
+
+
+class Tags(Collection[Tag]):
+    """The tags of the API key's group (group keys only). Tags cannot be edited or deleted
+    over the API; taggings can be added and deleted."""
+
+    _aio: AsyncTags
+
+    def __init__(self, portal: Portal, aio: AsyncTags) -> None:
+        super().__init__(portal, aio)
+        self.taggings = Taggings(portal, aio.taggings)
+
+    def list(self) -> Stream[Tag]:
+        """Stream every tag (the API takes no filter here). The names seen are remembered."""
+        return self._stream(self._aio.list())
+
+    def create(self, name: str) -> Tag:
+        """POST a new tag. Use ``find_or_create`` to reuse one of the same name."""
+        return self._call(lambda: self._aio.create(name))
+
+    def find(self, name: str) -> Tag | None:
+        """The tag with exactly this name, or None. The tags are walked once and remembered; a
+        name not among them is looked for again in a fresh walk (it may be new)."""
+        return self._call(lambda: self._aio.find(name))
+
+    def find_or_create(self, name: str) -> Tag:
+        """The tag with exactly this name, created if there is none."""
+        return self._call(lambda: self._aio.find_or_create(name))
+
+    def ensure(self, names: Iterable[str]) -> builtins.list[Tag]:
+        """The tags of these names, the ones the group lacks created first.
+
+        A helper's ``add_tags`` names only tags that exist: "If not, the tag will be ignored"
+        (https://actionnetwork.org/docs/v2/person_signup_helper), so the person is silently
+        left untagged. The group's tag names are read once per client and kept; a name not
+        among them is created through the tags collection (``POST``), once, even when many
+        writes ask for it at the same time.
+        """
+        return self._call(lambda: self._aio.ensure(names))
+
+    def person_ids(self, tag: Ref[Tag]) -> Stream[str]:
+        """The ids of the people carrying a tag, read from its taggings' links."""
+        return self._stream(self._aio.person_ids(tag))
+
+    def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
+        """The names of these tags, sorted."""
+        return self._call(lambda: self._aio.names_of(tag_ids))
+
+    def name_of(self, tag_id: str) -> str:
+        """A tag's name: from the tags walked once per client, or read if it is newer."""
+        return self._call(lambda: self._aio.name_of(tag_id))
+
+    def index(
+        self, *, progress: Callable[[int], object] | None = None
+    ) -> dict[str, builtins.list[str]]:
+        """Every tagged person's id -> the names of their tags (sorted), in one walk over the
+        tags and their taggings: ``ceil(tags / 25)`` requests for the tags, then
+        ``ceil(taggings / 25)`` for each tag (at least one), several tags at a time under the
+        client's one limiter. For an export of people with their tags, this replaces one or
+        more requests per person. ``progress(n)`` is called with the taggings of each page
+        read.
+        """
+        return self._call(lambda: self._aio.index(progress=progress))
 
 
 class Writable(Collection[M]):
@@ -890,12 +794,56 @@ class Writable(Collection[M]):
 
     _aio: AsyncWritable[M]
 
+    def __init__(self, portal: Portal, aio: AsyncWritable[M]) -> None:
+        super().__init__(portal, aio)
 
-class Actions(Writable[M], Searchable[M]):
+
+class Actions(Writable[M], Searchable[M], Generic[M, C, U]):
     """Action pages (events, petitions, forms ...): made with a title and an origin system,
-    with embed codes and the records people leave on them."""
+    with embed codes and the records people leave on them. ``content`` and ``fields`` are the
+    model's ``TypedDict``s of what a create and an update take (``PetitionContent``,
+    ``PetitionFields``): the keywords of ``create`` and ``update`` are typed from them."""
 
-    _aio: AsyncActions[M]
+    _aio: AsyncActions[M, C, U]
+
+    def __init__(self, portal: Portal, aio: AsyncActions[M, C, U]) -> None:
+        super().__init__(portal, aio)
+
+    def create(
+        self,
+        title: str,
+        origin_system: str,
+        identifier: str | None = None,
+        extra: Extra = None,
+        *_: C.args,
+        **fields: C.kwargs,
+    ) -> M:
+        """POST a new action (``title`` and ``origin_system`` are required).
+
+        No identifier is added unless you pass ``identifier`` (``"my_crm:1234"``): the API
+        keeps one forever and deduplicates on it, so only pass one that is globally unique.
+        With one, a POST whose answer was lost is retried (the API returns the same action);
+        without one it is not re-sent, and ``OutcomeUnknownError`` says how to check whether
+        it was created ("not deduplicated except on identifiers",
+        https://actionnetwork.org/docs/v2/petitions). ``creator`` (and an event's
+        ``organizer``) is a ``Person`` or a person's id or URL, linked as ``osdi:creator``;
+        other links in ``extra["_links"]`` are kept beside it.
+        """
+        return self._call(
+            lambda: self._aio.create(title, origin_system, identifier, extra, *_, **fields)
+        )
+
+    def update(
+        self,
+        action: Ref[M],
+        changes: M | None = None,
+        extra: Extra = None,
+        *_: U.args,
+        **fields: U.kwargs,
+    ) -> M:
+        """PUT (a merge) some fields of an action, or a whole model of ``changes``. System
+        fields (totals, ``status`` ...) are refused with a clear error, before any request."""
+        return self._call(lambda: self._aio.update(action, changes, extra, *_, **fields))
 
     def embed(self, action: Ref[M]) -> Embed:
         """The action's embed codes (``action_network:embed``). Only actions made in the user
@@ -903,10 +851,15 @@ class Actions(Writable[M], Searchable[M]):
         return self._call(lambda: self._aio.embed(action))
 
 
-class Events(Actions[Event]):
-    """The events of the API key's group (https://actionnetwork.org/docs/v2/events)."""
+class Events(Actions[Event, C, U]):
+    """The events of the API key's group (https://actionnetwork.org/docs/v2/events).
+    ``start_date``/``end_date`` are the event's local wall-clock time (see ``Event``)."""
 
-    _aio: AsyncEvents
+    _aio: AsyncEvents[C, U]
+
+    def __init__(self, portal: Portal, aio: AsyncEvents[C, U]) -> None:
+        super().__init__(portal, aio)
+        self.attendances = EditableRecords(portal, aio.attendances)
 
     def list(
         self,
@@ -931,1360 +884,90 @@ class Events(Actions[Event]):
         """
         return self._stream(self._aio.changes(since, overlap=overlap))
 
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        organizer: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[EventContent],
-    ) -> Event:
-        """POST a new event (``title`` and ``origin_system`` are required).
-
-        No identifier is added unless you pass ``identifier`` (``"my_crm:1234"``): the API
-        keeps one forever and deduplicates on it across every group, so only pass one that is
-        globally unique. With one, a POST whose answer was lost is retried (the API returns
-        the same event); without one it is not re-sent, and ``OutcomeUnknownError`` says how
-        to check whether the event was created. ``creator`` and ``organizer`` (the
-        ``osdi:creator`` and ``osdi:organizer`` links, https://actionnetwork.org/docs/v2/events)
-        are each a Person or a person's id or URL; other links in ``extra["_links"]`` are kept
-        beside them. ``start_date``/``end_date`` are the event's local wall-clock time (see
-        ``Event``).
-        """
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                organizer=organizer,
-                extra=extra,
-                **fields,
-            )
-        )
-
     def create_in_campaign(
         self,
         campaign: Ref[EventCampaign],
-        *,
         title: str,
         origin_system: str,
         identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        organizer: Ref[Person] | None = None,
         extra: Extra = None,
-        **fields: Unpack[EventContent],
+        *_: C.args,
+        **fields: C.kwargs,
     ) -> Event:
-        """POST a new event into an event campaign (``event_campaigns/{id}/events``)."""
+        """POST a new event into an event campaign (``event_campaigns/{id}/events``), as
+        ``create`` does."""
         return self._call(
             lambda: self._aio.create_in_campaign(
-                campaign,
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                organizer=organizer,
-                extra=extra,
-                **fields,
+                campaign, title, origin_system, identifier, extra, *_, **fields
             )
         )
-
-    def update(
-        self,
-        event: Ref[Event],
-        changes: Event | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[EventFields],
-    ) -> Event:
-        """PUT some fields of an event (or a whole ``Event`` of changes). System fields
-        (``total_accepted``, ``status``, ``sponsor`` ...) are refused here with a clear error,
-        before any request.
-        """
-        return self._call(lambda: self._aio.update(event, changes, extra=extra, **fields))
 
     def in_campaign(self, campaign: Ref[EventCampaign]) -> Stream[Event]:
         """Stream the events of an event campaign."""
         return self._stream(self._aio.in_campaign(campaign))
 
-    def attendances(
-        self, event: Ref[Event], filter: Filter | str | None = None
-    ) -> Stream[Attendance]:
-        """Stream an event's RSVPs, through its ``osdi:attendances`` link."""
-        return self._stream(self._aio.attendances(event, filter))
 
-    def get_attendance(self, event: Ref[Event], attendance: Ref[Attendance]) -> Attendance:
-        """One RSVP of an event."""
-        return self._call(lambda: self._aio.get_attendance(event, attendance))
-
-    @overload
-    def create_attendance(
-        self,
-        event: Ref[Event],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[AttendanceFields],
-    ) -> Attendance: ...
-
-    @overload
-    def create_attendance(
-        self,
-        event: Ref[Event],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[AttendanceFields],
-    ) -> None: ...
-
-    @overload
-    def create_attendance(
-        self,
-        event: Ref[Event],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[AttendanceFields],
-    ) -> Attendance | None: ...
-
-    def create_attendance(
-        self,
-        event: Ref[Event],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[AttendanceFields],
-    ) -> Attendance | None:
-        """RSVP an existing person (a ``Person``, or a person's id or URL).
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.create_attendance(
-                event, person, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def update_attendance(
-        self,
-        event: Ref[Event],
-        attendance: Ref[Attendance],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[AttendanceFields],
-    ) -> Attendance: ...
-
-    @overload
-    def update_attendance(
-        self,
-        event: Ref[Event],
-        attendance: Ref[Attendance],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[AttendanceFields],
-    ) -> None: ...
-
-    @overload
-    def update_attendance(
-        self,
-        event: Ref[Event],
-        attendance: Ref[Attendance],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[AttendanceFields],
-    ) -> Attendance | None: ...
-
-    def update_attendance(
-        self,
-        event: Ref[Event],
-        attendance: Ref[Attendance],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[AttendanceFields],
-    ) -> Attendance | None:
-        """PUT some fields of an RSVP (its ``status``).
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.update_attendance(
-                event, attendance, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def record_attendance(
-        self,
-        event: Ref[Event],
-        *,
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Attendance: ...
-
-    @overload
-    def record_attendance(
-        self,
-        event: Ref[Event],
-        *,
-        ensure_tags: bool = True,
-        background: Literal[True],
-        **options: Unpack[ActionHelperOptions],
-    ) -> None: ...
-
-    @overload
-    def record_attendance(
-        self,
-        event: Ref[Event],
-        *,
-        ensure_tags: bool = True,
-        background: bool,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Attendance | None: ...
-
-    def record_attendance(
-        self,
-        event: Ref[Event],
-        *,
-        ensure_tags: bool = True,
-        background: bool = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Attendance | None:
-        """RSVP a person (created or matched by email, then phone) through the event's
-        ``osdi:record_attendance_helper`` (https://actionnetwork.org/docs/v2/
-        record_attendance_helper). A ``200 {}`` answer (the API accepted nothing) raises
-        ``NothingAcceptedError``.
-        ``background=True`` has the API apply it later and returns None at once. The tags
-        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
-        """
-        return self._call(
-            lambda: self._aio.record_attendance(
-                event, ensure_tags=ensure_tags, background=background, **options
-            )
-        )
-
-    def record_attendance_many(
-        self,
-        event: Ref[Event],
-        records: Records[AttendanceRecord],
-        *,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[AttendanceRecord], str] | None = None,
-        ensure_tags: bool = True,
-    ) -> Stream[WriteResult]:
-        """RSVP many people to ``event`` through its record attendance helper, pipelined at the
-        rate limit; stream a ``WriteResult`` per record as each completes (docs/bulk.md).
-
-        A record is a ``Person`` or a mapping of ``record_attendance``'s keywords; the other
-        arguments are ``People.upsert_many``'s. Each success is ``UPSERTED``: the API keeps one
-        attendance per person and event, and answers with it whether it was new or not. The
-        event is fetched once (no request for an ``Event`` model), before the first record.
-        Missing tags are created first unless ``ensure_tags=False`` (see ``upsert_many``).
-        """
-        return self._stream(
-            self._aio.record_attendance_many(
-                event,
-                records,
-                add_tags=add_tags,
-                remove_tags=remove_tags,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-                ensure_tags=ensure_tags,
-            )
-        )
-
-
-class EventCampaigns(Actions[EventCampaign]):
-    """Event campaigns (https://actionnetwork.org/docs/v2/event_campaigns); their events are
-    ``an.events.in_campaign()`` and ``an.events.create_in_campaign()``."""
-
-    _aio: AsyncEventCampaigns
-
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[EventCampaignContent],
-    ) -> EventCampaign:
-        """POST a new event campaign; ``identifier`` makes it safe to re-send."""
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        campaign: Ref[EventCampaign],
-        changes: EventCampaign | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[EventCampaignFields],
-    ) -> EventCampaign:
-        """PUT some fields of an event campaign (or a whole model of changes)."""
-        return self._call(lambda: self._aio.update(campaign, changes, extra=extra, **fields))
-
-
-class Petitions(Actions[Petition]):
+class Petitions(Actions[Petition, C, U]):
     """Petitions and their signatures (https://actionnetwork.org/docs/v2/petitions)."""
 
-    _aio: AsyncPetitions
+    _aio: AsyncPetitions[C, U]
 
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[PetitionContent],
-    ) -> Petition:
-        """POST a new petition; ``identifier`` (``"my_crm:12"``) makes it safe to re-send."""
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        petition: Ref[Petition],
-        changes: Petition | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[PetitionFields],
-    ) -> Petition:
-        """PUT some fields of a petition (or a whole ``Petition`` of changes)."""
-        return self._call(lambda: self._aio.update(petition, changes, extra=extra, **fields))
-
-    def signatures(
-        self, petition: Ref[Petition], filter: Filter | str | None = None
-    ) -> Stream[Signature]:
-        """Stream a petition's signatures."""
-        return self._stream(self._aio.signatures(petition, filter))
-
-    def get_signature(self, petition: Ref[Petition], signature: Ref[Signature]) -> Signature:
-        """One signature of a petition."""
-        return self._call(lambda: self._aio.get_signature(petition, signature))
-
-    @overload
-    def create_signature(
-        self,
-        petition: Ref[Petition],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[SignatureFields],
-    ) -> Signature: ...
-
-    @overload
-    def create_signature(
-        self,
-        petition: Ref[Petition],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[SignatureFields],
-    ) -> None: ...
-
-    @overload
-    def create_signature(
-        self,
-        petition: Ref[Petition],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[SignatureFields],
-    ) -> Signature | None: ...
-
-    def create_signature(
-        self,
-        petition: Ref[Petition],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[SignatureFields],
-    ) -> Signature | None:
-        """Sign a petition for an existing person (no autoresponse is sent).
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.create_signature(
-                petition, person, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def update_signature(
-        self,
-        petition: Ref[Petition],
-        signature: Ref[Signature],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[SignatureFields],
-    ) -> Signature: ...
-
-    @overload
-    def update_signature(
-        self,
-        petition: Ref[Petition],
-        signature: Ref[Signature],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[SignatureFields],
-    ) -> None: ...
-
-    @overload
-    def update_signature(
-        self,
-        petition: Ref[Petition],
-        signature: Ref[Signature],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[SignatureFields],
-    ) -> Signature | None: ...
-
-    def update_signature(
-        self,
-        petition: Ref[Petition],
-        signature: Ref[Signature],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[SignatureFields],
-    ) -> Signature | None:
-        """PUT some fields of a signature (its ``comments`` ...).
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.update_signature(
-                petition, signature, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def record_signature(
-        self,
-        petition: Ref[Petition],
-        *,
-        comments: str | None = None,
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Signature: ...
-
-    @overload
-    def record_signature(
-        self,
-        petition: Ref[Petition],
-        *,
-        comments: str | None = None,
-        ensure_tags: bool = True,
-        background: Literal[True],
-        **options: Unpack[ActionHelperOptions],
-    ) -> None: ...
-
-    @overload
-    def record_signature(
-        self,
-        petition: Ref[Petition],
-        *,
-        comments: str | None = None,
-        ensure_tags: bool = True,
-        background: bool,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Signature | None: ...
-
-    def record_signature(
-        self,
-        petition: Ref[Petition],
-        *,
-        comments: str | None = None,
-        ensure_tags: bool = True,
-        background: bool = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Signature | None:
-        """The record signature helper: the person (created or matched by email, then phone)
-        signs, in one request (https://actionnetwork.org/docs/v2/record_signature_helper).
-        A ``200 {}`` answer raises ``NothingAcceptedError``.
-        ``background=True`` has the API apply it later and returns None at once. The tags
-        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
-        """
-        return self._call(
-            lambda: self._aio.record_signature(
-                petition,
-                comments=comments,
-                ensure_tags=ensure_tags,
-                background=background,
-                **options,
-            )
-        )
+    def __init__(self, portal: Portal, aio: AsyncPetitions[C, U]) -> None:
+        super().__init__(portal, aio)
+        self.signatures = EditableRecords(portal, aio.signatures)
 
 
-class Forms(Actions[Form]):
+class Forms(Actions[Form, C, U]):
     """Forms and their submissions (https://actionnetwork.org/docs/v2/forms)."""
 
-    _aio: AsyncForms
+    _aio: AsyncForms[C, U]
 
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[FormContent],
-    ) -> Form:
-        """POST a new form; ``identifier`` (``"my_crm:12"``) makes it safe to re-send."""
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        form: Ref[Form],
-        changes: Form | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[FormFields],
-    ) -> Form:
-        """PUT some fields of a form (or a whole ``Form`` of changes)."""
-        return self._call(lambda: self._aio.update(form, changes, extra=extra, **fields))
-
-    def submissions(
-        self, form: Ref[Form], filter: Filter | str | None = None
-    ) -> Stream[Submission]:
-        """Stream a form's submissions."""
-        return self._stream(self._aio.submissions(form, filter))
-
-    def get_submission(self, form: Ref[Form], submission: Ref[Submission]) -> Submission:
-        """One submission of a form."""
-        return self._call(lambda: self._aio.get_submission(form, submission))
-
-    @overload
-    def create_submission(
-        self,
-        form: Ref[Form],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[SubmissionFields],
-    ) -> Submission: ...
-
-    @overload
-    def create_submission(
-        self,
-        form: Ref[Form],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[SubmissionFields],
-    ) -> None: ...
-
-    @overload
-    def create_submission(
-        self,
-        form: Ref[Form],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[SubmissionFields],
-    ) -> Submission | None: ...
-
-    def create_submission(
-        self,
-        form: Ref[Form],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[SubmissionFields],
-    ) -> Submission | None:
-        """Submit a form for an existing person (no autoresponse is sent).
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.create_submission(
-                form, person, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def update_submission(
-        self,
-        form: Ref[Form],
-        submission: Ref[Submission],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[SubmissionFields],
-    ) -> Submission: ...
-
-    @overload
-    def update_submission(
-        self,
-        form: Ref[Form],
-        submission: Ref[Submission],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[SubmissionFields],
-    ) -> None: ...
-
-    @overload
-    def update_submission(
-        self,
-        form: Ref[Form],
-        submission: Ref[Submission],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[SubmissionFields],
-    ) -> Submission | None: ...
-
-    def update_submission(
-        self,
-        form: Ref[Form],
-        submission: Ref[Submission],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[SubmissionFields],
-    ) -> Submission | None:
-        """PUT some fields of a submission.
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.update_submission(
-                form, submission, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def record_submission(
-        self,
-        form: Ref[Form],
-        *,
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Submission: ...
-
-    @overload
-    def record_submission(
-        self,
-        form: Ref[Form],
-        *,
-        ensure_tags: bool = True,
-        background: Literal[True],
-        **options: Unpack[ActionHelperOptions],
-    ) -> None: ...
-
-    @overload
-    def record_submission(
-        self,
-        form: Ref[Form],
-        *,
-        ensure_tags: bool = True,
-        background: bool,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Submission | None: ...
-
-    def record_submission(
-        self,
-        form: Ref[Form],
-        *,
-        ensure_tags: bool = True,
-        background: bool = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Submission | None:
-        """The record submission helper: the person (created or matched) submits the form, in
-        one request (https://actionnetwork.org/docs/v2/record_submission_helper). A
-        ``200 {}`` answer raises ``NothingAcceptedError``.
-        ``background=True`` has the API apply it later and returns None at once. The tags
-        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
-        """
-        return self._call(
-            lambda: self._aio.record_submission(
-                form, ensure_tags=ensure_tags, background=background, **options
-            )
-        )
+    def __init__(self, portal: Portal, aio: AsyncForms[C, U]) -> None:
+        super().__init__(portal, aio)
+        self.submissions = EditableRecords(portal, aio.submissions)
 
 
-class FundraisingPages(Actions[FundraisingPage]):
-    """Fundraising pages and their donations (https://actionnetwork.org/docs/v2/
-    fundraising_pages). Donations can only be added to pages made over the API, and are not
-    charged."""
+class FundraisingPages(Actions[FundraisingPage, C, U]):
+    """Fundraising pages and their donations
+    (https://actionnetwork.org/docs/v2/fundraising_pages). Donations can only be added to
+    pages made over the API, are not charged, and cannot be changed."""
 
-    _aio: AsyncFundraisingPages
+    _aio: AsyncFundraisingPages[C, U]
 
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[FundraisingPageContent],
-    ) -> FundraisingPage:
-        """POST a new fundraising page; ``identifier`` makes it safe to re-send."""
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        page: Ref[FundraisingPage],
-        changes: FundraisingPage | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[FundraisingPageFields],
-    ) -> FundraisingPage:
-        """PUT some fields of a fundraising page (or a whole model of changes)."""
-        return self._call(lambda: self._aio.update(page, changes, extra=extra, **fields))
-
-    def donations(
-        self, page: Ref[FundraisingPage], filter: Filter | str | None = None
-    ) -> Stream[Donation]:
-        """Stream a fundraising page's donations."""
-        return self._stream(self._aio.donations(page, filter))
-
-    def get_donation(self, page: Ref[FundraisingPage], donation: Ref[Donation]) -> Donation:
-        """One donation of a fundraising page."""
-        return self._call(lambda: self._aio.get_donation(page, donation))
-
-    @overload
-    def create_donation(
-        self,
-        page: Ref[FundraisingPage],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[DonationFields],
-    ) -> Donation: ...
-
-    @overload
-    def create_donation(
-        self,
-        page: Ref[FundraisingPage],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[DonationFields],
-    ) -> None: ...
-
-    @overload
-    def create_donation(
-        self,
-        page: Ref[FundraisingPage],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[DonationFields],
-    ) -> Donation | None: ...
-
-    def create_donation(
-        self,
-        page: Ref[FundraisingPage],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[DonationFields],
-    ) -> Donation | None:
-        """Add a donation by an existing person (``recipients`` with their amounts; the API
-        sums them into ``amount``). Never re-sent after a lost answer: donations are not
-        deduplicated. There is no update: the API allows none.
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.create_donation(
-                page, person, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def record_donation(
-        self,
-        page: Ref[FundraisingPage],
-        *,
-        recipients: list[Recipient],
-        currency: str | None = None,
-        payment: Payment | None = None,
-        recurrence: Recurrence | None = None,
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Donation: ...
-
-    @overload
-    def record_donation(
-        self,
-        page: Ref[FundraisingPage],
-        *,
-        recipients: list[Recipient],
-        currency: str | None = None,
-        payment: Payment | None = None,
-        recurrence: Recurrence | None = None,
-        ensure_tags: bool = True,
-        background: Literal[True],
-        **options: Unpack[ActionHelperOptions],
-    ) -> None: ...
-
-    @overload
-    def record_donation(
-        self,
-        page: Ref[FundraisingPage],
-        *,
-        recipients: list[Recipient],
-        currency: str | None = None,
-        payment: Payment | None = None,
-        recurrence: Recurrence | None = None,
-        ensure_tags: bool = True,
-        background: bool,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Donation | None: ...
-
-    def record_donation(
-        self,
-        page: Ref[FundraisingPage],
-        *,
-        recipients: list[Recipient],
-        currency: str | None = None,
-        payment: Payment | None = None,
-        recurrence: Recurrence | None = None,
-        ensure_tags: bool = True,
-        background: bool = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Donation | None:
-        """The record donation helper: the person (created or matched) and their donation to
-        ``recipients`` in one request (https://actionnetwork.org/docs/v2/
-        record_donation_helper). Never re-sent after a lost answer. A ``200 {}`` answer raises
-        ``NothingAcceptedError``.
-        ``background=True`` has the API apply it later and returns None at once. The tags
-        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
-        """
-        return self._call(
-            lambda: self._aio.record_donation(
-                page,
-                recipients=recipients,
-                currency=currency,
-                payment=payment,
-                recurrence=recurrence,
-                ensure_tags=ensure_tags,
-                background=background,
-                **options,
-            )
-        )
+    def __init__(self, portal: Portal, aio: AsyncFundraisingPages[C, U]) -> None:
+        super().__init__(portal, aio)
+        self.donations = ActionRecords(portal, aio.donations)
 
 
-class Donations(Searchable[Donation]):
-    """Every donation of the group, on any fundraising page: read only here (donations are
-    added through ``an.fundraising_pages``; https://actionnetwork.org/docs/v2/donations)."""
-
-    _aio: AsyncDonations
-
-
-class AdvocacyCampaigns(Actions[AdvocacyCampaign]):
+class AdvocacyCampaigns(Actions[AdvocacyCampaign, C, U]):
     """Advocacy campaigns (letter and call campaigns) and their outreaches
     (https://actionnetwork.org/docs/v2/advocacy_campaigns). Outreaches can only be added to
     campaigns made over the API, and reach no target."""
 
-    _aio: AsyncAdvocacyCampaigns
+    _aio: AsyncAdvocacyCampaigns[C, U]
 
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[AdvocacyCampaignContent],
-    ) -> AdvocacyCampaign:
-        """POST a new advocacy campaign; ``identifier`` makes it safe to re-send."""
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        changes: AdvocacyCampaign | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[AdvocacyCampaignFields],
-    ) -> AdvocacyCampaign:
-        """PUT some fields of an advocacy campaign (or a whole model of changes)."""
-        return self._call(lambda: self._aio.update(campaign, changes, extra=extra, **fields))
-
-    def outreaches(
-        self, campaign: Ref[AdvocacyCampaign], filter: Filter | str | None = None
-    ) -> Stream[Outreach]:
-        """Stream an advocacy campaign's outreaches."""
-        return self._stream(self._aio.outreaches(campaign, filter))
-
-    def get_outreach(self, campaign: Ref[AdvocacyCampaign], outreach: Ref[Outreach]) -> Outreach:
-        """One outreach of an advocacy campaign."""
-        return self._call(lambda: self._aio.get_outreach(campaign, outreach))
-
-    @overload
-    def create_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[OutreachFields],
-    ) -> Outreach: ...
-
-    @overload
-    def create_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[OutreachFields],
-    ) -> None: ...
-
-    @overload
-    def create_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[OutreachFields],
-    ) -> Outreach | None: ...
-
-    def create_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[OutreachFields],
-    ) -> Outreach | None:
-        """Add an outreach by an existing person. Never re-sent after a lost answer:
-        outreaches are not deduplicated.
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.create_outreach(
-                campaign, person, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def update_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        outreach: Ref[Outreach],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[OutreachFields],
-    ) -> Outreach: ...
-
-    @overload
-    def update_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        outreach: Ref[Outreach],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[OutreachFields],
-    ) -> None: ...
-
-    @overload
-    def update_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        outreach: Ref[Outreach],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[OutreachFields],
-    ) -> Outreach | None: ...
-
-    def update_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        outreach: Ref[Outreach],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[OutreachFields],
-    ) -> Outreach | None:
-        """PUT some fields of an outreach.
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.update_outreach(
-                campaign, outreach, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def record_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        *,
-        subject: str | None = None,
-        message: str | None = None,
-        targets: list[ActionTarget] | None = None,
-        type: str | None = None,
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Outreach: ...
-
-    @overload
-    def record_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        *,
-        subject: str | None = None,
-        message: str | None = None,
-        targets: list[ActionTarget] | None = None,
-        type: str | None = None,
-        ensure_tags: bool = True,
-        background: Literal[True],
-        **options: Unpack[ActionHelperOptions],
-    ) -> None: ...
-
-    @overload
-    def record_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        *,
-        subject: str | None = None,
-        message: str | None = None,
-        targets: list[ActionTarget] | None = None,
-        type: str | None = None,
-        ensure_tags: bool = True,
-        background: bool,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Outreach | None: ...
-
-    def record_outreach(
-        self,
-        campaign: Ref[AdvocacyCampaign],
-        *,
-        subject: str | None = None,
-        message: str | None = None,
-        targets: list[ActionTarget] | None = None,
-        type: str | None = None,
-        ensure_tags: bool = True,
-        background: bool = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Outreach | None:
-        """The record outreach helper: the person (created or matched) and their letter or
-        call in one request (https://actionnetwork.org/docs/v2/record_outreach_helper). Never
-        re-sent after a lost answer. A ``200 {}`` answer raises ``NothingAcceptedError``.
-        ``background=True`` has the API apply it later and returns None at once. The tags
-        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
-        """
-        return self._call(
-            lambda: self._aio.record_outreach(
-                campaign,
-                subject=subject,
-                message=message,
-                targets=targets,
-                type=type,
-                ensure_tags=ensure_tags,
-                background=background,
-                **options,
-            )
-        )
+    def __init__(self, portal: Portal, aio: AsyncAdvocacyCampaigns[C, U]) -> None:
+        super().__init__(portal, aio)
+        self.outreaches = EditableRecords(portal, aio.outreaches)
 
 
-class Surveys(Actions[Survey]):
+class Surveys(Actions[Survey, C, U]):
     """Surveys and their responses (https://actionnetwork.org/docs/v2/surveys)."""
 
-    _aio: AsyncSurveys
+    _aio: AsyncSurveys[C, U]
 
-    def create(
-        self,
-        *,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        creator: Ref[Person] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[ActionContent],
-    ) -> Survey:
-        """POST a new survey; ``identifier`` makes it safe to re-send."""
-        return self._call(
-            lambda: self._aio.create(
-                title=title,
-                origin_system=origin_system,
-                identifier=identifier,
-                creator=creator,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        survey: Ref[Survey],
-        changes: Survey | None = None,
-        *,
-        extra: Extra = None,
-        **fields: Unpack[ActionFields],
-    ) -> Survey:
-        """PUT some fields of a survey (or a whole ``Survey`` of changes)."""
-        return self._call(lambda: self._aio.update(survey, changes, extra=extra, **fields))
-
-    def responses(
-        self, survey: Ref[Survey], filter: Filter | str | None = None
-    ) -> Stream[Response]:
-        """Stream a survey's responses."""
-        return self._stream(self._aio.responses(survey, filter))
-
-    def get_response(self, survey: Ref[Survey], response: Ref[Response]) -> Response:
-        """One response to a survey."""
-        return self._call(lambda: self._aio.get_response(survey, response))
-
-    @overload
-    def create_response(
-        self,
-        survey: Ref[Survey],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[ResponseFields],
-    ) -> Response: ...
-
-    @overload
-    def create_response(
-        self,
-        survey: Ref[Survey],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[ResponseFields],
-    ) -> None: ...
-
-    @overload
-    def create_response(
-        self,
-        survey: Ref[Survey],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[ResponseFields],
-    ) -> Response | None: ...
-
-    def create_response(
-        self,
-        survey: Ref[Survey],
-        person: Ref[Person],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[ResponseFields],
-    ) -> Response | None:
-        """Add a response by an existing person (answers, whose shape the API does not
-        document, go in ``extra``).
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.create_response(
-                survey, person, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def update_response(
-        self,
-        survey: Ref[Survey],
-        response: Ref[Response],
-        *,
-        extra: Extra = None,
-        background: Literal[False] = False,
-        **fields: Unpack[ResponseFields],
-    ) -> Response: ...
-
-    @overload
-    def update_response(
-        self,
-        survey: Ref[Survey],
-        response: Ref[Response],
-        *,
-        extra: Extra = None,
-        background: Literal[True],
-        **fields: Unpack[ResponseFields],
-    ) -> None: ...
-
-    @overload
-    def update_response(
-        self,
-        survey: Ref[Survey],
-        response: Ref[Response],
-        *,
-        extra: Extra = None,
-        background: bool,
-        **fields: Unpack[ResponseFields],
-    ) -> Response | None: ...
-
-    def update_response(
-        self,
-        survey: Ref[Survey],
-        response: Ref[Response],
-        *,
-        extra: Extra = None,
-        background: bool = False,
-        **fields: Unpack[ResponseFields],
-    ) -> Response | None:
-        """PUT some fields of a response.
-        ``background=True`` has the API apply it later and returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.update_response(
-                survey, response, extra=extra, background=background, **fields
-            )
-        )
-
-    @overload
-    def record_response(
-        self,
-        survey: Ref[Survey],
-        *,
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Response: ...
-
-    @overload
-    def record_response(
-        self,
-        survey: Ref[Survey],
-        *,
-        ensure_tags: bool = True,
-        background: Literal[True],
-        **options: Unpack[ActionHelperOptions],
-    ) -> None: ...
-
-    @overload
-    def record_response(
-        self,
-        survey: Ref[Survey],
-        *,
-        ensure_tags: bool = True,
-        background: bool,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Response | None: ...
-
-    def record_response(
-        self,
-        survey: Ref[Survey],
-        *,
-        ensure_tags: bool = True,
-        background: bool = False,
-        **options: Unpack[ActionHelperOptions],
-    ) -> Response | None:
-        """The record response helper: the person (created or matched) responds, in one
-        request (https://actionnetwork.org/docs/v2/record_response_helper). A ``200 {}``
-        answer raises ``NothingAcceptedError``.
-        ``background=True`` has the API apply it later and returns None at once. The tags
-        ``add_tags`` names are created first when missing, unless ``ensure_tags=False``.
-        """
-        return self._call(
-            lambda: self._aio.record_response(
-                survey, ensure_tags=ensure_tags, background=background, **options
-            )
-        )
-
-
-class Campaigns(Searchable[Campaign]):
-    """Campaigns: several actions on one page; read only over the API
-    (https://actionnetwork.org/docs/v2/campaigns)."""
-
-    _aio: AsyncCampaigns
+    def __init__(self, portal: Portal, aio: AsyncSurveys[C, U]) -> None:
+        super().__init__(portal, aio)
+        self.responses = EditableRecords(portal, aio.responses)
 
 
 class Messages(Writable[Message]):
     """Mass emails of the API key's group."""
 
     _aio: AsyncMessages
+
+    def __init__(self, portal: Portal, aio: AsyncMessages) -> None:
+        super().__init__(portal, aio)
 
     def create(
         self,
@@ -2335,21 +1018,21 @@ class Messages(Writable[Message]):
             )
         )
 
-    def send(self, message: Ref[Message]) -> str:
+    def send(self, message: Ref[Message]) -> Notice:
         """Send a draft with people targeted now, through its send helper; returns the API's
         message. A ``200 {}`` answer (nothing sent) raises ``NothingAcceptedError``."""
         return self._call(lambda: self._aio.send(message))
 
-    def stop(self, message: Ref[Message]) -> str:
+    def stop(self, message: Ref[Message]) -> Notice:
         """Stop a message that is sending (DELETE on its send helper)."""
         return self._call(lambda: self._aio.stop(message))
 
-    def schedule(self, message: Ref[Message], when: datetime) -> str:
+    def schedule(self, message: Ref[Message], when: datetime) -> Notice:
         """Schedule a draft with people targeted for ``when`` (in the future; naive means
         UTC), through its schedule helper."""
         return self._call(lambda: self._aio.schedule(message, when))
 
-    def unschedule(self, message: Ref[Message]) -> str:
+    def unschedule(self, message: Ref[Message]) -> Notice:
         """Cancel a message's scheduling (DELETE on its schedule helper)."""
         return self._call(lambda: self._aio.unschedule(message))
 
@@ -2358,39 +1041,24 @@ class Messages(Writable[Message]):
         return self._call(lambda: self._aio.statistics(message))
 
 
-class Queries(Collection[Query]):
-    """Saved queries, to target messages with; read only
-    (https://actionnetwork.org/docs/v2/queries)."""
-
-    _aio: AsyncQueries
-
-
-class Wrappers(Collection[Wrapper]):
-    """Email wrappers; read only (https://actionnetwork.org/docs/v2/wrappers)."""
-
-    _aio: AsyncWrappers
-
-
 class Lists(Collection[PeopleList]):
     """Lists of people: reports, and the recipients of each email
     (https://actionnetwork.org/docs/v2/lists)."""
 
     _aio: AsyncLists
 
-    def items(self, people_list: Ref[PeopleList]) -> Stream[ListItem]:
-        """Stream the people on a list (https://actionnetwork.org/docs/v2/items). Like the
-        people collection, items have no totals: the walk stops at the first empty page."""
-        return self._stream(self._aio.items(people_list))
-
-    def get_item(self, people_list: Ref[PeopleList], item: Ref[ListItem]) -> ListItem:
-        """One item of a list."""
-        return self._call(lambda: self._aio.get_item(people_list, item))
+    def __init__(self, portal: Portal, aio: AsyncLists) -> None:
+        super().__init__(portal, aio)
+        self.items = Nested(portal, aio.items)
 
 
 class Metadata(Facade):
     """What the API says about the group's data (https://actionnetwork.org/docs/v2/metadata)."""
 
     _aio: AsyncMetadata
+
+    def __init__(self, portal: Portal, aio: AsyncMetadata) -> None:
+        super().__init__(portal, aio)
 
     def custom_fields(self) -> list[CustomField]:
         """Every custom field name in use in the group, with its notes
@@ -2405,6 +1073,9 @@ class UniqueIdLists(Collection[UniqueIdList]):
 
     _aio: AsyncUniqueIdLists
 
+    def __init__(self, portal: Portal, aio: AsyncUniqueIdLists) -> None:
+        super().__init__(portal, aio)
+
     def create(
         self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
     ) -> UniqueIdList:
@@ -2417,20 +1088,279 @@ class UniqueIdLists(Collection[UniqueIdList]):
         return self._call(lambda: self._aio.create(name, unique_ids, chunk_size=chunk_size))
 
     def append(
-        self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
+        self,
+        unique_list: Ref[UniqueIdList],
+        unique_ids: Iterable[str],
+        *,
+        chunk_size: int | None = None,
     ) -> UniqueIdList:
         """Append people ids (duplicates are kept by the API), one chunk at a time."""
         return self._call(lambda: self._aio.append(unique_list, unique_ids, chunk_size=chunk_size))
 
     def replace(
-        self, unique_list: ListRef, unique_ids: Iterable[str], *, chunk_size: int | None = None
+        self,
+        unique_list: Ref[UniqueIdList],
+        unique_ids: Iterable[str],
+        *,
+        chunk_size: int | None = None,
     ) -> UniqueIdList:
         """Replace the list's ids: the first chunk replaces, the rest are appended, in order."""
         return self._call(lambda: self._aio.replace(unique_list, unique_ids, chunk_size=chunk_size))
 
-    def delete(self, unique_list: ListRef) -> str:
+    def delete(self, unique_list: Ref[UniqueIdList]) -> Notice:
         """Delete a list; returns the API's notice."""
         return self._call(lambda: self._aio.delete(unique_list))
+
+
+class Nested(Twin, Generic[P, AsyncR]):
+    """The records of one kind below the parents of a facade: list them, get one."""
+
+    _aio: AsyncNested[P, AsyncR]
+
+    def __init__(self, portal: Portal, aio: AsyncNested[P, AsyncR]) -> None:
+        super().__init__(portal, aio)
+
+    def list(self, parent: Ref[P], filter: Filter | str | None = None) -> Stream[AsyncR]:
+        """Stream the parent's records (through its link: no GET for a model), filtered by an
+        OData ``filter`` where the API allows one."""
+        return self._stream(self._aio.list(parent, filter))
+
+    def get(self, parent: Ref[P], record: Ref[AsyncR]) -> AsyncR:
+        """One record of the parent: a model's or Resource's own URL, else its id below the
+        parent's collection."""
+        return self._call(lambda: self._aio.get(parent, record))
+
+
+class Taggings(Nested[Tag, Tagging]):
+    """The taggings of each tag: one per person carrying it. A tagging names neither its tag
+    nor its person: it links to both."""
+
+    _aio: AsyncTaggings
+
+    def __init__(self, portal: Portal, aio: AsyncTaggings) -> None:
+        super().__init__(portal, aio)
+
+    @overload
+    def create(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
+    ) -> Tagging: ...
+
+    @overload
+    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]) -> None: ...
+
+    @overload
+    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: bool) -> Tagging | None: ...
+
+    def create(
+        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
+    ) -> Tagging | None:
+        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
+        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
+        at once."""
+        return self._call(lambda: self._aio.create(tag, person, background=background))
+
+    def delete(self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False) -> None:
+        """Take a tag off a person: DELETE the tagging, at its place under the tag (whatever
+        collection the tagging was read from). ``background=True`` has the API apply it
+        later."""
+        return self._call(lambda: self._aio.delete(tag, tagging, background=background))
+
+
+class ActionRecords(Nested[P, AsyncR], Generic[P, AsyncR, F, H]):
+    """The records people leave on an action (signatures, RSVPs, donations ...): list, get,
+    create for an existing person, and the action's record helper, for one person
+    (``record``) or many (``record_many``). ``background=True`` has the API apply a write
+    later (https://actionnetwork.org/docs/v2/, "Background Processing") and returns None at
+    once."""
+
+    _aio: AsyncActionRecords[P, AsyncR, F, H]
+
+    def __init__(self, portal: Portal, aio: AsyncActionRecords[P, AsyncR, F, H]) -> None:
+        super().__init__(portal, aio)
+
+    @overload
+    def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: Literal[False] = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> AsyncR: ...
+
+    @overload
+    def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: Literal[True] = True,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> None: ...
+
+    @overload
+    def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: bool = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> AsyncR | None: ...
+
+    def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: bool = False,
+        *_: Any,
+        **fields: Any,
+    ) -> AsyncR | None:
+        """POST a record for an existing person (a model, an id or a URL; linked by
+        ``osdi:person``). No autoresponse is sent. Records the API does not keep one per
+        person (donations, outreaches) are never re-sent after a lost answer."""
+        return self._call(lambda: self._aio.create(action, person, extra, background, *_, **fields))
+
+    @overload
+    def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        *_: H.args,
+        **options: H.kwargs,
+    ) -> AsyncR: ...
+
+    @overload
+    def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: Literal[True] = True,
+        *_: H.args,
+        **options: H.kwargs,
+    ) -> None: ...
+
+    @overload
+    def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: bool = False,
+        *_: H.args,
+        **options: H.kwargs,
+    ) -> AsyncR | None: ...
+
+    def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: bool = False,
+        *_: Any,
+        **options: Any,
+    ) -> AsyncR | None:
+        """The action's record helper: the person (created or matched by email, then phone)
+        and the record in one request (``HelperOptions``: ``email``, ``given_name``,
+        ``add_tags`` ..., and the record's own fields). A ``200 {}`` answer (the API accepted
+        nothing) raises ``NothingAcceptedError``. The tags ``add_tags`` names are created
+        first when missing (the helper ignores unknown names), unless ``ensure_tags=False``.
+        """
+        return self._call(lambda: self._aio.record(action, ensure_tags, background, *_, **options))
+
+    def record_many(
+        self,
+        action: Ref[P],
+        records: Records[Person | Mapping[str, Any]],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[Any], str] | None = None,
+        ensure_tags: bool = True,
+    ) -> Stream[WriteResult]:
+        """Record many people on ``action`` through its helper, pipelined at the rate limit;
+        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``record``'s keywords; the other arguments
+        are ``People.upsert_many``'s. A success is ``UPSERTED`` where the API keeps one record
+        per person (signatures, submissions, RSVPs: a second send is harmless), ``CREATED``
+        otherwise (never re-sent after a lost answer). The action is read once (no request
+        for a model), before the first record.
+        """
+        return self._stream(
+            self._aio.record_many(
+                action,
+                records,
+                add_tags=add_tags,
+                remove_tags=remove_tags,
+                concurrency=concurrency,
+                checkpoint=checkpoint,
+                report=report,
+                key=key,
+                ensure_tags=ensure_tags,
+            )
+        )
+
+
+class EditableRecords(ActionRecords[P, AsyncR, F, H]):
+    """Records people leave on an action that the API also lets you change (all but
+    donations)."""
+
+    _aio: AsyncEditableRecords[P, AsyncR, F, H]
+
+    def __init__(self, portal: Portal, aio: AsyncEditableRecords[P, AsyncR, F, H]) -> None:
+        super().__init__(portal, aio)
+
+    @overload
+    def update(
+        self,
+        action: Ref[P],
+        record: Ref[AsyncR],
+        extra: Extra = None,
+        background: Literal[False] = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> AsyncR: ...
+
+    @overload
+    def update(
+        self,
+        action: Ref[P],
+        record: Ref[AsyncR],
+        extra: Extra = None,
+        background: Literal[True] = True,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> None: ...
+
+    @overload
+    def update(
+        self,
+        action: Ref[P],
+        record: Ref[AsyncR],
+        extra: Extra = None,
+        background: bool = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> AsyncR | None: ...
+
+    def update(
+        self,
+        action: Ref[P],
+        record: Ref[AsyncR],
+        extra: Extra = None,
+        background: bool = False,
+        *_: Any,
+        **fields: Any,
+    ) -> AsyncR | None:
+        """PUT (a merge) some fields of a record."""
+        return self._call(lambda: self._aio.update(action, record, extra, background, *_, **fields))
 
 
 class ActionNetwork(BlockingClient):
@@ -2441,37 +1371,13 @@ class ActionNetwork(BlockingClient):
     rate limiter. Close it with ``close()`` or a ``with`` block.
     """
 
-    hal: HalWalker
-    tags: Tags
-    people: People
-    events: Events
-    event_campaigns: EventCampaigns
-    petitions: Petitions
-    forms: Forms
-    fundraising_pages: FundraisingPages
-    donations: Donations
-    advocacy_campaigns: AdvocacyCampaigns
-    surveys: Surveys
-    campaigns: Campaigns
-    messages: Messages
-    queries: Queries
-    wrappers: Wrappers
-    lists: Lists
-    metadata: Metadata
-    unique_id_lists: UniqueIdLists
-
     def __init__(
         self,
         api_key: str | None = None,
         *,
         base_url: str | None = None,
-        rate_limit: float | None = 4.0,
-        limiter: RateLimiter | None = None,
-        redis_url: str | None = None,
-        max_wait: float | None = None,
+        rate_limit: float | RateLimiter | None = 4.0,
         retry: RetryPolicy | None = None,
-        max_tries: int | None = None,
-        max_time: float | None = None,
         timeout: float = 30.0,
         prefetch: int = DEFAULT_PREFETCH,
         max_connections: int = 16,
@@ -2484,12 +1390,7 @@ class ActionNetwork(BlockingClient):
                 api_key,
                 base_url=base_url,
                 rate_limit=rate_limit,
-                limiter=limiter,
-                redis_url=redis_url,
-                max_wait=max_wait,
                 retry=retry,
-                max_tries=max_tries,
-                max_time=max_time,
                 timeout=timeout,
                 prefetch=prefetch,
                 max_connections=max_connections,
@@ -2499,20 +1400,20 @@ class ActionNetwork(BlockingClient):
             )
         )
         self.hal = HalWalker(self._portal, self._aio.hal)
-        self.tags = Tags(self._portal, self._aio.tags)
         self.people = People(self._portal, self._aio.people)
+        self.tags = Tags(self._portal, self._aio.tags)
         self.events = Events(self._portal, self._aio.events)
-        self.event_campaigns = EventCampaigns(self._portal, self._aio.event_campaigns)
+        self.event_campaigns = Actions(self._portal, self._aio.event_campaigns)
         self.petitions = Petitions(self._portal, self._aio.petitions)
         self.forms = Forms(self._portal, self._aio.forms)
         self.fundraising_pages = FundraisingPages(self._portal, self._aio.fundraising_pages)
-        self.donations = Donations(self._portal, self._aio.donations)
         self.advocacy_campaigns = AdvocacyCampaigns(self._portal, self._aio.advocacy_campaigns)
         self.surveys = Surveys(self._portal, self._aio.surveys)
-        self.campaigns = Campaigns(self._portal, self._aio.campaigns)
+        self.donations = Searchable(self._portal, self._aio.donations)
+        self.campaigns = Searchable(self._portal, self._aio.campaigns)
         self.messages = Messages(self._portal, self._aio.messages)
-        self.queries = Queries(self._portal, self._aio.queries)
-        self.wrappers = Wrappers(self._portal, self._aio.wrappers)
+        self.queries = Collection(self._portal, self._aio.queries)
+        self.wrappers = Collection(self._portal, self._aio.wrappers)
         self.lists = Lists(self._portal, self._aio.lists)
         self.metadata = Metadata(self._portal, self._aio.metadata)
         self.unique_id_lists = UniqueIdLists(self._portal, self._aio.unique_id_lists)

@@ -364,7 +364,7 @@ class BlockingClient:
     @property
     def stats(self) -> TransportStats:
         """The transport's counters (requests, retries, statuses), for progress displays."""
-        return self._aio.transport.stats
+        return self._aio.stats
 
     @property
     def closed(self) -> bool:

@@ -202,7 +202,7 @@ class WebhookEvent:
         url = self.person_url
         if url is not None and (last := last_segment(url)):
             return last
-        return self.person.id if self.person is not None else None
+        return (self.person.id or None) if self.person is not None else None
 
     @property
     def action_url(self) -> str | None:

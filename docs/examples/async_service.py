@@ -2,9 +2,9 @@
 
 Every handler shares one ``ActionNetwork``: one HTTP session and one rate limiter, so the
 service never sends more than the API's 4 requests per second, however many requests it
-serves at once. ``max_wait=0.5`` makes a call whose turn is more than half a second away fail
-at once with ``LimiterTimeoutError``, which the service answers with 503 and ``Retry-After``
-instead of letting its own callers time out.
+serves at once. Its limiter's ``max_wait=0.5`` makes a call whose turn is more than half a
+second away fail at once with ``LimiterTimeoutError``, which the service answers with 503 and
+``Retry-After`` instead of letting its own callers time out.
 
     export ACTION_NETWORK_API_KEY=...        # the emulator's, to try it offline
     python docs/examples/async_service.py
@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from aiohttp import web
 
 from actionnetwork_async import ActionNetwork, ConfigurationError, LimiterTimeoutError
+from actionnetwork_async.limits import SlidingWindowLimiter
 
 CLIENT = web.AppKey("client", ActionNetwork)
 
@@ -26,7 +27,7 @@ CLIENT = web.AppKey("client", ActionNetwork)
 async def one_client(app: web.Application) -> AsyncIterator[None]:
     """Create the client when the service starts and close it when the service stops."""
     # The key comes from ACTION_NETWORK_API_KEY, the URL from ACTION_NETWORK_BASE_URL.
-    async with ActionNetwork(max_wait=0.5) as an:
+    async with ActionNetwork(rate_limit=SlidingWindowLimiter(4, max_wait=0.5)) as an:
         app[CLIENT] = an
         yield
 

@@ -16,7 +16,7 @@ import secrets
 from aiohttp import web
 
 from actionnetwork_async import ActionNetwork, webhooks
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import Emulator, Webhooks
 
 
 class SignupBot:
@@ -53,7 +53,7 @@ async def main(signups: int = 3) -> list[str]:
     hook_url = f"http://127.0.0.1:{port}/webhooks/action-network/{secret}"
     try:
         async with (
-            Emulator(webhook_url=hook_url) as emu,
+            Emulator(webhooks=Webhooks(url=hook_url)) as emu,
             ActionNetwork(emu.api_key, base_url=emu.base_url) as an,
         ):
             bot.an = an

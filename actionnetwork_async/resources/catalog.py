@@ -1,0 +1,132 @@
+"""Every collection of the API, declared once: one line each.
+
+``ActionNetwork`` is a ``Catalog``: each line below is an attribute of the client (made on
+first use, one per client), and the blocking twin, the CLI's ``get``/``export`` kinds and the
+reference page list the same lines. A read-only resource needs its model and one line here
+(docs/architecture.md walks through adding one).
+"""
+
+from __future__ import annotations
+
+from .. import models
+from .actions import AdvocacyCampaigns, Forms, FundraisingPages, Petitions, Surveys
+from .base import Actions, Collection, Context, Declared, Searchable, declare
+from .events import Events
+from .lists import Lists, Metadata
+from .messages import Messages
+from .people import People
+from .tags import TAGS_REL, Tags
+from .unique_id_lists import UniqueIdLists
+
+__all__ = ["Catalog"]
+
+
+class Catalog:
+    """The collections of the API, as attributes: ``an.people``, ``an.petitions`` ..."""
+
+    _context: Context
+
+    people = declare(
+        People, "osdi:people", models.Person, "People: list, get, update, sign up; their records."
+    )
+    tags = declare(Tags, TAGS_REL, models.Tag, "Tags and their taggings (group keys only).")
+    events = declare(
+        Events,
+        "osdi:events",
+        models.Event,
+        "Events and their RSVPs.",
+        models.EventContent,
+        models.EventFields,
+    )
+    event_campaigns = declare(
+        Actions,
+        "action_network:event_campaigns",
+        models.EventCampaign,
+        "Event campaigns (their events: events.in_campaign).",
+        models.EventCampaignContent,
+        models.EventCampaignFields,
+    )
+    petitions = declare(
+        Petitions,
+        "osdi:petitions",
+        models.Petition,
+        "Petitions and their signatures.",
+        models.PetitionContent,
+        models.PetitionFields,
+    )
+    forms = declare(
+        Forms,
+        "osdi:forms",
+        models.Form,
+        "Forms and their submissions.",
+        models.FormContent,
+        models.FormFields,
+    )
+    fundraising_pages = declare(
+        FundraisingPages,
+        "osdi:fundraising_pages",
+        models.FundraisingPage,
+        "Fundraising pages and their donations.",
+        models.FundraisingPageContent,
+        models.FundraisingPageFields,
+    )
+    advocacy_campaigns = declare(
+        AdvocacyCampaigns,
+        "osdi:advocacy_campaigns",
+        models.AdvocacyCampaign,
+        "Advocacy campaigns and their outreaches.",
+        models.AdvocacyCampaignContent,
+        models.AdvocacyCampaignFields,
+    )
+    surveys = declare(
+        Surveys,
+        "action_network:surveys",
+        models.Survey,
+        "Surveys and their responses.",
+        models.ActionContent,
+        models.ActionFields,
+    )
+    donations = declare(
+        Searchable,
+        "osdi:donations",
+        models.Donation,
+        "Every donation of the group, on any page (read only).",
+    )
+    campaigns = declare(
+        Searchable,
+        "action_network:campaigns",
+        models.Campaign,
+        "Campaigns: several actions on one page (read only).",
+    )
+    messages = declare(
+        Messages,
+        "osdi:messages",
+        models.Message,
+        "Mass emails: create, send, schedule, statistics.",
+    )
+    queries = declare(
+        Collection, "osdi:queries", models.Query, "Saved queries, to target messages (read only)."
+    )
+    wrappers = declare(Collection, "osdi:wrappers", models.Wrapper, "Email wrappers (read only).")
+    lists = declare(
+        Lists, "osdi:lists", models.PeopleList, "Reports and email recipient lists (read only)."
+    )
+    metadata = declare(
+        Metadata, "action_network:metadata", models.CustomField, "Custom field names (read only)."
+    )
+    unique_id_lists = declare(
+        UniqueIdLists,
+        "action_network:unique_id_lists",
+        models.UniqueIdList,
+        "Unique ID lists (ID targets), written in chunks, one change at a time.",
+    )
+
+    @classmethod
+    def declared(cls) -> dict[str, Declared[object]]:
+        """Every declaration, by attribute name, in the order above."""
+        return {
+            name: value
+            for klass in reversed(cls.__mro__)
+            for name, value in vars(klass).items()
+            if isinstance(value, Declared)
+        }

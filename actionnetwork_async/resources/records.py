@@ -1,0 +1,497 @@
+"""The records below a parent, as collection objects: ``an.petitions.signatures``.
+
+A kind of record is declared once (``RecordKind``, ``ActionRecordKind``) and put on the parent's
+facade with ``nested(kind)``. Every collection below a parent reads the same way, whoever the
+parent is: ``an.petitions.signatures.list(petition)``, ``an.people.signatures.list(person)``,
+``.get(parent, id)``. The records people leave on an action also take writes:
+``.create(action, person, ...)``, ``.update(action, record, ...)``, the action's helper
+``.record(action, email=..., ...)`` and ``.record_many(action, records)``.
+
+Their write methods are typed from the kind's ``TypedDict``s through a ``ParamSpec`` (a
+``TypedDict`` class is a callable of its keys), so one generic class gives every kind its own
+checked keywords.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Generic, Literal, TypeVar, overload
+
+import attrs
+from typing_extensions import ParamSpec
+
+from .._bodies import (
+    ACTION_HELPER_FIELDS,
+    ACTION_HELPER_STATUSES,
+    Extra,
+    background_params,
+    fields_to_json,
+    helper_body,
+    helper_body_of,
+    no_positional,
+    tag_list,
+    update_body,
+)
+from ..bulk import (
+    DEFAULT_CONCURRENCY,
+    CheckpointStore,
+    Outcome,
+    Records,
+    Write,
+    WriteResult,
+    write_many,
+)
+from ..errors import ConfigurationError
+from ..filters import Filter
+from ..hal import Resource
+from ..models import Person
+from ..models.base import ResourceModel
+from ..pagination import Stream
+from .base import Actions, Facade, Ref, TagMaker, _check_ref
+
+__all__ = [
+    "ActionRecordKind",
+    "ActionRecords",
+    "EditableRecords",
+    "Nested",
+    "RecordKind",
+    "action_records",
+    "added_records",
+    "nested",
+    "records_of",
+]
+
+P = TypeVar("P", bound=ResourceModel)
+R = TypeVar("R", bound=ResourceModel)
+#: The keywords a write of the record takes: the keys of its ``TypedDict`` of fields.
+F = ParamSpec("F")
+#: The keywords of the action's helper for the record: the helper options and its fields.
+H = ParamSpec("H")
+K = TypeVar("K")
+
+
+@attrs.frozen
+class RecordKind(Generic[R]):
+    """A kind of record listed below a parent: the rel of its collection there
+    (``osdi:signatures``) and its model."""
+
+    rel: str
+    model: type[R]
+
+    @property
+    def segment(self) -> str:
+        """The collection's path segment under its parent (``signatures``), as the API's URL
+        structures document it."""
+        return self.rel.partition(":")[2] or self.rel
+
+
+@attrs.frozen
+class ActionRecordKind(RecordKind[R], Generic[R, F, H]):
+    """A kind of record people leave on an action: also its writable fields (a ``TypedDict``),
+    the action's helper that records one with the person (``osdi:record_signature_helper``)
+    and that helper's options, and whether the API keeps one per person and action (then a
+    re-sent write cannot make a second one)."""
+
+    fields: Callable[F, object] = attrs.field(kw_only=True)
+    helper: str = attrs.field(kw_only=True)
+    options: Callable[H, object] = attrs.field(kw_only=True)
+    one_per_person: bool = attrs.field(default=False, kw_only=True)
+
+
+class Nested(Generic[P, R]):
+    """The records of one kind below the parents of a facade: list them, get one."""
+
+    def __init__(self, parents: Facade, kind: RecordKind[R]) -> None:
+        self._parents = parents
+        #: What these records are: their rel below a parent, and their model.
+        self.kind = kind
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind.rel} below {self._parents.rel}>"
+
+    def list(self, parent: Ref[P], filter: Filter | str | None = None) -> Stream[R]:
+        """Stream the parent's records (through its link: no GET for a model), filtered by an
+        OData ``filter`` where the API allows one."""
+        _check_ref(parent)
+
+        async def url() -> str:
+            return await self._url(parent)
+
+        stream = self._parents._stream_collection(url, filter=filter)
+        return stream.map(self.kind.model.from_resource)
+
+    async def get(self, parent: Ref[P], record: Ref[R]) -> R:
+        """One record of the parent: a model's or Resource's own URL, else its id below the
+        parent's collection."""
+        return self.kind.model.from_resource(
+            await self._parents._get_one(await self._record_url(parent, record))
+        )
+
+    async def _url(self, parent: Ref[P]) -> str:
+        return await self._parents._linked_url(parent, self.kind.rel, self.kind.segment)
+
+    async def _record_url(self, parent: Ref[P], record: Ref[R]) -> str:
+        return await self._parents._child_url(parent, record, self.kind.rel, self.kind.segment)
+
+
+class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
+    """The records people leave on an action (signatures, RSVPs, donations ...): list, get,
+    create for an existing person, and the action's record helper, for one person
+    (``record``) or many (``record_many``). ``background=True`` has the API apply a write
+    later (https://actionnetwork.org/docs/v2/, "Background Processing") and returns None at
+    once."""
+
+    kind: ActionRecordKind[R, F, H]
+
+    def __init__(self, parents: Actions[Any, ..., ...], kind: ActionRecordKind[R, F, H]) -> None:
+        super().__init__(parents, kind)
+        self._actions = parents
+
+    @overload
+    async def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: Literal[False] = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> R: ...
+
+    @overload
+    async def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: Literal[True] = True,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> None: ...
+
+    @overload
+    async def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: bool = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> R | None: ...
+
+    async def create(
+        self,
+        action: Ref[P],
+        person: Ref[Person],
+        extra: Extra = None,
+        background: bool = False,
+        *_: Any,
+        **fields: Any,
+    ) -> R | None:
+        """POST a record for an existing person (a model, an id or a URL; linked by
+        ``osdi:person``). No autoresponse is sent. Records the API does not keep one per
+        person (donations, outreaches) are never re-sent after a lost answer."""
+        no_positional(_)
+        body = fields_to_json(self.kind.model, fields, extra=extra)
+        body["_links"] = {"osdi:person": {"href": await self._parents._person_url(person)}}
+        created = await self._parents.hal.post(
+            await self._url(action),
+            body,
+            params=background_params(background),
+            idempotent=self.kind.one_per_person,
+            expect=None if background else "resource",
+        )
+        return self._model_of(created, background)
+
+    @overload
+    async def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: Literal[False] = False,
+        *_: H.args,
+        **options: H.kwargs,
+    ) -> R: ...
+
+    @overload
+    async def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: Literal[True] = True,
+        *_: H.args,
+        **options: H.kwargs,
+    ) -> None: ...
+
+    @overload
+    async def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: bool = False,
+        *_: H.args,
+        **options: H.kwargs,
+    ) -> R | None: ...
+
+    async def record(
+        self,
+        action: Ref[P],
+        ensure_tags: bool = True,
+        background: bool = False,
+        *_: Any,
+        **options: Any,
+    ) -> R | None:
+        """The action's record helper: the person (created or matched by email, then phone)
+        and the record in one request (``HelperOptions``: ``email``, ``given_name``,
+        ``add_tags`` ..., and the record's own fields). A ``200 {}`` answer (the API accepted
+        nothing) raises ``NothingAcceptedError``. The tags ``add_tags`` names are created
+        first when missing (the helper ignores unknown names), unless ``ensure_tags=False``.
+        """
+        no_positional(_)
+        body = self._helper_body(options)
+        if ensure_tags and body.get("add_tags"):
+            await self._actions.context.tags.ensure(body["add_tags"])
+        result = await self._parents.hal.post(
+            await self._actions._helper_url(action, self.kind.helper),
+            body,
+            params=background_params(background),
+            idempotent=self.kind.one_per_person,
+            expect=None if background else "resource",
+        )
+        return self._model_of(result, background)
+
+    def record_many(
+        self,
+        action: Ref[P],
+        records: Records[Person | Mapping[str, Any]],
+        *,
+        add_tags: Iterable[str] = (),
+        remove_tags: Iterable[str] = (),
+        concurrency: int = DEFAULT_CONCURRENCY,
+        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
+        report: str | os.PathLike[str] | None = None,
+        key: Callable[[Any], str] | None = None,
+        ensure_tags: bool = True,
+    ) -> Stream[WriteResult]:
+        """Record many people on ``action`` through its helper, pipelined at the rate limit;
+        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
+
+        A record is a ``Person`` or a mapping of ``record``'s keywords; the other arguments
+        are ``People.upsert_many``'s. A success is ``UPSERTED`` where the API keeps one record
+        per person (signatures, submissions, RSVPs: a second send is harmless), ``CREATED``
+        otherwise (never re-sent after a lost answer). The action is read once (no request
+        for a model), before the first record.
+        """
+        _check_ref(action)
+        one = self.kind.one_per_person
+        return helper_many(
+            self._actions,
+            lambda: self._actions._helper_url(action, self.kind.helper),
+            records,
+            body=lambda record, job: self._helper_body(record, job=job),
+            idempotent=one,
+            outcome=Outcome.UPSERTED if one else Outcome.CREATED,
+            add_tags=add_tags,
+            remove_tags=remove_tags,
+            concurrency=concurrency,
+            checkpoint=checkpoint,
+            report=report,
+            key=key,
+            ensure_tags=ensure_tags,
+        )
+
+    def _helper_body(
+        self, options: Any, *, job: tuple[list[str], list[str]] | None = None
+    ) -> dict[str, Any]:
+        """The helper's body: the person and the helper options, and the record's fields."""
+        person, record = options, {}
+        if isinstance(options, Mapping):  # the record's own fields go beside the person
+            own = _field_names(self.kind.model) - ACTION_HELPER_FIELDS
+            person = {k: v for k, v in options.items() if k not in own}
+            record = {k: v for k, v in options.items() if k in own}
+        if job is None:
+            body = helper_body(
+                person, statuses=ACTION_HELPER_STATUSES, accepted=ACTION_HELPER_FIELDS
+            )
+        else:
+            body = helper_body_of(
+                person,
+                fields=ACTION_HELPER_FIELDS,
+                statuses=ACTION_HELPER_STATUSES,
+                add_tags=job[0],
+                remove_tags=job[1],
+            )
+        body.update(fields_to_json(self.kind.model, record))
+        return body
+
+    def _model_of(self, answer: Resource | None, background: bool) -> R | None:
+        return None if background or answer is None else self.kind.model.from_resource(answer)
+
+
+class EditableRecords(ActionRecords[P, R, F, H]):
+    """Records people leave on an action that the API also lets you change (all but
+    donations)."""
+
+    @overload
+    async def update(
+        self,
+        action: Ref[P],
+        record: Ref[R],
+        extra: Extra = None,
+        background: Literal[False] = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> R: ...
+
+    @overload
+    async def update(
+        self,
+        action: Ref[P],
+        record: Ref[R],
+        extra: Extra = None,
+        background: Literal[True] = True,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> None: ...
+
+    @overload
+    async def update(
+        self,
+        action: Ref[P],
+        record: Ref[R],
+        extra: Extra = None,
+        background: bool = False,
+        *_: F.args,
+        **fields: F.kwargs,
+    ) -> R | None: ...
+
+    async def update(
+        self,
+        action: Ref[P],
+        record: Ref[R],
+        extra: Extra = None,
+        background: bool = False,
+        *_: Any,
+        **fields: Any,
+    ) -> R | None:
+        """PUT (a merge) some fields of a record."""
+        no_positional(_)
+        body = update_body(self.kind.model, record, None, fields, extra)
+        if not body:
+            raise ConfigurationError("nothing to update: pass some fields")
+        result = await self._parents.hal.put(
+            await self._record_url(action, record),
+            body,
+            params=background_params(background),
+            expect=None if background else "resource",
+        )
+        return self._model_of(result, background)
+
+
+def helper_many(
+    facade: Facade,
+    helper_url: Callable[[], Awaitable[str]],
+    records: Records[Any],
+    *,
+    body: Callable[[Any, tuple[list[str], list[str]]], dict[str, Any]],
+    idempotent: bool,
+    outcome: Outcome,
+    add_tags: Iterable[str],
+    remove_tags: Iterable[str],
+    concurrency: int,
+    checkpoint: CheckpointStore | str | os.PathLike[str] | None,
+    report: str | os.PathLike[str] | None,
+    key: Callable[[Any], str] | None,
+    ensure_tags: bool,
+) -> Stream[WriteResult]:
+    """A helper POST per record (signup, record a signature ...), written by the bulk engine.
+
+    The records take one way: from the caller to ``write_many``, which checks the arguments
+    at once and reads the records as requests start. ``helper_url()`` is awaited when the
+    stream is first read. Before a record is sent, the tags its body adds are made sure to
+    exist (``TagMaker.ensure``: created once, then known), unless ``ensure_tags=False``.
+    """
+    job = (tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags"))
+    url: list[str] = []
+    tags: TagMaker | None = facade.context.tags if ensure_tags else None
+
+    async def setup() -> None:
+        url.append(await helper_url())
+
+    def prepare(record: Any) -> Write:
+        return Write("POST", url[0], body(record, job))
+
+    async def send(write: Write) -> Resource | None:
+        if tags is not None and write.json.get("add_tags"):
+            await tags.ensure(write.json["add_tags"])
+        return await facade.hal.request(
+            "POST", write.url, json=write.json, idempotent=idempotent, expect="resource"
+        )
+
+    return write_many(
+        records,
+        setup=setup,
+        prepare=prepare,
+        send=send,
+        idempotent=idempotent,
+        outcome=outcome,
+        concurrency=concurrency,
+        checkpoint=checkpoint,
+        report=report,
+        key=key,
+        redact=facade.hal.transport.redact,
+    )
+
+
+class nested(Generic[K]):
+    """Declares a collection of records on a facade class (``signatures =
+    action_records(Petition, SIGNATURES)``): reading it on a facade gives that facade's
+    collection object, ``cls(facade, kind)``, made once."""
+
+    def __init__(self, cls: Callable[[Any, Any], K], kind: RecordKind[Any]) -> None:
+        #: The class of the collection object, and the kind of records it holds.
+        self.cls = cls
+        self.kind = kind
+        self.name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, facade: None, owner: type) -> nested[K]: ...
+
+    @overload
+    def __get__(self, facade: object, owner: type) -> K: ...
+
+    def __get__(self, facade: object, owner: type) -> K | nested[K]:
+        if facade is None:
+            return self
+        made = self.cls(facade, self.kind)
+        facade.__dict__[self.name] = made  # the same object from now on
+        return made
+
+
+def records_of(parent: type[P], kind: RecordKind[R]) -> nested[Nested[P, R]]:
+    """The records of ``kind`` below each ``parent`` (read only)."""
+    return nested(Nested, kind)
+
+
+def action_records(
+    parent: type[P], kind: ActionRecordKind[R, F, H]
+) -> nested[EditableRecords[P, R, F, H]]:
+    """The records of ``kind`` people leave on each ``parent`` action."""
+    return nested(EditableRecords, kind)
+
+
+def added_records(
+    parent: type[P], kind: ActionRecordKind[R, F, H]
+) -> nested[ActionRecords[P, R, F, H]]:
+    """The records of ``kind`` people leave on each ``parent`` action, which the API lets you
+    add but not change (donations)."""
+    return nested(ActionRecords, kind)
+
+
+def _field_names(model: type[ResourceModel]) -> set[str]:
+    return {f.name for f in attrs.fields(model)} - {"extra", "resource"}
