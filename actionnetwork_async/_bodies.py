@@ -104,7 +104,7 @@ class OutreachOptions(ActionHelperOptions, total=False):
 
 #: The keywords of the person signup helper (``People.signup``, a record of ``upsert_many``).
 SIGNUP_FIELDS: frozenset[str] = HelperOptions.__optional_keys__
-#: The keywords of a record helper (``record_signature`` ..., ``record_attendance_many``).
+#: The keywords of a record helper (``signatures.record`` ..., ``record_many``).
 ACTION_HELPER_FIELDS: frozenset[str] = ActionHelperOptions.__optional_keys__
 #: The only status a record helper takes.
 ACTION_HELPER_STATUSES = frozenset({"subscribed"})

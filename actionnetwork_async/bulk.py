@@ -1,7 +1,7 @@
 """Pipelined bulk writes: many records, one request each, at the rate limit, none lost.
 
 The engine under ``an.hal.post_many`` / ``put_many`` and the facades' ``upsert_many`` and
-``record_attendance_many`` (docs/bulk.md is the user's guide):
+``record_many`` (docs/bulk.md is the user's guide):
 
 * **Lazy input.** Records come from any iterable or async iterable and are read only as
   requests start: at most ``concurrency`` are held, whatever the input's size.
