@@ -154,13 +154,15 @@ def tests(session: nox.Session, deps: str) -> None:
             "test",
             "--extra",
             "redis",
+            "--extra",
+            "warehouse",
             "--python",
             str(session.python),
             env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         )
     else:
         resolution = ["--resolution=lowest-direct"] if deps == "lowest" else ["--upgrade"]
-        session.install(*resolution, "-e", ".[redis]", "-r", str(_toolchain(session)))
+        session.install(*resolution, "-e", ".[redis,warehouse]", "-r", str(_toolchain(session)))
     session.run("uv", "pip", "list", "--python", session.virtualenv.location, silent=False)
     session.run("python", "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *session.posargs)
 

@@ -30,7 +30,7 @@ PACKAGE = "actionnetwork_async"
 PUBLIC_MODULES = [
     PACKAGE,
     *(f"{PACKAGE}.{name}" for name in ("models", "errors", "limits", "types")),
-    *(f"{PACKAGE}.{name}" for name in ("sync", "webhooks", "testing")),
+    *(f"{PACKAGE}.{name}" for name in ("sync", "webhooks", "testing", "warehouse")),
 ]
 PAGES = sorted(DOCS.rglob("*.md"))
 _spec = importlib.util.spec_from_file_location("docs_hooks", DOCS / "hooks.py")

@@ -164,6 +164,18 @@ def connect(
 ) -> ActionNetwork:
     """A blocking client from the shared options."""
     configure_logging(verbose)
+    api_key, options = client_options(api_key_file, base_url, rate_limit, redis_url)
+    return ActionNetwork(api_key, **options)
+
+
+def client_options(
+    api_key_file: Path | None,
+    base_url: str | None,
+    rate_limit: float | None,
+    redis_url: str | None,
+) -> tuple[str | None, dict[str, Any]]:
+    """The API key (None: the client reads the variable) and the client's keyword arguments
+    the shared options ask for; a missing or unreadable key fails with status 2."""
     api_key = None
     if api_key_file is not None:
         try:
@@ -186,7 +198,7 @@ def connect(
             base_url,
             rate=4.0 if rate_limit is None else rate_limit,  # the API's limit by default
         )
-    return ActionNetwork(api_key, **options)
+    return api_key, options
 
 
 def configure_logging(verbose: bool) -> None:
@@ -481,6 +493,84 @@ GETTERS: dict[str, Callable[[ActionNetwork, str], ResourceModel]] = {
 def get(an: ActionNetwork, kind: str, item_id: str) -> int:
     """Print one record (every field) as JSON."""
     print_json(record_of(GETTERS[kind](an, item_id)))
+    return 0
+
+
+# -- sync -------------------------------------------------------------------------------------
+@cli.command()
+@click.option(
+    "--destination",
+    metavar="NAME",
+    help="A dlt destination (postgres, bigquery, snowflake ...; credentials from dlt's own "
+    "configuration, never here). Default: an embedded DuckDB file, actionnetwork.duckdb, here.",
+)
+@click.option(
+    "--dataset",
+    default="action_network",
+    show_default=True,
+    help="The dataset (schema) the tables go into.",
+)
+@click.option(
+    "--resources",
+    metavar="NAMES",
+    help="Only these tables, comma separated (people,events,...); default: every one.",
+)
+@click.option(
+    "--full-refresh",
+    is_flag=True,
+    help="Drop the tables and the incremental state, and read everything again.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="No progress lines.")
+@api_options
+def sync(
+    destination: str | None,
+    dataset: str,
+    resources: str | None,
+    full_refresh: bool,
+    quiet: bool,
+    api_key_file: Path | None,
+    base_url: str | None,
+    rate_limit: float | None,
+    redis_url: str | None,
+    verbose: bool,
+) -> int:
+    """Mirror the group into a database (dlt): people and events incrementally, the rest whole,
+    merged on their Action Network id (docs/warehouse.md)."""
+    from .sync import SyncFailed, run_sync, summary_lines
+
+    configure_logging(verbose)
+    try:
+        import dlt  # noqa: F401  (the extra)
+    except ImportError:
+        raise Failed(
+            "sync needs the warehouse extra: pip install 'actionnetwork-async[warehouse]'", 2
+        ) from None
+    api_key, options = client_options(api_key_file, base_url, rate_limit, redis_url)
+    names = [n.strip() for n in resources.split(",") if n.strip()] if resources else None
+    rate = options.get("rate_limit", 4.0)
+    try:
+        with interrupts() as signals:
+            try:
+                summary = run_sync(
+                    lambda: ActionNetwork(api_key, **options),
+                    rate=rate if isinstance(rate, (int, float)) else None,
+                    destination=destination,
+                    dataset=dataset,
+                    resources=names,
+                    full_refresh=full_refresh,
+                    say=lambda line: click.echo(f"{PROG}: {line}", err=True),
+                    quiet=quiet,
+                )
+            except KeyboardInterrupt:
+                raise Failed(
+                    f"{signals.describe()}; run it again: what was loaded stays, and reading "
+                    "starts again from the last committed watermark",
+                    signals.status,
+                ) from None
+    except SyncFailed as exc:
+        raise Failed(str(exc), exc.status) from exc
+    for line in summary_lines(summary):
+        click.echo(line)
     return 0
 
 
