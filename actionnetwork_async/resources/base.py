@@ -62,6 +62,7 @@ __all__ = [
     "Context",
     "Declared",
     "Facade",
+    "Made",
     "Ref",
     "Searchable",
     "TagMaker",
@@ -132,7 +133,31 @@ class Context:
         return self.facade(TAGS_REL, lambda: Tags(self, TAGS_REL, Tag))
 
 
-class Declared(Generic[FA]):
+class Made(Generic[FA]):
+    """A declaration read as an attribute: on the class it is itself, on an object the thing
+    it declares, made for that object by ``make`` (``Declared``: a client's facade;
+    ``records.nested``: a facade's records)."""
+
+    name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, owner_object: None, owner: type) -> Made[FA]: ...
+
+    @overload
+    def __get__(self, owner_object: object, owner: type) -> FA: ...
+
+    def __get__(self, owner_object: object, owner: type) -> FA | Made[FA]:
+        return self if owner_object is None else self.make(owner_object)
+
+    def make(self, owner_object: Any) -> FA:
+        """What the declaration gives ``owner_object``."""
+        raise NotImplementedError
+
+
+class Declared(Made[FA]):
     """A collection of the API declared on the client (``declare``): reading the attribute
     gives the client's facade of it, made on first use."""
 
@@ -145,21 +170,10 @@ class Declared(Generic[FA]):
         self.rel = rel
         self.model = model
         self.__doc__ = doc
-        self.name = ""
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, client: None, owner: type) -> Declared[FA]: ...
-
-    @overload
-    def __get__(self, client: object, owner: type) -> FA: ...
-
-    def __get__(self, client: object, owner: type) -> FA | Declared[FA]:
-        if client is None:
-            return self
-        context: Context = client._context  # type: ignore[attr-defined]
+    def make(self, owner_object: Any) -> FA:
+        """The client's facade of this collection (one per client)."""
+        context: Context = owner_object._context
         return context.facade(
             self.rel, lambda: self.kind(context, self.rel, self.model, *self.writes)
         )

@@ -48,7 +48,7 @@ from ..hal import Resource
 from ..models import Person
 from ..models.base import ResourceModel
 from ..pagination import Stream
-from .base import Actions, Facade, Ref, TagMaker, _check_ref
+from .base import Actions, Facade, Made, Ref, TagMaker, _check_ref
 
 __all__ = [
     "ActionRecordKind",
@@ -445,7 +445,7 @@ def helper_many(
     )
 
 
-class nested(Generic[K]):
+class nested(Made[K]):
     """Declares a collection of records on a facade class (``signatures =
     action_records(Petition, SIGNATURES)``): reading it on a facade gives that facade's
     collection object, ``cls(facade, kind)``, made once."""
@@ -454,22 +454,11 @@ class nested(Generic[K]):
         #: The class of the collection object, and the kind of records it holds.
         self.cls = cls
         self.kind = kind
-        self.name = ""
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, facade: None, owner: type) -> nested[K]: ...
-
-    @overload
-    def __get__(self, facade: object, owner: type) -> K: ...
-
-    def __get__(self, facade: object, owner: type) -> K | nested[K]:
-        if facade is None:
-            return self
-        made = self.cls(facade, self.kind)
-        facade.__dict__[self.name] = made  # the same object from now on
+    def make(self, owner_object: Any) -> K:
+        """The facade's collection object (then kept in its ``__dict__``: the same one)."""
+        made = self.cls(owner_object, self.kind)
+        owner_object.__dict__[self.name] = made
         return made
 
 
