@@ -156,13 +156,15 @@ def tests(session: nox.Session, deps: str) -> None:
             "redis",
             "--extra",
             "warehouse",
+            "--extra",
+            "otel",
             "--python",
             str(session.python),
             env={"UV_PROJECT_ENVIRONMENT": session.virtualenv.location},
         )
     else:
         resolution = ["--resolution=lowest-direct"] if deps == "lowest" else ["--upgrade"]
-        session.install(*resolution, "-e", ".[redis,warehouse]", "-r", str(_toolchain(session)))
+        session.install(*resolution, "-e", ".[redis,warehouse,otel]", "-r", str(_toolchain(session)))
     session.run("uv", "pip", "list", "--python", session.virtualenv.location, silent=False)
     session.run("python", "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *session.posargs)
 

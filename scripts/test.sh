@@ -23,7 +23,7 @@ python3 -m venv "$venv"
 uv_version=$(sed -n '/^name = "uv"$/{n;s/^version = "\(.*\)"$/\1/p;q}' uv.lock)
 "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "uv==$uv_version"
 UV_PROJECT_ENVIRONMENT="$venv" "$venv/bin/uv" sync --quiet --locked --python "$venv/bin/python" \
-    --group test --extra redis --extra warehouse
+    --group test --extra redis --extra warehouse --extra otel
 # Two workers; the slow multi-process tests are left to CI (.ci/run runs them next, and so does
 # every session of the nox matrix): -m slow runs just them.
 "$venv/bin/python" -m pytest -q -n 2 --dist loadgroup -m "not slow"
