@@ -13,11 +13,14 @@ from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
+import httpx
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from actionnetwork_async import API_KEY_ENV, BASE_URL_ENV
-from actionnetwork_async.testing import Emulator, Seed, serve_in_thread
+from actionnetwork_async.testing import Emulator, Seed, Webhooks, serve_in_thread
+
+from .asgi_server import loopback_socket, serve_asgi
 
 EXAMPLES = Path(__file__).parent.parent / "docs" / "examples"
 
@@ -87,6 +90,38 @@ async def test_async_service_answers_and_sheds_load_with_503(point_at: PointAt) 
             assert busy.headers["Retry-After"] == "1"
         assert emu.count(status=429) == 0
         assert emu.max_in_window(1.0) <= 4
+
+
+@pytest.mark.asyncio
+async def test_fastapi_service_signs_up_and_welcomes_through_its_webhook(
+    point_at: PointAt, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The FastAPI quickstart under a real uvicorn: a signup through the service reaches the
+    emulator, whose webhook comes back to the mounted receiver and is handled once."""
+    service = load("fastapi_service")
+    secret = "fastapi-example-secret-0123456789"
+    sock = loopback_socket()  # the service's URL, known before the emulator starts
+    hook_url = f"http://127.0.0.1:{sock.getsockname()[1]}/webhooks/action-network/{secret}"
+    async with Emulator(webhooks=Webhooks(url=hook_url), rate_limit=None) as emu:
+        point_at(emu)  # read by the client the app's lifespan creates
+        app = service.make_app(secret)
+        async with (
+            serve_asgi(app, sock=sock, lifespan="on") as base,
+            httpx.AsyncClient(base_url=base, timeout=30) as http,
+        ):
+            made = await http.post(
+                "/signups", json={"email": "ann@example.org", "given_name": "Ann"}
+            )
+            assert made.status_code == 201, made.text
+            assert made.json()["id"] in emu.ids("people")
+            assert (await http.post("/signups", json={"given_name": "No Email"})).status_code == 422
+            await asyncio.wait_for(emu.idle(), 30)  # the webhook delivered and handled
+            assert app.state.welcomed == ["ann@example.org"]
+            assert emu.webhook_sender is not None
+            assert [d.status for d in emu.webhook_sender.deliveries] == [200]
+            wrong = await http.post("/webhooks/action-network/not-the-secret", json=[])
+            assert wrong.status_code == 404
+    assert "welcome, Ann!" in capsys.readouterr().out
 
 
 def test_sync_job_exports_changes_once_and_imports_signups(

@@ -7,12 +7,14 @@ async def new_signup(event: webhooks.WebhookEvent) -> None:
     person = await an.people.get(event.person_id)  # by id, through the client: never by URL
 
 web.run_app(hooks.app())  # or app.add_routes(hooks.routes())
+fastapi_app.mount("/webhooks", hooks.asgi())  # or in any ASGI app: Starlette, FastAPI ...
 
 Several receiver processes behind one URL share ``RedisIdempotencyStore(url)`` as their
 ``store=``, so each delivery is handled once (the ``redis`` extra; docs/redis.md).
 """
 
 from ..errors import WebhookDecodeError, WebhookError, WebhookFormatError, WebhookTooLargeError
+from .asgi import WebhookASGIApp
 from .payloads import (
     MAX_BODY,
     ActionPayload,
@@ -68,6 +70,7 @@ __all__ = [
     "SubmissionPayload",
     "UnknownPayload",
     "UploadPayload",
+    "WebhookASGIApp",
     "WebhookDecodeError",
     "WebhookError",
     "WebhookEvent",

@@ -1,4 +1,10 @@
-"""A webhook receiver to mount in an aiohttp app: type routing, deduplication, safe answers.
+"""A webhook receiver to mount in an aiohttp app (``app()``, ``routes()``) or any ASGI app
+(``asgi()``, in ``asgi``): type routing, deduplication, safe answers.
+
+The rules below are decided once, by ``WebhookReceiver``'s protocol-neutral core (``_respond``:
+the secret, the body's limit and timeout, parsing, the idempotency store, the handlers and
+their timeout, the status to answer); aiohttp's ``handle`` and ASGI's ``WebhookASGIApp`` are
+thin adapters that only turn their request into its inputs and its answer into a response.
 
 Action Network retries a delivery until it gets a 2xx, with the same ``idempotency_key`` per
 element. The receiver's rules, so that no event is lost and none is handled twice at once:
@@ -47,7 +53,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from aiohttp import web
 
@@ -60,6 +66,9 @@ from ..errors import (
     WebhookTooLargeError,
 )
 from .payloads import MAX_BODY, WebhookEvent, parse, safe_name
+
+if TYPE_CHECKING:
+    from .asgi import WebhookASGIApp
 
 __all__ = [
     "DEFAULT_BODY_TIMEOUT",
@@ -259,7 +268,8 @@ class WebhookReceiver:
     ``store`` is the ``IdempotencyStore`` (in memory by default; share one between processes).
     ``handler_timeout`` bounds each element's handlers, ``header_timeout`` and ``body_timeout``
     a slow sender (see the module's rules; ``header_timeout`` needs the server of ``app()``,
-    or ``keepalive_timeout`` set alike on yours).
+    or ``keepalive_timeout`` set alike on yours; under ASGI it is the server's to enforce).
+    Serve it with aiohttp (``app()``, ``routes()``) or mount ``asgi()`` in FastAPI or Starlette.
     ``log_personal_data`` lets the log show deliveries and handler tracebacks, which can hold
     personal data; off, logs show types, keys and counts only.
     """
@@ -329,40 +339,88 @@ class WebhookReceiver:
         app.add_routes(self.routes())
         return app
 
-    def _authorised(self, request: web.Request) -> bool:
-        if self.secret is None:
-            return "token" not in request.match_info
-        token = request.match_info.get("token") or request.query.get("token") or ""
-        return hmac.compare_digest(token.encode(), self.secret.encode())
+    def asgi(self) -> WebhookASGIApp:
+        """An ASGI 3 application serving this receiver, for FastAPI, Starlette or any ASGI
+        server: ``app.mount("/webhooks", hooks.asgi())``.
 
-    async def handle(self, request: web.Request) -> web.Response:
-        """The request handler: check, read, parse, deduplicate, dispatch, answer."""
-        if not self._authorised(request):
-            raise web.HTTPNotFound()
+        It answers at its mount point (``path`` is the aiohttp routes'), and with a secret at
+        ``<mount point>/<secret>`` or ``?token=<secret>``; its rules and answers are this
+        receiver's, decided by the same code as ``handle``'s. ``header_timeout`` is the
+        server's to enforce (see ``WebhookASGIApp``).
+        """
+        from .asgi import WebhookASGIApp
+
+        return WebhookASGIApp(self)
+
+    # -- the decisions, shared by the aiohttp and ASGI adapters (no I/O of their own) --------
+    def _authorised(self, token: str | None, query_token: str | None) -> bool:
+        """Whether the path's ``token`` segment (None: the path has none) or ``?token=``
+        holds the secret, compared in constant time; without a secret, no path token."""
+        if self.secret is None:
+            return token is None
+        given = token or query_token or ""
+        return hmac.compare_digest(given.encode(), self.secret.encode())
+
+    async def _respond(
+        self,
+        *,
+        method: str,
+        token: str | None,
+        query_token: str | None,
+        length: int | None,
+        read: Callable[[int], Awaitable[bytes]],
+    ) -> _Answer:
+        """Check, read, parse, deduplicate, dispatch: the answer to one request.
+
+        ``token`` is the path's segment after the receiver's path (None: none), ``length`` the
+        declared ``Content-Length`` (None: none, chunked), ``read(n)`` the next bytes of the
+        body (``n`` is a hint: at most that many are needed), ``b""`` at its end.
+        """
+        if not self._authorised(token, query_token):
+            return _NOT_FOUND
+        if method != "POST":
+            return _NOT_ALLOWED
         try:
-            body = await asyncio.wait_for(self._read(request), self.body_timeout)
+            body = await asyncio.wait_for(self._read(length, read), self.body_timeout)
         except asyncio.TimeoutError:
             log.warning("webhook refused: its body took over %ss", self.body_timeout)
             message = f"the body did not arrive within {self.body_timeout}s"
-            return web.json_response({"error": message}, status=408, headers=_CLOSE)
+            return _Answer(408, {"error": message}, _CLOSE)
         except WebhookTooLargeError as exc:
             log.warning("webhook refused: %s", exc)
-            return web.json_response({"error": str(exc)}, status=413)
+            return _Answer(413, {"error": str(exc)})
+        return await self._deliver(body)
+
+    async def _read(self, length: int | None, read: Callable[[int], Awaitable[bytes]]) -> bytes:
+        """The whole body, however many reads it arrives in; over ``max_body`` bytes it raises
+        ``WebhookTooLargeError`` as soon as that is known (the declared length, or the bytes
+        read), without reading further."""
+        if length is not None and length > self.max_body:
+            raise WebhookTooLargeError(f"webhook body of {length} bytes is over {self.max_body}")
+        body = bytearray()
+        while chunk := await read(self.max_body + 1 - len(body)):
+            body += chunk
+            if len(body) > self.max_body:
+                raise WebhookTooLargeError(f"webhook body is over {self.max_body} bytes")
+        return bytes(body)
+
+    async def _deliver(self, body: bytes) -> _Answer:
+        """Parse a whole body and handle its elements: the answer (see the module's rules)."""
         try:
             events = parse(body, max_bytes=self.max_body)
             _check_keys(events)
         except WebhookTooLargeError as exc:
             log.warning("webhook refused: %s", exc)
-            return web.json_response({"error": str(exc)}, status=413)
+            return _Answer(413, {"error": str(exc)})
         except WebhookError as exc:
             log.warning("webhook refused: %s", exc)
-            return web.json_response({"error": str(exc)}, status=400)
+            return _Answer(400, {"error": str(exc)})
         outcomes: list[_Outcome] = []
         for event in events:
             try:
                 outcomes.append(await self._process(event))
             except _HandlerFailed:
-                return web.json_response({"error": "a handler failed; retry"}, status=500)
+                return _Answer(500, {"error": "a handler failed; retry"})
             except _StoreFailed:
                 return _busy({"error": "the idempotency store failed; retry"})
         handled, duplicates, busy = (outcomes.count(o) for o in _Outcome)
@@ -372,25 +430,27 @@ class WebhookReceiver:
             duplicates,
             busy,
         )
-        counts = {"handled": handled, "duplicates": duplicates}
+        counts: dict[str, object] = {"handled": handled, "duplicates": duplicates}
         if busy:
             message = "another attempt is handling part of this delivery; retry"
             return _busy({"error": message, **counts, "in_progress": busy})
-        return web.json_response(counts)
+        return _Answer(200, counts)
 
-    async def _read(self, request: web.Request) -> bytes:
-        """The whole body, however many reads it arrives in; over ``max_body`` bytes it raises
-        ``WebhookTooLargeError`` as soon as that is known (the declared length, or the bytes
-        read), without reading further."""
-        declared = request.content_length
-        if declared is not None and declared > self.max_body:
-            raise WebhookTooLargeError(f"webhook body of {declared} bytes is over {self.max_body}")
-        body = bytearray()
-        while chunk := await request.content.read(self.max_body + 1 - len(body)):
-            body += chunk
-            if len(body) > self.max_body:
-                raise WebhookTooLargeError(f"webhook body is over {self.max_body} bytes")
-        return bytes(body)
+    # -- the aiohttp adapter -----------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.Response:
+        """The aiohttp request handler: check, read, parse, deduplicate, dispatch, answer."""
+        answer = await self._respond(
+            method=request.method,
+            token=request.match_info.get("token"),
+            query_token=request.query.get("token"),
+            length=request.content_length,
+            read=request.content.read,
+        )
+        if answer.body is None:  # nothing here: aiohttp's own answer, as for any other path
+            if answer.status == 405:
+                raise web.HTTPMethodNotAllowed(request.method, ["POST"])
+            raise web.HTTPNotFound()
+        return web.json_response(answer.body, status=answer.status, headers=dict(answer.headers))
 
     async def _process(self, event: WebhookEvent) -> _Outcome:
         """Claim, handle and record one element (see the module's rules)."""
@@ -465,8 +525,19 @@ class WebhookReceiver:
             await handler(event)
 
 
+class _Answer(NamedTuple):
+    """What to answer a request, whatever serves it: a status, a JSON body (None: no body of
+    ours, the server's own answer for the status: 404, 405) and headers."""
+
+    status: int
+    body: dict[str, object] | None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
 #: Headers that end the connection: a timed-out body's remaining bytes are never read.
-_CLOSE = {"Connection": "close"}
+_CLOSE = (("Connection", "close"),)
+_NOT_FOUND = _Answer(404, None)
+_NOT_ALLOWED = _Answer(405, None, (("Allow", "POST"),))
 
 
 def _check_keys(events: list[WebhookEvent]) -> None:
@@ -487,9 +558,9 @@ def _kind(exc: BaseException) -> str:
     return f"{type(exc).__module__}.{type(exc).__qualname__}"
 
 
-def _busy(body: dict[str, object]) -> web.Response:
+def _busy(body: dict[str, object]) -> _Answer:
     """503 with ``Retry-After``: Action Network sends the delivery again later."""
-    return web.json_response(body, status=503, headers={"Retry-After": str(BUSY_RETRY_AFTER)})
+    return _Answer(503, body, (("Retry-After", str(BUSY_RETRY_AFTER)),))
 
 
 def receiver(
