@@ -164,7 +164,9 @@ def tests(session: nox.Session, deps: str) -> None:
         )
     else:
         resolution = ["--resolution=lowest-direct"] if deps == "lowest" else ["--upgrade"]
-        session.install(*resolution, "-e", ".[redis,warehouse,otel]", "-r", str(_toolchain(session)))
+        session.install(
+            *resolution, "-e", ".[redis,warehouse,otel]", "-r", str(_toolchain(session))
+        )
     session.run("uv", "pip", "list", "--python", session.virtualenv.location, silent=False)
     session.run("python", "-m", "pytest", "-q", "-n", "2", "--dist", "loadgroup", *session.posargs)
 
