@@ -397,7 +397,8 @@ class _Generator:
         aio = self.local(_Origin(module_name, AsyncActionNetwork.__name__))
         lines = ["class ActionNetwork(BlockingClient):", f"    {CLIENT_DOC}", ""]
         make = f"lambda: {aio}({_forward(forwarded)})"
-        lines += [f"    {signature}", f"        super().__init__({make})"]
+        lines += [f"    {signature}", f"        super().__init__({make})", "        self._wire()"]
+        lines += ["", "    def _wire(self) -> None:"]
         for name, cls in attributes.items():
             lines.append(f"        self.{name} = {self.twins[cls]}(self._portal, self._aio.{name})")
         return "\n".join(lines) + "\n"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import os
 from types import TracebackType
 
 import aiohttp
+import attrs
 
-from .errors import ConfigurationError
-from .limiter import RateLimiter, SlidingWindowLimiter, Unlimited
+from .errors import AuthenticationError, ConfigurationError
+from .limiter import UNSET, RateLimiter, SlidingWindowLimiter, Unlimited, _Unset
 from .redis import RedisRateLimiter, rate_limit_key
 from .redis_lock import RedisLocks
 from .resources.base import Context
@@ -26,6 +29,7 @@ __all__ = [
     "DEFAULT_PREFETCH",
     "REDIS_URL_ENV",
     "ActionNetwork",
+    "Ping",
 ]
 
 #: The real API's entry point; ``base_url`` and ``ACTION_NETWORK_BASE_URL`` override it.
@@ -36,6 +40,17 @@ API_KEY_ENV = "ACTION_NETWORK_API_KEY"
 BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
 #: Read when ``rate_limit`` is a number: every client of the key shares its limit through Redis.
 REDIS_URL_ENV = "ACTION_NETWORK_REDIS_URL"
+
+
+@attrs.frozen
+class Ping:
+    """What ``ActionNetwork.ping()`` found: the seconds the entry point took to answer, the
+    client's collections the key can reach (``("people", "events", ...)``) and every
+    collection rel the entry point listed."""
+
+    latency: float
+    collections: tuple[str, ...]
+    rels: tuple[str, ...]
 
 
 class ActionNetwork(Catalog):
@@ -112,6 +127,8 @@ class ActionNetwork(Catalog):
             if isinstance(limiter, RedisRateLimiter)
             else None
         )
+        # with_options: the client this one shares its session and limiter with
+        self._derived_from: ActionNetwork | None = None
         # The typed facades (``resources.catalog``) are made from this on first use.
         self._context = Context(
             self.hal, list_chunk_size=list_chunk_size, shared_locks=self.shared_locks
@@ -151,9 +168,60 @@ class ActionNetwork(Catalog):
         """The limiter every request of this client waits on."""
         return self._transport.limiter
 
+    def with_options(
+        self,
+        *,
+        max_wait: float | _Unset | None = UNSET,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> ActionNetwork:
+        """A client with other options that shares this one's session, key and one limiter:
+        what the two send together stays within the limit. ``max_wait`` bounds how long a
+        request of the new client waits for its slot (``LimiterTimeoutError`` past it; None:
+        no bound), so a web handler can fail fast while a background job on this client
+        queues; ``timeout`` and ``retry`` replace this client's. Closing it closes nothing
+        shared; closing this client ends both.
+        """
+        derived = copy.copy(self)
+        derived._transport = self._transport.derive(timeout=timeout, retry=retry, max_wait=max_wait)
+        derived.hal = HalWalker(derived._transport, self.base_url, prefetch=self.hal.prefetch)
+        derived._context = Context(
+            derived.hal,
+            list_chunk_size=self._context.list_chunk_size,
+            shared_locks=self.shared_locks,
+        )
+        derived._derived_from = self
+        return derived
+
+    async def ping(self) -> Ping:
+        """Read the entry point afresh and check the key, for readiness probes: one request,
+        through the limiter. Returns how long it took and what the key can reach; a key the
+        API does not take raises ``AuthenticationError`` (the API answers it with 200 and no
+        collection links: https://actionnetwork.org/docs/v2/)."""
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        answer = await self.hal.get(self.base_url)
+        latency = loop.time() - started
+        rels = tuple(sorted(r for r in answer.links if r.startswith(("osdi:", "action_network:"))))
+        if not rels:
+            raise AuthenticationError(
+                200,
+                "the API entry point lists no collection: Action Network answers a wrong or "
+                "missing API key this way",
+                url=self.base_url,
+            )
+        reachable = tuple(
+            name for name, declared in self.declared().items() if declared.rel in rels
+        )
+        return Ping(latency=latency, collections=reachable, rels=rels)
+
     async def aclose(self) -> None:
         """Close the HTTP session (unless it was passed in) and the limiter's connections (a
-        shared limiter's store; it reconnects if another client still uses it)."""
+        shared limiter's store; it reconnects if another client still uses it). A client made
+        by ``with_options`` closes only itself."""
+        if self._derived_from is not None:
+            await self._transport.aclose()  # marks it closed; the session is the other's
+            return
         await self._transport.aclose()
         close = getattr(self.limiter, "aclose", None)
         if close is not None:

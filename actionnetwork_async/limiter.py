@@ -170,6 +170,17 @@ class SlotSchedule:
             self.penalized_at = now
 
 
+class _Unset:
+    """The type of ``UNSET``."""
+
+    def __repr__(self) -> str:
+        return "UNSET"
+
+
+#: "Not given": keep the default (``None`` is a value of its own: no bound).
+UNSET = _Unset()
+
+
 class SlidingWindowLimiter:
     """At most ``rate`` request starts in any ``1 s + margin``, in order of arrival.
 
@@ -206,16 +217,21 @@ class SlidingWindowLimiter:
         """Starts per second the schedule allows in steady state, with no recent 429."""
         return self.schedule.limit / self.schedule.window
 
-    async def acquire(self) -> None:
-        """Wait for this request's slot; raise ``LimiterTimeoutError`` past ``max_wait``."""
+    #: ``acquire`` takes a ``max_wait`` of its own (``ActionNetwork.with_options``).
+    takes_max_wait = True
+
+    async def acquire(self, *, max_wait: float | _Unset | None = UNSET) -> None:
+        """Wait for this request's slot; raise ``LimiterTimeoutError`` past ``max_wait`` (this
+        call's, when given: a client made by ``with_options`` sharing this limiter)."""
+        bound = self.max_wait if isinstance(max_wait, _Unset) else max_wait
         loop = asyncio.get_running_loop()
         arrived = loop.time()
         deadline = None
-        if self.max_wait is not None:
-            deadline = arrived + self.max_wait
+        if bound is not None:
+            deadline = arrived + bound
             expected = self.schedule.project(arrived, self._waiting, horizon=deadline)
             if expected > deadline + _FLOAT_NOISE:
-                raise self._timeout(expected - arrived)
+                raise self._timeout(expected - arrived, bound)
         self._waiting += 1
         try:
             async with self._queue:
@@ -223,7 +239,7 @@ class SlidingWindowLimiter:
                     now = loop.time()
                     slot = self.schedule.next_slot(now, arrived)
                     if deadline is not None and slot > deadline + _FLOAT_NOISE:
-                        raise self._timeout(slot - arrived)  # a 429 pushed the slot back
+                        raise self._timeout(slot - arrived, bound)  # a 429 pushed it back
                     # asyncio may fire a timer up to one clock tick early: re-check, never
                     # start early. A wait under a nanosecond is float noise, which a
                     # quantised test clock would never fire.
@@ -234,9 +250,9 @@ class SlidingWindowLimiter:
         finally:
             self._waiting -= 1
 
-    def _timeout(self, wait: float) -> LimiterTimeoutError:
+    def _timeout(self, wait: float, bound: float | None) -> LimiterTimeoutError:
         return LimiterTimeoutError(
-            f"no request slot within max_wait={self.max_wait:g}s (the next is {wait:.2f}s "
+            f"no request slot within max_wait={bound or 0:g}s (the next is {wait:.2f}s "
             f"away, {self._waiting} request(s) queued, {self.rate:g}/s)"
         )
 

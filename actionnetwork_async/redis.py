@@ -46,8 +46,10 @@ from .limiter import (
     LATE_START_TOLERANCE,
     MAX_SLOWDOWN,
     RECOVERY_HALF_LIFE,
+    UNSET,
     SlidingWindowLimiter,
     SlotSchedule,
+    _Unset,
 )
 from .retry import DEFAULT_MAX_RETRY_AFTER
 from .sansio import REDACTED, origin
@@ -540,22 +542,27 @@ class RedisRateLimiter:
         return None if self._down_since is None else time.monotonic() - self._down_since
 
     # -- the protocol ---------------------------------------------------------------------------
-    async def acquire(self) -> None:
+    #: ``acquire`` takes a ``max_wait`` of its own (``ActionNetwork.with_options``).
+    takes_max_wait = True
+
+    async def acquire(self, *, max_wait: float | _Unset | None = UNSET) -> None:
         """Wait for this request's slot in the shared schedule.
 
-        Raises ``LimiterTimeoutError`` (the slot lies past ``max_wait``: nothing is taken) or
-        ``LimiterUnavailableError`` (Redis out of reach for ``unavailable_after``, no fallback).
+        Raises ``LimiterTimeoutError`` (the slot lies past ``max_wait``, this call's when
+        given: nothing is taken) or ``LimiterUnavailableError`` (Redis out of reach for
+        ``unavailable_after``, no fallback).
         """
+        bound = self.max_wait if isinstance(max_wait, _Unset) else max_wait
         loop = asyncio.get_running_loop()
-        deadline = None if self.max_wait is None else loop.time() + self.max_wait
+        deadline = None if bound is None else loop.time() + bound
         if self._on_fallback and time.monotonic() < self._recheck_at:
-            await self._fallback_acquire()
+            await self._fallback_acquire(max_wait)
             return
         result = await self._call("reserve", deadline)
         while result is not None:  # None: Redis is out of reach and the fallback granted it
             code, wait, epoch, slot = int(result[0]), int(result[1]) / _US, result[2], result[3]
             if not code:
-                raise self._timeout(wait)
+                raise self._timeout(wait, bound)
             if code == 2 or wait <= 0:
                 # Confirmed (the slot is now, or at most CONFIRM_AHEAD away): start at it, if
                 # on time. A start later than its slot would come closer than a window to the
@@ -764,9 +771,12 @@ class RedisRateLimiter:
             self._on_fallback = False
             log.warning("Redis at %s answers again: the shared limit applies again", self.url)
 
-    async def _fallback_acquire(self) -> None:
+    async def _fallback_acquire(self, bound: float | _Unset | None = UNSET) -> None:
         assert self.fallback is not None
-        await self.fallback.acquire()
+        if not isinstance(bound, _Unset) and getattr(self.fallback, "takes_max_wait", False):
+            await self.fallback.acquire(max_wait=bound)  # type: ignore[call-arg, unused-ignore]
+        else:
+            await self.fallback.acquire()
 
     # -- helpers --------------------------------------------------------------------------------
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
@@ -779,9 +789,9 @@ class RedisRateLimiter:
         text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         return redact_password(text, self._password)
 
-    def _timeout(self, wait: float) -> LimiterTimeoutError:
+    def _timeout(self, wait: float, bound: float | None) -> LimiterTimeoutError:
         return LimiterTimeoutError(
-            f"no request slot within max_wait={self.max_wait:g}s (the next slot shared through "
+            f"no request slot within max_wait={bound or 0:g}s (the next slot shared through "
             f"Redis is {wait:.2f}s away, {self.rate:g}/s)"
         )
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import json as jsonlib
 import logging
 from collections import Counter
@@ -28,22 +29,23 @@ from aiohttp.http_exceptions import HttpProcessingError
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from . import sansio
+from . import _telemetry, sansio
 from ._log import getLogger
-from ._validate import positive_int, positive_number
+from ._validate import non_negative_number, positive_int, positive_number
 from .errors import (
     ActionNetworkError,
     ClientClosedError,
     ConfigurationError,
     ConnectError,
     ForeignOriginError,
+    LimiterTimeoutError,
     OutcomeUnknownError,
     RequestTimeoutError,
     ResponseTooLargeError,
     TransportError,
     UnexpectedResponseError,
 )
-from .limiter import RateLimiter, RateLimitFeedback
+from .limiter import UNSET, RateLimiter, RateLimitFeedback, _Unset
 from .pagination import with_query
 from .retry import RetryPolicy
 
@@ -93,6 +95,10 @@ class Transport:
     answer may hold: a larger ``Content-Length``, or a body that grows past it while it is read
     (chunked, compressed), raises ``ResponseTooLargeError`` without reading the rest.
     """
+
+    # OpenTelemetry, resolved at the first request (_telemetry.for_transport): None is off
+    _otel: _telemetry.Telemetry | None = None
+    _otel_resolved = False
 
     def __init__(
         self,
@@ -145,15 +151,61 @@ class Transport:
         self.in_flight = 0
         #: True once ``aclose()`` ran; every later request raises ``ClientClosedError``.
         self.closed = False
+        # ``derive``: the transport whose session this one uses, and its own limiter bound
+        self._parent: Transport | None = None
+        self._max_wait: float | _Unset | None = UNSET
 
     def __repr__(self) -> str:
         return f"<Transport limiter={self.limiter!r} api_key={sansio.REDACTED}>"
+
+    def derive(
+        self,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        max_wait: float | _Unset | None = UNSET,
+    ) -> Transport:
+        """A transport with other options over this one's session, key and limiter: what it
+        sends is limited together with what this one sends. It never closes the session."""
+        derived = copy.copy(self)
+        if timeout is not None:
+            derived._timeout = aiohttp.ClientTimeout(total=positive_number(timeout, "timeout"))
+        if retry is not None:
+            if not isinstance(retry, RetryPolicy):
+                raise ConfigurationError(f"retry must be a RetryPolicy, got {retry!r}")
+            derived.retry = retry
+        if not isinstance(max_wait, _Unset):
+            bound = None if max_wait is None else non_negative_number(max_wait, "max_wait")
+            derived._max_wait = bound
+        derived._parent = self
+        derived._owns_session = False
+        derived.stats = TransportStats()
+        derived.in_flight = 0
+        return derived
+
+    async def _acquire(self) -> None:
+        """Wait for the limiter: with this transport's own ``max_wait`` when it has one."""
+        if isinstance(self._max_wait, _Unset):
+            await self.limiter.acquire()
+        elif getattr(self.limiter, "takes_max_wait", False):  # the built-in limiters
+            await self.limiter.acquire(max_wait=self._max_wait)  # type: ignore[call-arg, unused-ignore]
+        elif self._max_wait is None:
+            await self.limiter.acquire()
+        else:
+            try:
+                await asyncio.wait_for(self.limiter.acquire(), self._max_wait)
+            except asyncio.TimeoutError:
+                raise LimiterTimeoutError(
+                    f"no request slot within max_wait={self._max_wait:g}s"
+                ) from None
 
     @property
     def session(self) -> aiohttp.ClientSession:
         """The aiohttp session, created on first use inside the running loop."""
         if self.closed:
             raise ClientClosedError("this client is closed; create a new one")
+        if self._parent is not None:  # derived: the session of the transport it came from
+            return self._parent.session
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=self._max_connections)
             self._session = aiohttp.ClientSession(connector=connector, timeout=self._timeout)
@@ -193,6 +245,16 @@ class Transport:
         bare = str(URL(url).with_query(None).with_fragment(None))
         return self.redact(bare + ("?..." if "?" in url else ""))
 
+    def _path_for_log(self, url: str) -> str:
+        """A URL's path for a log record's ``url_path``: no query, no host, the key masked."""
+        return self.redact(URL(url).raw_path)
+
+    def _resolve_telemetry(self) -> None:
+        """Decide once whether this transport records OpenTelemetry spans and metrics."""
+        scheme, host, port = self._home
+        self._otel = _telemetry.for_transport(scheme, host, port, self.redact)
+        self._otel_resolved = True
+
     async def request(
         self,
         method: str,
@@ -222,13 +284,16 @@ class Transport:
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         body = None if json is None else _encode(json)
+        if not self._otel_resolved:
+            self._resolve_telemetry()
+        trace = None if self._otel is None else self._otel.request(method)
         loop = asyncio.get_running_loop()
         started = loop.time()
         attempt = 0
         while True:
             attempt += 1
             try:
-                return await self._exchange(method, url, body, expect)
+                return await self._exchange(method, url, body, expect, attempt, trace)
             except ActionNetworkError as error:
                 decision = self.retry.decide(
                     error, attempt, idempotent=idempotent, elapsed=loop.time() - started
@@ -243,6 +308,8 @@ class Transport:
                         ) from error
                     raise
                 self.stats.retries += 1
+                if trace is not None:
+                    trace.retrying(error, decision.delay, decision.reason)
                 log.warning(
                     "%s %s failed (%s); retry %d in %.2fs",
                     method,
@@ -250,16 +317,31 @@ class Transport:
                     decision.reason,
                     attempt,
                     decision.delay,
+                    extra={
+                        "method": method,
+                        "url_path": self._path_for_log(url),
+                        "status": getattr(error, "status", None),
+                        "attempt": attempt,
+                        "wait": decision.delay,
+                    },
                 )
             await asyncio.sleep(decision.delay)
 
     async def _exchange(
-        self, method: str, url: str, body: bytes | None, expect: sansio.Expect
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        expect: sansio.Expect,
+        attempt: int = 1,
+        trace: _telemetry.RequestTrace | None = None,
     ) -> Any:
         """One try of a request: an attempt, then redirects of a GET within the origin (each a
         new attempt through the limiter), then the answer decoded."""
         for _ in range(MAX_REDIRECTS + 1):
-            status, headers, payload, reason = await self._attempt(method, url, body)
+            status, headers, payload, reason = await self._attempt(
+                method, url, body, attempt, trace
+            )
             location = sansio.redirect_location(status, headers, url)
             if location is None or method not in ("GET", "HEAD"):
                 break
@@ -276,15 +358,26 @@ class Transport:
         )
 
     async def _attempt(
-        self, method: str, url: str, body: bytes | None
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        attempt: int = 1,
+        trace: _telemetry.RequestTrace | None = None,
     ) -> tuple[int, Mapping[str, str], bytes, str]:
-        """One attempt: wait for the limiter, send (no automatic redirect), map failures."""
-        await self.limiter.acquire()
-        sent_at = asyncio.get_running_loop().time()
+        """One attempt: wait for the limiter, send (no automatic redirect), map failures.
+        ``attempt`` is the try's number (1 for the first), for the log; ``trace`` records the
+        attempt in OpenTelemetry (None when that is off)."""
+        loop = asyncio.get_running_loop()
+        asked_at = loop.time()
+        await self._acquire()
+        sent_at = loop.time()
         headers = sansio.build_headers(
             self._api_key, user_agent=self._user_agent, has_body=body is not None
         )
         self.stats.attempts += 1
+        if trace is not None:
+            trace.start(url, sent_at - asked_at)
         self.in_flight += 1
         # Failures are raised after the except clauses, so the aiohttp error is only ever the
         # masked cause (or none), never an unmasked __context__.
@@ -306,15 +399,22 @@ class Transport:
         except (aiohttp.ClientError, HttpProcessingError) as exc:
             self.stats.transport_errors += 1
             failure, cause = (TransportError, f"{type(exc).__name__}: {self._mask(str(exc))}"), exc
-        except asyncio.CancelledError:
-            self.stats.cancelled += 1
+        except BaseException as exc:  # cancelled (the caller gave up on it), or unforeseen
+            if isinstance(exc, asyncio.CancelledError):
+                self.stats.cancelled += 1
+            if trace is not None:
+                trace.end(None, _telemetry.error_type(exc))
             raise
         finally:
             self.in_flight -= 1
         if failure is not None:
             kind, message = failure
+            if trace is not None:
+                trace.end(None, _telemetry.error_type(kind))
             raise kind(message, url=self.redact(url)) from self._masked_cause(cause)
         self.stats.statuses[status] += 1
+        if trace is not None:  # ended first: nothing below can leave the span open
+            trace.answered(status, resp_headers, too_large=payload is None)
         self.server_clock.observe(resp_headers.get("Date"), asyncio.get_running_loop().time())
         if payload is None:
             raise ResponseTooLargeError(
@@ -325,7 +425,20 @@ class Transport:
                 limit=self.max_response_bytes,
             )
         if log.isEnabledFor(logging.DEBUG):  # _for_log parses the URL: not for every page
-            log.debug("%s %s -> %d (%d bytes)", method, self._for_log(url), status, len(payload))
+            log.debug(
+                "%s %s -> %d (%d bytes)",
+                method,
+                self._for_log(url),
+                status,
+                len(payload),
+                extra={
+                    "method": method,
+                    "url_path": self._path_for_log(url),
+                    "status": status,
+                    "attempt": attempt,
+                    "wait": sent_at - asked_at,
+                },
+            )
         if status == 429 and isinstance(self.limiter, RateLimitFeedback):
             # The limiter hears of it, if it wants to (third-party ones only have acquire()).
             # A Retry-After past max_retry_after is capped there: the call that got it raises

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
         Status,
     )
     from .bulk import CheckpointState, CheckpointStore, Records
+    from .client import Ping
     from .filters import Field
     from .hal import Embedded, Link, Links
     from .pagination import Page
@@ -50,6 +51,7 @@ else:
                 "Status",
             ),
             ".bulk": ("CheckpointState", "CheckpointStore", "Records"),
+            ".client": ("Ping",),
             ".filters": ("Field",),
             ".hal": ("Embedded", "Link", "Links"),
             ".pagination": ("Page",),
@@ -106,6 +108,7 @@ __all__ = [
     "People",
     "PersonRecord",
     "Petitions",
+    "Ping",
     "Records",
     "Ref",
     "Searchable",

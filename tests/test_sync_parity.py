@@ -31,7 +31,13 @@ NOT_MIRRORED = {
     "limiter": "the limiter belongs to the client's loop",
 }
 #: The async client's own methods and their blocking names.
-CLIENT_METHODS = {"aclose": "close", "__aenter__": "__enter__", "__aexit__": "__exit__"}
+CLIENT_METHODS = {
+    "aclose": "close",
+    "__aenter__": "__enter__",
+    "__aexit__": "__exit__",
+    "ping": "ping",
+    "with_options": "with_options",
+}
 
 
 def is_async_surface(function: Callable[..., Any]) -> bool:

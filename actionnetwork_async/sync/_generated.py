@@ -1399,6 +1399,9 @@ class ActionNetwork(BlockingClient):
                 max_response_bytes=max_response_bytes,
             )
         )
+        self._wire()
+
+    def _wire(self) -> None:
         self.hal = HalWalker(self._portal, self._aio.hal)
         self.people = People(self._portal, self._aio.people)
         self.tags = Tags(self._portal, self._aio.tags)

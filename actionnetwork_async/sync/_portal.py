@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import copy
 import os
 import queue
 import threading
@@ -15,8 +16,11 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
 from ..client import ActionNetwork as AsyncActionNetwork
+from ..client import Ping
 from ..errors import ClientClosedError, ClientStateError
+from ..limiter import UNSET, _Unset
 from ..pagination import Stream as AsyncStream
+from ..retry import RetryPolicy
 from ..transport import TransportStats
 
 __all__ = ["QUEUE_PAGES", "BlockingClient", "Portal", "Stream", "Twin"]
@@ -352,6 +356,31 @@ class BlockingClient:
             raise
         # A client dropped without close() still closes its session and stops its thread.
         self._finalizer = weakref.finalize(self, self._portal.close, self._aio.aclose)
+        self._derived = False
+
+    def _wire(self) -> None:
+        """Give the client its blocking facades (generated)."""
+
+    def with_options(
+        self: C,
+        *,
+        max_wait: float | _Unset | None = UNSET,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> C:
+        """A client with other options sharing this one's loop, session, key and one limiter
+        (``actionnetwork_async.ActionNetwork.with_options``). Closing it closes nothing
+        shared; closing this client ends both."""
+        derived = copy.copy(self)
+        derived._aio = self._aio.with_options(max_wait=max_wait, timeout=timeout, retry=retry)
+        derived._derived = True
+        derived._wire()
+        return derived
+
+    def ping(self) -> Ping:
+        """Read the entry point afresh and check the key, for readiness probes
+        (``actionnetwork_async.ActionNetwork.ping``)."""
+        return self._portal.call(self._aio.ping)
 
     def __repr__(self) -> str:
         return f"<blocking {self._aio!r}>"
@@ -382,8 +411,12 @@ class BlockingClient:
     def close(self) -> None:
         """Cancel what is still running, close the HTTP session and stop the loop thread.
 
-        Later calls raise ``ClientClosedError``. Safe to call twice and from any thread.
+        Later calls raise ``ClientClosedError``. Safe to call twice and from any thread. A
+        client made by ``with_options`` closes only itself.
         """
+        if self._derived:
+            self._portal.call(self._aio.aclose)
+            return
         self._finalizer()
         self._portal.close()  # when another thread is closing it: wait until it is done
 
