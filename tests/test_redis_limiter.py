@@ -129,19 +129,21 @@ async def test_limiters_sharing_a_key_get_n_slots_per_window_between_them(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("per_call", [False, True], ids=["limiter's max_wait", "call's max_wait"])
 async def test_max_wait_refuses_at_once_and_takes_no_slot(
-    shared_redis: RedisServer, limiters: Make
+    shared_redis: RedisServer, limiters: Make, per_call: bool
 ) -> None:
+    """The limiter's own bound, or one call's (``with_options(max_wait=)`` passes it)."""
     key = new_key()
     busy = limiters(shared_redis.url, key=key)
     for _ in range(4):
         await busy.acquire()  # the next slot is a window away
     before = await slots(shared_redis.url, key)
-    hurried = limiters(shared_redis.url, key=key, max_wait=0.5)
+    hurried = limiters(shared_redis.url, key=key, **({} if per_call else {"max_wait": 0.5}))
     loop = asyncio.get_running_loop()
     asked = loop.time()
     with pytest.raises(LimiterTimeoutError, match=r"max_wait=0\.5s"):
-        await hurried.acquire()
+        await (hurried.acquire(max_wait=0.5) if per_call else hurried.acquire())
     # Refused on Redis's answer, not after waiting max_wait out (nor for the slot, a window on):
     # a round trip, however busy the machine.
     assert loop.time() - asked < 0.5
