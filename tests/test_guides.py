@@ -94,3 +94,16 @@ def test_the_testing_guide_examples_pass_under_pytest(pytester: pytest.Pytester)
         "-p", "no:cacheprovider", "-o", "asyncio_default_fixture_loop_scope=function"
     )
     result.assert_outcomes(passed=4)
+
+
+def test_the_warehouse_guide_lists_every_table_as_the_source_reads_it() -> None:
+    """docs/warehouse.md's table of tables: one row per collection of ``COLLECTIONS``, in its
+    order, with its key and its ``why``."""
+    warehouse = pytest.importorskip("actionnetwork_async.warehouse")  # the warehouse extra
+    guide = (DOCS / "warehouse.md").read_text()
+    rows = re.findall(r"^\| `(\w+)` \| `(\w+)` \| [^|]+ \| ([^|]+) \|$", guide, re.M)
+    expected = [
+        (c.name, "name" if c.name == "custom_fields" else "id", c.why)
+        for c in warehouse.COLLECTIONS
+    ]
+    assert [(name, key, why.strip()) for name, key, why in rows] == expected
