@@ -100,6 +100,12 @@ class Resource:
         return self._data
 
     @property
+    def document(self) -> Mapping[str, Any]:
+        """The document as decoded, ``_links`` and ``_embedded`` included (not a copy: read it,
+        never change it). Models are read from it, so streaming copies no record."""
+        return self._document
+
+    @property
     def links(self) -> Mapping[str, Links]:
         """The links by rel, as written (compact rels stay compact); ``curies`` excluded."""
         if self._links is None:
@@ -140,7 +146,7 @@ class Resource:
     def identifier(self, system: str = "action_network") -> str | None:
         """The id this resource has in ``system`` (``identifiers`` entry without its prefix)."""
         prefix = system + ":"
-        identifiers = self.data.get("identifiers")
+        identifiers = self._document.get("identifiers")  # as in data, without copying it
         if isinstance(identifiers, str):  # one identifier where the API documents an array
             identifiers = [identifiers]
         for ident in identifiers if isinstance(identifiers, list) else ():

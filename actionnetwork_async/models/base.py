@@ -25,7 +25,7 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, ClassVar, TypeVar, get_origin
+from typing import Any, ClassVar, TypeVar, cast, get_origin
 from urllib.parse import unquote, urlsplit
 
 import attrs
@@ -35,6 +35,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ..errors import ModelError
 from ..hal import Links, Resource
+from ._reader import reader
 
 __all__ = [
     "RENAMES",
@@ -160,6 +161,12 @@ class Record:
     @classmethod
     def from_json(cls: type[R], data: Mapping[str, Any]) -> R:
         """Parse a JSON object; raises ``ModelError`` if a known field has an impossible value."""
+        read = reader(cls)
+        if read is not None:
+            try:
+                return cast(R, read(data))
+            except Exception:  # cattrs reads it again and says what is wrong
+                pass
         try:
             return converter.structure(data, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
@@ -238,6 +245,12 @@ class ResourceModel(Record):
     @classmethod
     def from_resource(cls: type[M], resource: Resource) -> M:
         """The model of a HAL resource, keeping the resource (and so its links)."""
+        read = reader(cls)
+        if read is not None:
+            try:  # from the document itself: its _links and _embedded are no field, no extra
+                return cast(M, read(resource.document, resource))
+            except Exception:  # from_json reads it again and says what is wrong
+                pass
         model = cls.from_json(resource.data)
         model.resource = resource
         return model
@@ -340,7 +353,13 @@ def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
             record.extra = {k: v for k, v in data.items() if k not in not_extra}
         return record
 
+    _DEFAULT_HOOKS.add(structure)
     return structure
+
+
+#: The structure hooks ``_structure_factory`` made: a model read by one of them (not by a hook
+#: registered for it elsewhere) can be read by its generated reader (``_reader``) instead.
+_DEFAULT_HOOKS: set[Callable[[Any, Any], Record]] = set()
 
 
 def _unstructure_factory(cls: type[Record]) -> Callable[[Record], dict[str, Any]]:
