@@ -23,7 +23,6 @@ The engine under ``an.hal.post_many`` / ``put_many`` and the facades' ``upsert_m
 from __future__ import annotations
 
 import asyncio
-import enum
 import fcntl
 import json
 import os
@@ -40,7 +39,7 @@ from collections.abc import (
     Sequence,
 )
 from pathlib import Path
-from typing import IO, Any, Protocol, TypeVar, runtime_checkable
+from typing import IO, Any, TypeVar
 
 import attrs
 
@@ -53,6 +52,16 @@ from ._files import (
     private_open,
 )
 from ._validate import positive_int
+from ._writes import (
+    DEFAULT_CONCURRENCY,
+    LANDED,
+    CheckpointState,
+    CheckpointStore,
+    Outcome,
+    R,
+    Records,
+    WriteResult,
+)
 from .errors import (
     ActionNetworkError,
     AuthenticationError,
@@ -84,42 +93,13 @@ __all__ = [
     "write_many",
 ]
 
-R = TypeVar("R")
 T = TypeVar("T")
-
-#: Any iterable or async iterable of records, read lazily.
-Records = Iterable[R] | AsyncIterable[R]
-#: Requests in flight at once: keeps 4 requests/s busy with up to 2 s of latency per request.
-DEFAULT_CONCURRENCY = 8
 #: Errors about the job rather than one record: no later record can succeed, so the run stops.
 FATAL_ERRORS: tuple[type[ActionNetworkError], ...] = (
     AuthenticationError,
     ClientStateError,
     LimiterError,
 )
-
-
-class Outcome(str, enum.Enum):
-    """What became of one record of a bulk write."""
-
-    #: The API created a resource (a POST to an endpoint that never matches existing ones).
-    CREATED = "created"
-    #: The API changed an existing resource (a PUT).
-    UPDATED = "updated"
-    #: Created or updated: the API matched it or not, and its answer does not say which (the
-    #: helpers, which match people by email then phone, answer 200 with the person either way).
-    UPSERTED = "upserted"
-    #: Not written: ``error`` says why (a 400, a 404, a bad record, a 429 after every retry).
-    FAILED = "failed"
-    #: Sent, but no answer came: it may have been processed. Not re-sent when that could do it
-    #: twice; check before sending it again.
-    UNKNOWN = "unknown"
-    #: Confirmed by an earlier run (the checkpoint says so): not sent again.
-    SKIPPED = "skipped"
-
-
-#: The outcomes of a record that is in the API.
-LANDED = frozenset({Outcome.CREATED, Outcome.UPDATED, Outcome.UPSERTED, Outcome.SKIPPED})
 
 
 @attrs.frozen
@@ -133,33 +113,6 @@ class Write:
     def digest(self) -> str:
         """A short fingerprint of the request (16 hex digits): the same content, the same digest."""
         return fingerprint([self.method, self.url, self.json])
-
-
-@attrs.frozen
-class WriteResult:
-    """The result of one record: where it was in the input, what became of it, and why."""
-
-    #: Position of the record in the input, from 0.
-    index: int
-    outcome: Outcome
-    #: The record as it was given.
-    record: Any = attrs.field(repr=False)
-    #: Its checkpoint key (position or your key, then the request's digest).
-    key: str
-    #: The API's answer (the person, the attendance ...), for records written in this run.
-    resource: Resource | None = attrs.field(default=None, repr=False)
-    #: Why it failed, or why its outcome is unknown.
-    error: ActionNetworkError | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Whether the record is in the API (written now or confirmed by an earlier run)."""
-        return self.outcome in LANDED
-
-    @property
-    def id(self) -> str | None:
-        """The Action Network id of the resource written (None when there is no answer)."""
-        return self.resource.identifier() if self.resource is not None else None
 
 
 @attrs.define
@@ -217,46 +170,6 @@ class WriteSummary:
 
 
 # -- checkpoints ------------------------------------------------------------------------------
-@attrs.frozen
-class CheckpointState:
-    """What a checkpoint knows: records confirmed, and writes started but never confirmed."""
-
-    confirmed: frozenset[str] = frozenset()
-    started: frozenset[str] = frozenset()
-
-
-@runtime_checkable
-class CheckpointStore(Protocol):
-    """Where a bulk write keeps its progress (``CheckpointFile``, or a table of yours).
-
-    ``started`` and ``confirmed`` must be durable when they return: the engine calls
-    ``confirmed`` before it hands the record's result on, and ``started`` (for writes that are
-    not idempotent) before it sends the request.
-
-    One run at a time: ``load`` takes the store for the run's lifetime (``close`` gives it
-    back), and while a run holds it, ``load`` in any other run (process, or store object)
-    raises ``CheckpointLockedError`` at once. Two runs on one checkpoint would both send the
-    records neither has confirmed yet.
-    """
-
-    def load(self) -> CheckpointState:
-        """What earlier runs recorded; takes the store until ``close`` (``CheckpointLockedError``
-        when another run holds it)."""
-        ...
-
-    def started(self, key: str) -> None:
-        """A write that must not run twice is about to be sent."""
-        ...
-
-    def confirmed(self, key: str) -> None:
-        """The API answered that the record was written."""
-        ...
-
-    def close(self) -> None:
-        """The run is over: the store is free for the next run."""
-        ...
-
-
 class CheckpointFile:
     """A checkpoint in a file: one JSON line per event, appended, flushed and fsynced.
 
@@ -580,7 +493,7 @@ class _Job:
     report: str | os.PathLike[str] | None
     key: Callable[[Any], str] | None
     redact: Callable[[str], str]
-    state: CheckpointState = CheckpointState()
+    state: CheckpointState = attrs.field(factory=CheckpointState)
     reporter: FailureReport | None = None
 
     async def run(

@@ -14,9 +14,8 @@ from .errors import AuthenticationError, ConfigurationError
 from .limiter import UNSET, RateLimiter, SlidingWindowLimiter, Unlimited, _Unset
 from .redis import RedisRateLimiter, rate_limit_key
 from .redis_lock import RedisLocks
-from .resources.base import Context
+from .resources._declare import DEFAULT_CHUNK_SIZE, Context
 from .resources.catalog import Catalog
-from .resources.unique_id_lists import DEFAULT_CHUNK_SIZE
 from .retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from .sansio import REDACTED
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport, TransportStats

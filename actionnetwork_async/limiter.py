@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
-from aiolimiter import AsyncLimiter
 
 from ._validate import non_negative_number, positive_int, positive_number
 from .errors import LimiterTimeoutError
+
+if TYPE_CHECKING:
+    from aiolimiter import AsyncLimiter
 
 __all__ = [
     "BACKOFF_FACTOR",
@@ -274,6 +276,8 @@ class AioRateLimiter:
     """
 
     def __init__(self, rate: float = 4.0, *, limiter: AsyncLimiter | None = None) -> None:
+        from aiolimiter import AsyncLimiter  # imported by the one limiter that uses it
+
         self.rate = _check_rate(rate)
         self.limiter = limiter or AsyncLimiter(1, 1.0 / self.rate)
         self._queue = asyncio.Lock()

@@ -10,25 +10,19 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from urllib.parse import urljoin
 
 from ._validate import positive_int
-from .bulk import (
-    DEFAULT_CONCURRENCY,
-    CheckpointStore,
-    Outcome,
-    R,
-    Records,
-    Write,
-    WriteResult,
-    write_many,
-)
+from ._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, R, Records, WriteResult
 from .errors import ConfigurationError
 from .hal import Link, Resource, parse_resource
 from .pagination import Stream, each_alone, iter_batches, iter_pages, with_query
 from .sansio import Expect
 from .transport import Transport
+
+if TYPE_CHECKING:
+    from .bulk import Write
 
 __all__ = ["DEFAULT_PREFETCH", "HalWalker", "Target"]
 
@@ -447,6 +441,8 @@ class HalWalker:
         report: str | os.PathLike[str] | None,
         key: Callable[[R], str] | None,
     ) -> Stream[WriteResult]:
+        from .bulk import Write, write_many  # the engine: imported by the first bulk write
+
         where: Callable[[R], Target] | None = target if callable(target) else None
         fixed = self.url_for(cast(Target, target)) if where is None else ""
 

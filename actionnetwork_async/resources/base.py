@@ -23,9 +23,9 @@ describe resources and call the HAL walker; they never build an HTTP request.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, Union, cast, overload
+from typing import Any, Generic, TypeVar, Union, cast
 
 from typing_extensions import ParamSpec
 
@@ -38,7 +38,6 @@ from .._bodies import (
     no_positional,
     update_body,
 )
-from .._validate import positive_int
 from ..errors import (
     AuthenticationError,
     CollectionUnavailableError,
@@ -50,11 +49,8 @@ from ..hal import Resource
 from ..models import Embed, Person
 from ..models.base import ResourceModel, last_segment
 from ..pagination import MAX_PER_PAGE, Page, Stream
-from ..walker import HalWalker
 from ..watermark import Watermark, pull_changes
-
-if TYPE_CHECKING:
-    from ..redis_lock import RedisLocks
+from ._declare import Context, Declared, Made, TagMaker, declare
 
 __all__ = [
     "Actions",
@@ -79,8 +75,6 @@ def _count(value: Any) -> int | None:
 #: Rels of the entry point's collections and helpers (not ``self``, ``curies`` or ``docs``).
 _COLLECTION_PREFIXES = ("osdi:", "action_network:")
 M = TypeVar("M", bound=ResourceModel)
-T = TypeVar("T")
-FA = TypeVar("FA")
 #: The keywords of an action's create and update: the keys of its model's ``TypedDict``s.
 C = ParamSpec("C")
 U = ParamSpec("U")
@@ -90,126 +84,6 @@ _PERSON_LINKS = ("creator", "organizer")
 # Union rather than |: Python 3.10 cannot subscript a ``types.UnionType`` (``Ref[Person]``).
 #: What a method takes to name a resource: its model, its HAL ``Resource``, or its id.
 Ref = Union[M, Resource, str]  # noqa: UP007
-
-
-class TagMaker(Protocol):
-    """What makes sure tags exist before a helper names them in ``add_tags`` (``an.tags``)."""
-
-    async def ensure(self, names: Iterable[str]) -> object:
-        """Create the tags of ``names`` the group lacks."""
-
-
-class Context:
-    """What the facades of one client share: the walker, the facades made so far (one per
-    collection, so ``an.tags`` is the tags facade whose names every helper reuses), and the
-    options of the unique ID lists."""
-
-    def __init__(
-        self,
-        hal: HalWalker,
-        *,
-        list_chunk_size: int | None = None,
-        shared_locks: RedisLocks | None = None,
-    ) -> None:
-        self.hal = hal
-        self.list_chunk_size = (
-            None if list_chunk_size is None else positive_int(list_chunk_size, "list_chunk_size")
-        )
-        self.shared_locks = shared_locks
-        self._made: dict[str, Any] = {}
-
-    def facade(self, rel: str, make: Callable[[], T]) -> T:
-        """The facade of the collection ``rel``: made on first use, then the same one."""
-        if rel not in self._made:
-            self._made[rel] = make()
-        return cast(T, self._made[rel])
-
-    @property
-    def tags(self) -> TagMaker:
-        """The tags facade, which creates the tags a helper's ``add_tags`` names."""
-        from ..models import Tag
-        from .tags import TAGS_REL, Tags  # tags.py builds on this module
-
-        return self.facade(TAGS_REL, lambda: Tags(self, TAGS_REL, Tag))
-
-
-class Made(Generic[FA]):
-    """A declaration read as an attribute: on the class it is itself, on an object the thing
-    it declares, made for that object by ``make`` (``Declared``: a client's facade;
-    ``records.nested``: a facade's records)."""
-
-    name = ""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    @overload
-    def __get__(self, owner_object: None, owner: type) -> Made[FA]: ...
-
-    @overload
-    def __get__(self, owner_object: object, owner: type) -> FA: ...
-
-    def __get__(self, owner_object: object, owner: type) -> FA | Made[FA]:
-        return self if owner_object is None else self.make(owner_object)
-
-    def make(self, owner_object: Any) -> FA:
-        """What the declaration gives ``owner_object``."""
-        raise NotImplementedError
-
-
-class Declared(Made[FA]):
-    """A collection of the API declared on the client (``declare``): reading the attribute
-    gives the client's facade of it, made on first use."""
-
-    def __init__(
-        self, kind: Callable[..., FA], rel: str, model: type[Any], doc: str, *writes: Any
-    ) -> None:
-        #: The facade's class, and what it is made with.
-        self.kind = kind
-        self.writes = writes
-        self.rel = rel
-        self.model = model
-        self.__doc__ = doc
-
-    def make(self, owner_object: Any) -> FA:
-        """The client's facade of this collection (one per client)."""
-        context: Context = owner_object._context
-        return context.facade(
-            self.rel, lambda: self.kind(context, self.rel, self.model, *self.writes)
-        )
-
-
-@overload
-def declare(
-    kind: Callable[[Context, str, type[T]], FA], rel: str, model: type[T], doc: str
-) -> Declared[FA]: ...
-
-
-@overload
-def declare(
-    kind: Callable[[Context, str, type[T], Callable[C, object], Callable[U, object]], FA],
-    rel: str,
-    model: type[T],
-    doc: str,
-    content: Callable[C, object],
-    fields: Callable[U, object],
-) -> Declared[FA]: ...
-
-
-def declare(
-    kind: Callable[..., FA],
-    rel: str,
-    model: type[Any],
-    doc: str,
-    content: Callable[..., object] | None = None,
-    fields: Callable[..., object] | None = None,
-) -> Declared[FA]:
-    """Declare a collection of the API: the facade class (``Searchable``, or a resource's own
-    such as ``People``), the entry point's rel of the collection, its model, one line of
-    documentation (the client's attribute docstring, the CLI's help and the reference), and
-    for an action the ``TypedDict``s of what its create and update take."""
-    writes = () if content is None or fields is None else (content, fields)
-    return Declared(kind, rel, model, doc, *writes)
 
 
 class Facade:

@@ -3,20 +3,51 @@
 ``ActionNetwork`` is a ``Catalog``: each line below is an attribute of the client (made on
 first use, one per client), and the blocking twin, the CLI's ``get``/``export`` kinds and the
 reference page list the same lines. A read-only resource needs its model and one line here
-(docs/architecture.md walks through adding one).
+(docs/architecture.md walks through adding one). Facades and models are imported on first use.
 """
 
 from __future__ import annotations
 
-from .. import models
-from .actions import AdvocacyCampaigns, Forms, FundraisingPages, Petitions, Surveys
-from .base import Actions, Collection, Context, Declared, Searchable, declare
-from .events import Events
-from .lists import Lists, Metadata
-from .messages import Messages
-from .people import People
-from .tags import TAGS_REL, Tags
-from .unique_id_lists import UniqueIdLists
+from typing import TYPE_CHECKING
+
+from ._declare import TAGS_REL, Context, Declared, declare, later
+
+if TYPE_CHECKING:
+    from .. import models
+    from .actions import AdvocacyCampaigns, Forms, FundraisingPages, Petitions, Surveys
+    from .base import Actions, Collection, Searchable
+    from .events import Events
+    from .lists import Lists, Metadata
+    from .messages import Messages
+    from .people import People
+    from .tags import Tags
+    from .unique_id_lists import UniqueIdLists
+else:
+    # The same names as stand-ins, imported when a client first uses the collection: importing
+    # the client (or the CLI) imports no model, converter or facade (tests/test_catalog.py
+    # checks that both lists agree).
+    globals().update(
+        later(
+            __package__,
+            {
+                "..": ("models",),
+                ".actions": (
+                    "AdvocacyCampaigns",
+                    "Forms",
+                    "FundraisingPages",
+                    "Petitions",
+                    "Surveys",
+                ),
+                ".base": ("Actions", "Collection", "Searchable"),
+                ".events": ("Events",),
+                ".lists": ("Lists", "Metadata"),
+                ".messages": ("Messages",),
+                ".people": ("People",),
+                ".tags": ("Tags",),
+                ".unique_id_lists": ("UniqueIdLists",),
+            },
+        )
+    )
 
 __all__ = ["Catalog"]
 

@@ -18,13 +18,12 @@ from .._bodies import background_params, check_id, listed
 from ..errors import ConfigurationError
 from ..models import Person, Tag, Tagging
 from ..pagination import Stream
+from ._declare import TAGS_REL
 from .base import Collection, Context, Ref, _id_of
 from .records import Nested, RecordKind, nested
 
 __all__ = ["TAGGINGS", "TAGS_REL", "Taggings", "Tags"]
 
-#: The entry point's rel of the tags.
-TAGS_REL = "osdi:tags"
 #: The taggings of a tag, and of a person (https://actionnetwork.org/docs/v2/taggings).
 TAGGINGS = RecordKind("osdi:taggings", Tagging)
 

@@ -28,15 +28,13 @@ from ..errors import (
 )
 from ..models import Notice, UniqueIdList
 from ..redis import KEY_PREFIX
+from ._declare import DEFAULT_CHUNK_SIZE
 from .base import Collection, Context, Ref, _id_of
 
 if TYPE_CHECKING:
     pass
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
-
-#: Ids per request: about 390 KB of JSON, well inside the API's time to answer.
-DEFAULT_CHUNK_SIZE = 10_000
 
 
 class UniqueIdLists(Collection[UniqueIdList]):

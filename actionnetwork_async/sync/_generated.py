@@ -16,7 +16,7 @@ from typing import Any, Generic, Literal, overload
 from typing_extensions import Unpack
 
 from actionnetwork_async import Filter, Outcome, Resource, Watermark, WriteResult
-from actionnetwork_async.bulk import DEFAULT_CONCURRENCY, R
+from actionnetwork_async._writes import DEFAULT_CONCURRENCY, R
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.limits import RateLimiter, RetryPolicy
 from actionnetwork_async.models import (
@@ -44,6 +44,7 @@ from actionnetwork_async.models import (
     Wrapper,
 )
 from actionnetwork_async.pagination import MAX_PER_PAGE
+from actionnetwork_async.resources._declare import DEFAULT_CHUNK_SIZE
 from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns
 from actionnetwork_async.resources.actions import Forms as AsyncForms
 from actionnetwork_async.resources.actions import FundraisingPages as AsyncFundraisingPages
@@ -67,7 +68,6 @@ from actionnetwork_async.resources.records import Nested as AsyncNested
 from actionnetwork_async.resources.records import R as AsyncR
 from actionnetwork_async.resources.tags import Taggings as AsyncTaggings
 from actionnetwork_async.resources.tags import Tags as AsyncTags
-from actionnetwork_async.resources.unique_id_lists import DEFAULT_CHUNK_SIZE
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
 from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT
 from actionnetwork_async.types import (
