@@ -10,6 +10,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from ._settings import DEFAULT_CONCURRENCY
 from .errors import ActionNetworkError
 from .hal import Resource
 
@@ -28,9 +29,6 @@ R = TypeVar("R")
 
 #: Any iterable or async iterable of records, read lazily.
 Records = Iterable[R] | AsyncIterable[R]
-
-#: Requests in flight at once: keeps 4 requests/s busy with up to 2 s of latency per request.
-DEFAULT_CONCURRENCY = 8
 
 
 class Outcome(str, enum.Enum):

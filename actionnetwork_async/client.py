@@ -10,6 +10,7 @@ from types import TracebackType
 import aiohttp
 import attrs
 
+from ._settings import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, REDIS_URL_ENV
 from .errors import AuthenticationError, ConfigurationError
 from .limiter import UNSET, RateLimiter, SlidingWindowLimiter, Unlimited, _Unset
 from .redis import RedisRateLimiter, rate_limit_key
@@ -30,15 +31,6 @@ __all__ = [
     "ActionNetwork",
     "Ping",
 ]
-
-#: The real API's entry point; ``base_url`` and ``ACTION_NETWORK_BASE_URL`` override it.
-DEFAULT_BASE_URL = "https://actionnetwork.org/api/v2/"
-#: Where the key is read from when ``api_key`` is not passed (the client's and the CLI's).
-API_KEY_ENV = "ACTION_NETWORK_API_KEY"
-#: Read like the key when ``base_url`` is not passed: point a whole program at the emulator.
-BASE_URL_ENV = "ACTION_NETWORK_BASE_URL"
-#: Read when ``rate_limit`` is a number: every client of the key shares its limit through Redis.
-REDIS_URL_ENV = "ACTION_NETWORK_REDIS_URL"
 
 
 @attrs.frozen

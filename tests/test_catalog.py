@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from actionnetwork_async import ActionNetwork
-from actionnetwork_async.cli import GETTERS
+from actionnetwork_async.cli import getters
 from actionnetwork_async.cli.export import KINDS, cli_name
 from actionnetwork_async.resources.base import Collection, Declared
 from actionnetwork_async.resources.catalog import Catalog
@@ -40,7 +40,7 @@ def test_every_declared_collection_is_on_both_clients_the_cli_and_the_reference(
             assert type(getattr(blocking, name)).__name__ == type(facade).__name__
             assert f"`an.{name}`" in table
             if isinstance(facade, Collection):
-                assert cli_name(name) in GETTERS
+                assert cli_name(name) in getters()
                 assert cli_name(name) in KINDS
 
 

@@ -25,37 +25,25 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from .._files import local_lock
-from ..bulk import DEFAULT_CONCURRENCY
-from ..client import API_KEY_ENV, BASE_URL_ENV, REDIS_URL_ENV
+from .._settings import API_KEY_ENV, BASE_URL_ENV, DEFAULT_CONCURRENCY, REDIS_URL_ENV
 from ..errors import ActionNetworkError, CheckpointLockedError, ConfigurationError
-from ..filters import parse_filter
-from ..models import ResourceModel
-from ..redis import RedisRateLimiter
-from ..resources.base import Collection
 from ..resources.catalog import Catalog
-from ..sync import ActionNetwork
-from ..watermark import Watermark
-from .export import (
-    KINDS,
-    Interrupted,
-    cli_name,
-    export_collection,
-    interrupts,
-    parse_when,
-    progress_bar,
-    record_data,
-)
-from .importing import file_format, import_people, read_checked, read_people
 
-__all__ = ["cli", "main"]
+if TYPE_CHECKING:
+    from ..models import ResourceModel
+    from ..sync import ActionNetwork
+
+# The client, the models and the commands' own modules are imported by the command that runs
+# (``actionnetwork --help`` imports click and this module only: tests/test_startup.py).
+
+__all__ = ["cli", "getters", "main"]
 
 PROG = "actionnetwork"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -163,6 +151,8 @@ def connect(
     verbose: bool,
 ) -> ActionNetwork:
     """A blocking client from the shared options."""
+    from ..sync import ActionNetwork
+
     configure_logging(verbose)
     api_key, options = client_options(api_key_file, base_url, rate_limit, redis_url)
     return ActionNetwork(api_key, **options)
@@ -176,6 +166,8 @@ def client_options(
 ) -> tuple[str | None, dict[str, Any]]:
     """The API key (None: the client reads the variable) and the client's keyword arguments
     the shared options ask for; a missing or unreadable key fails with status 2."""
+    from ..redis import RedisRateLimiter
+
     api_key = None
     if api_key_file is not None:
         try:
@@ -221,6 +213,8 @@ def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]
         verbose: bool,
         **kwargs: Any,
     ) -> int | None:
+        from .export import Interrupted, interrupts
+
         with interrupts() as signals:
             an = connect(api_key_file, base_url, rate_limit, redis_url, verbose)
             try:
@@ -280,17 +274,47 @@ def print_json(data: Any) -> None:
 
 def record_of(model: ResourceModel) -> dict[str, Any]:
     """Every field the API sent for a record."""
+    from .export import record_data
+
     return dict(record_data(model))
+
+
+class LazyChoice(click.Choice[str]):
+    """A ``click.Choice`` whose choices are read on first use: the collections the command
+    takes come from the catalog's facades, imported then (not by ``actionnetwork --help``)."""
+
+    def __init__(self, choices: Callable[[], Iterable[str]]) -> None:
+        self._source = choices
+        self._found: tuple[str, ...] | None = None
+        super().__init__(())
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """The choices, sorted."""
+        if self._found is None:
+            self._found = tuple(sorted(self._source()))
+        return self._found
+
+    @choices.setter
+    def choices(self, value: Iterable[str]) -> None:
+        """``click.Choice.__init__`` sets them: they are read from the source instead."""
+
+
+def export_kinds() -> Iterable[str]:
+    """The collections ``export`` takes (``cli.export.KINDS``)."""
+    from .export import KINDS
+
+    return KINDS
 
 
 # -- export -----------------------------------------------------------------------------------
 @cli.command()
-@click.argument("kind", type=click.Choice(sorted(KINDS)))
+@click.argument("kind", type=LazyChoice(export_kinds))
 @click.option("--filter", "odata", metavar="ODATA", help="OData filter, as the API takes it.")
 @click.option(
     "--modified-since",
     metavar="DATE",
-    callback=lambda ctx, param, value: None if value is None else parse_when(value),
+    callback=lambda ctx, param, value: None if value is None else _parse_when(value),
     help="Only records changed after DATE (2026-01-31 or 2026-01-31T12:00:00Z; UTC if no zone).",
 )
 @click.option(
@@ -352,6 +376,10 @@ def export(
 ) -> int:
     """Stream a whole collection (people, events, unique-id-lists) to a file or stdout;
     people with their tags too (--with-tags)."""
+    from ..filters import parse_filter
+    from ..watermark import Watermark
+    from .export import KINDS, export_collection
+
     refuse_overwriting(
         {"--output": None if str(output) == "-" else output},
         {"--since-file": since_file, "--api-key-file": _key_file()},
@@ -442,6 +470,8 @@ def import_command(
     """Create or update people from a file, through the signup helper (matched by email, then
     phone), at the rate limit. Failures go to a report and the import goes on; --resume skips
     what an interrupted run confirmed."""
+    from .importing import file_format, import_people, read_people
+
     report = report or source.with_name(source.name + ".failures.jsonl")
     checkpoint = checkpoint or source.with_name(source.name + ".checkpoint")
     refuse_overwriting(
@@ -476,23 +506,31 @@ def import_command(
 
 
 # -- get --------------------------------------------------------------------------------------
-#: Every collection the catalog declares, by its CLI name (``unique-id-lists``): what ``get``
-#: reads, one item by id.
-GETTERS: dict[str, Callable[[ActionNetwork, str], ResourceModel]] = {
-    cli_name(name): functools.partial(lambda an, item, name: getattr(an, name).get(item), name=name)
-    for name, declared in Catalog.declared().items()
-    if isinstance(declared.kind, type) and issubclass(declared.kind, Collection)
-}
+@functools.cache
+def getters() -> dict[str, Callable[[ActionNetwork, str], ResourceModel]]:
+    """Every collection the catalog declares, by its CLI name (``unique-id-lists``): what
+    ``get`` reads, one item by id. Reading whether a declaration is a collection imports the
+    facades, so this runs when ``get`` does."""
+    from ..resources.base import Collection
+    from .export import cli_name
+
+    return {
+        cli_name(name): functools.partial(
+            lambda an, item, name: getattr(an, name).get(item), name=name
+        )
+        for name, declared in Catalog.declared().items()
+        if isinstance(declared.kind, type) and issubclass(declared.kind, Collection)
+    }
 
 
 @cli.command()
-@click.argument("kind", type=click.Choice(sorted(GETTERS)))
+@click.argument("kind", type=LazyChoice(getters))
 @click.argument("item_id", metavar="ID")
 @api_options
 @with_client
 def get(an: ActionNetwork, kind: str, item_id: str) -> int:
     """Print one record (every field) as JSON."""
-    print_json(record_of(GETTERS[kind](an, item_id)))
+    print_json(record_of(getters()[kind](an, item_id)))
     return 0
 
 
@@ -536,6 +574,8 @@ def sync(
 ) -> int:
     """Mirror the group into a database (dlt): people and events incrementally, the rest whole,
     merged on their Action Network id (docs/warehouse.md)."""
+    from ..sync import ActionNetwork
+    from .export import interrupts
     from .sync import SyncFailed, run_sync, summary_lines
 
     configure_logging(verbose)
@@ -594,6 +634,9 @@ def ids_options(command: F) -> F:
 
 def read_ids(source: IO[str], quiet: bool) -> Iterator[str]:
     """The ids of a file, streamed (blank lines skipped), counted on the progress display."""
+    from .export import progress_bar
+    from .importing import read_checked
+
     with progress_bar("ids read", quiet) as bar:
         for line in read_checked(Path(source.name).name, source, lambda read: read + 1):
             if stripped := line.strip():
@@ -621,6 +664,8 @@ def list_lock(an: ActionNetwork, list_id: str) -> Iterator[None]:
     if client.shared_locks is not None:
         yield
         return
+    from .._files import local_lock
+
     with local_lock(client.base_url, list_id.strip()):
         yield
 
@@ -680,3 +725,9 @@ def demo(
         )
     )
     return 0
+
+
+def _parse_when(value: str) -> datetime:
+    from .export import parse_when
+
+    return parse_when(value)

@@ -16,7 +16,8 @@ from typing import Any, Generic, Literal, overload
 from typing_extensions import Unpack
 
 from actionnetwork_async import Filter, Outcome, Resource, Watermark, WriteResult
-from actionnetwork_async._writes import DEFAULT_CONCURRENCY, R
+from actionnetwork_async._settings import DEFAULT_CONCURRENCY
+from actionnetwork_async._writes import R
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.limits import RateLimiter, RetryPolicy
 from actionnetwork_async.models import (
