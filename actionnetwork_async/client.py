@@ -10,6 +10,7 @@ from types import TracebackType
 import aiohttp
 import attrs
 
+from ._entrycache import DEFAULT_ENTRY_TTL, EntryCache, EntryPoint, entry_digest
 from ._settings import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, REDIS_URL_ENV
 from .errors import AuthenticationError, ConfigurationError
 from .limiter import UNSET, RateLimiter, SlidingWindowLimiter, Unlimited, _Unset
@@ -26,9 +27,11 @@ __all__ = [
     "API_KEY_ENV",
     "BASE_URL_ENV",
     "DEFAULT_BASE_URL",
+    "DEFAULT_ENTRY_TTL",
     "DEFAULT_PREFETCH",
     "REDIS_URL_ENV",
     "ActionNetwork",
+    "EntryCache",
     "Ping",
 ]
 
@@ -59,8 +62,11 @@ class ActionNetwork(Catalog):
     the base URL's origin; a key no HTTP header can carry (a line break read with it from a
     file) is a ``ConfigurationError`` here. ``max_response_bytes`` (default 32 MiB) bounds one
     answer: a larger one raises ``ResponseTooLargeError`` as soon as its ``Content-Length`` or
-    its body passes the bound, without reading it whole. docs/reference/client.md has a table
-    of every option.
+    its body passes the bound, without reading it whole. ``entry_cache`` shares the API entry
+    point's links between the clients of one key for 10 minutes, so each run does not spend a
+    rate-limited request on them: a directory, a Redis URL, or an ``EntryCache`` (None: this
+    client keeps them for its life only; docs/rate-limiting.md). docs/reference/client.md has
+    a table of every option.
     """
 
     def __init__(
@@ -77,6 +83,7 @@ class ActionNetwork(Catalog):
         user_agent: str = USER_AGENT,
         list_chunk_size: int = DEFAULT_CHUNK_SIZE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        entry_cache: EntryCache | str | os.PathLike[str] | None = None,
     ) -> None:
         api_key = api_key if api_key is not None else os.environ.get(API_KEY_ENV)
         if not api_key:
@@ -94,6 +101,9 @@ class ActionNetwork(Catalog):
             policy.max_retry_after if isinstance(policy, RetryPolicy) else DEFAULT_MAX_RETRY_AFTER
         )
         limiter = self._built_in_limiter(api_key, base_url, rate_limit, max_pause)
+        if entry_cache is not None and not isinstance(entry_cache, EntryCache):
+            entry_cache = EntryCache(entry_cache)
+        entry = EntryPoint(base_url, cache=entry_cache, digest=entry_digest(api_key, base_url))
         #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
         #: The one place doing HTTP: session, key, limiter, retries. ``stats`` counts what it
@@ -110,7 +120,7 @@ class ActionNetwork(Catalog):
             max_response_bytes=max_response_bytes,
         )
         #: The generic HAL walker: follow any rel, stream any collection, write anywhere.
-        self.hal = HalWalker(self._transport, base_url, prefetch=prefetch)
+        self.hal = HalWalker(self._transport, base_url, prefetch=prefetch, entry=entry)
         #: Locks shared through the limiter's Redis (None without it): one change at a time
         #: to a unique ID list across every process and machine, not only within this client.
         self.shared_locks = (
@@ -175,7 +185,9 @@ class ActionNetwork(Catalog):
         """
         derived = copy.copy(self)
         derived._transport = self._transport.derive(timeout=timeout, retry=retry, max_wait=max_wait)
-        derived.hal = HalWalker(derived._transport, self.base_url, prefetch=self.hal.prefetch)
+        derived.hal = HalWalker(
+            derived._transport, self.base_url, prefetch=self.hal.prefetch, entry=self.hal._entry
+        )
         derived._context = Context(
             derived.hal,
             list_chunk_size=self._context.list_chunk_size,

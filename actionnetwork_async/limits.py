@@ -5,12 +5,14 @@ takes.
 ``RedisRateLimiter`` shares one limit between every process and machine using a key (the
 ``redis`` extra: imported on first use); ``AioRateLimiter`` wraps an ``aiolimiter`` bucket;
 ``Unlimited`` waits for nothing. ``RetryPolicy`` says which failures are retried, how often and
-for how long.
+for how long. ``EntryCache`` shares the API entry point's links between the clients of a key
+(``ActionNetwork(entry_cache=...)``), so each run does not spend a request on them.
 """
 
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from ._entrycache import EntryCache
     from .limiter import (
         DEFAULT_MARGIN,
         AioRateLimiter,
@@ -27,6 +29,7 @@ else:
     __getattr__, __dir__ = lazy_exports(
         globals(),
         {
+            "._entrycache": ("EntryCache",),
             ".limiter": (
                 "DEFAULT_MARGIN",
                 "AioRateLimiter",
@@ -43,6 +46,7 @@ else:
 __all__ = [
     "DEFAULT_MARGIN",
     "AioRateLimiter",
+    "EntryCache",
     "RateLimitFeedback",
     "RateLimiter",
     "RedisRateLimiter",

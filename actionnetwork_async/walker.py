@@ -7,15 +7,15 @@ off the API's origin: a link or a caller's URL to another host never gets the ke
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from urllib.parse import urljoin
 
+from ._entrycache import EntryPoint
 from ._validate import positive_int
 from ._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, R, Records, WriteResult
-from .errors import ConfigurationError
+from .errors import ConfigurationError, NotFoundError
 from .hal import Link, Resource, parse_resource
 from .pagination import Stream, each_alone, iter_batches, iter_pages, with_query
 from .sansio import Expect
@@ -41,21 +41,23 @@ class HalWalker:
     """Walks the API by its links; available as ``ActionNetwork.hal``."""
 
     def __init__(
-        self, transport: Transport, base_url: str, *, prefetch: int = DEFAULT_PREFETCH
+        self,
+        transport: Transport,
+        base_url: str,
+        *,
+        prefetch: int = DEFAULT_PREFETCH,
+        entry: EntryPoint | None = None,
     ) -> None:
         self.transport = transport
         self.base_url = base_url
         self.prefetch = positive_int(prefetch, "prefetch")
-        self._entry_point: Resource | None = None
-        self._entry_point_lock = asyncio.Lock()
+        # the client's (shared with with_options' clients and maybe an EntryCache)
+        self._entry = entry or EntryPoint(base_url, cache=None, digest="")
 
     async def entry_point(self) -> Resource:
-        """The API entry point, fetched once per client (the facades find collections by it)."""
-        if self._entry_point is None:
-            async with self._entry_point_lock:
-                if self._entry_point is None:
-                    self._entry_point = await self.get()
-        return self._entry_point
+        """The API entry point, read once per client (the facades find collections by it); a
+        client with an ``entry_cache`` takes a fresh shared copy of its links instead."""
+        return await self._entry.get(self.get)
 
     def url_for(self, target: Target | None, rel: str | None = None, **template_vars: Any) -> str:
         """The absolute URL a target names; with ``rel``, the URL of that link of a Resource."""
@@ -103,9 +105,18 @@ class HalWalker:
         url = self.url_for(target)
         if params:
             url = with_query(url, params)
-        document = await self.transport.request(
-            method, url, json=json, idempotent=idempotent, expect=expect
-        )
+        try:
+            document = await self.transport.request(
+                method, url, json=json, idempotent=idempotent, expect=expect
+            )
+        except NotFoundError:  # a link of a shared entry point may have gone stale
+            relinked = await self._entry.relinked(url, self.get)
+            if relinked is None:
+                raise
+            url = relinked
+            document = await self.transport.request(
+                method, url, json=json, idempotent=idempotent, expect=expect
+            )
         return None if document is None else parse_resource(document, url=url)
 
     async def get(self, url: Target | None = None, *, params: Params | None = None) -> Resource:

@@ -78,6 +78,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.looptime(resolution=1e-9), append=False)
 
 
+@pytest.fixture(autouse=True)
+def _own_cache_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cache directory per test: command line runs share entry points within a test only."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache-home")))
+
+
 @pytest_asyncio.fixture
 async def emu() -> AsyncIterator[Emulator]:
     """An emulator with a few pages of each collection; rate limiting off unless a test sets it."""

@@ -183,6 +183,10 @@ def client_options(
         options["base_url"] = base_url
     if rate_limit is not None:
         options["rate_limit"] = rate_limit
+    from .._entrycache import default_cache_dir
+
+    # the entry point's links, shared by the runs of one key for a few minutes
+    options["entry_cache"] = redis_url or os.environ.get(REDIS_URL_ENV) or default_cache_dir()
     if redis_url:  # without it, the client reads ACTION_NETWORK_REDIS_URL itself
         options["rate_limit"] = RedisRateLimiter.for_api_key(
             redis_url,

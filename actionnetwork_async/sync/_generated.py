@@ -19,7 +19,7 @@ from actionnetwork_async import Filter, Outcome, Resource, Watermark, WriteResul
 from actionnetwork_async._settings import DEFAULT_CONCURRENCY
 from actionnetwork_async._writes import R
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
-from actionnetwork_async.limits import RateLimiter, RetryPolicy
+from actionnetwork_async.limits import EntryCache, RateLimiter, RetryPolicy
 from actionnetwork_async.models import (
     AdvocacyCampaign,
     CustomField,
@@ -126,7 +126,8 @@ class HalWalker(Twin):
         super().__init__(portal, aio)
 
     def entry_point(self) -> Resource:
-        """The API entry point, fetched once per client (the facades find collections by it)."""
+        """The API entry point, read once per client (the facades find collections by it); a
+        client with an ``entry_cache`` takes a fresh shared copy of its links instead."""
         return self._call(lambda: self._aio.entry_point())
 
     def request(
@@ -1385,6 +1386,7 @@ class ActionNetwork(BlockingClient):
         user_agent: str = USER_AGENT,
         list_chunk_size: int = DEFAULT_CHUNK_SIZE,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        entry_cache: EntryCache | str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             lambda: AsyncActionNetwork(
@@ -1398,6 +1400,7 @@ class ActionNetwork(BlockingClient):
                 user_agent=user_agent,
                 list_chunk_size=list_chunk_size,
                 max_response_bytes=max_response_bytes,
+                entry_cache=entry_cache,
             )
         )
         self._wire()
