@@ -217,7 +217,7 @@ def with_client(command: Callable[..., int | None]) -> Callable[..., int | None]
         verbose: bool,
         **kwargs: Any,
     ) -> int | None:
-        from .export import Interrupted, interrupts
+        from ._signals import Interrupted, interrupts
 
         with interrupts() as signals:
             an = connect(api_key_file, base_url, rate_limit, redis_url, verbose)
@@ -579,7 +579,7 @@ def sync(
     """Mirror the group into a database (dlt): people and events incrementally, the rest whole,
     merged on their Action Network id (docs/warehouse.md)."""
     from ..sync import ActionNetwork
-    from .export import interrupts
+    from ._signals import interrupts
     from .sync import SyncFailed, run_sync, summary_lines
 
     configure_logging(verbose)

@@ -39,15 +39,12 @@ import io
 import json
 import os
 import re
-import signal
 import sys
-import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Any, TextIO
 
 import attrs
@@ -62,6 +59,7 @@ from ..resources.base import Collection, Declared, Searchable
 from ..resources.catalog import Catalog
 from ..sync import ActionNetwork, Stream
 from ..watermark import Watermark
+from ._signals import Interrupted, current, interrupts
 
 __all__ = [
     "CUSTOM_FIELD_SAMPLE",
@@ -411,7 +409,7 @@ def open_output(path: Path | None, *, newline: str | None, fmt: str) -> Iterator
         try:
             yield stdout
         finally:
-            with _current.atomic(), contextlib.suppress(BrokenPipeError):
+            with current().atomic(), contextlib.suppress(BrokenPipeError):
                 stdout.flush()
             stdout.detach()
         return
@@ -419,69 +417,6 @@ def open_output(path: Path | None, *, newline: str | None, fmt: str) -> Iterator
         path, newline=newline, owns=_is_export(fmt), what=f"an export in {fmt.upper()}"
     ) as out:
         yield out
-
-
-class Interrupted(Exception):
-    """An export stopped by Ctrl-C or SIGTERM, after cleaning up; says what was written."""
-
-
-class Interrupts:
-    """SIGINT and SIGTERM raise ``KeyboardInterrupt``, but not inside ``atomic()``: a signal
-    arriving while a record is written (or the output flushed) takes effect right after. A
-    second signal meanwhile (a reader that never reads) raises at once."""
-
-    def __init__(self) -> None:
-        self.signal: int | None = None
-        self._held = 0
-        self._pending = False
-
-    @property
-    def status(self) -> int:
-        """The exit status for the signal received: 128 + its number."""
-        return 128 + (self.signal or signal.SIGINT)
-
-    def describe(self) -> str:
-        """What stopped the command, in a word."""
-        return "terminated" if self.signal == signal.SIGTERM else "interrupted"
-
-    def handle(self, signum: int, frame: FrameType | None) -> None:
-        """The signal handler: raise ``KeyboardInterrupt`` now, or after ``atomic()``."""
-        self.signal = signum
-        if self._held and not self._pending:
-            self._pending = True
-        else:
-            raise KeyboardInterrupt
-
-    @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
-        """A block a signal does not cut (it takes effect at the block's end)."""
-        self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-        if self._pending and not self._held:
-            self._pending = False
-            raise KeyboardInterrupt
-
-
-_current = Interrupts()
-
-
-@contextlib.contextmanager
-def interrupts() -> Iterator[Interrupts]:
-    """Install the handlers (from the main thread only) for the duration of a command."""
-    global _current
-    _current = Interrupts()
-    if threading.current_thread() is not threading.main_thread():
-        yield _current
-        return
-    previous = {s: signal.signal(s, _current.handle) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield _current
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
 
 
 # -- progress ---------------------------------------------------------------------------------
@@ -639,16 +574,16 @@ def export_collection(
                 data = record_data(record)
                 if tags is not None:
                     data = {**data, TAGS_COLUMN: tags.get(_id(data) or "", [])}
-                with _current.atomic():
+                with current().atomic():
                     writer.write(data)
                 written += 1
                 bar.update()
                 if stream.pages != pages:
                     pages = stream.pages
                     _show(bar, an, stream, requests)
-                    with _current.atomic():
+                    with current().atomic():
                         out.flush()
-            with _current.atomic():
+            with current().atomic():
                 notes = writer.finish()
             _show(bar, an, stream, requests)
     except KeyboardInterrupt:

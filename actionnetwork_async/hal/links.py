@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 import attrs
-import uritemplate
 
 from .._log import getLogger
 from ..errors import AmbiguousRelError, ConfigurationError, HALError, TemplateError
+
+if TYPE_CHECKING:
+    import uritemplate
 
 __all__ = ["Link", "Links", "expand_rel", "resolve_rel"]
 
@@ -68,6 +70,8 @@ class Link:
     def _template(self) -> uritemplate.URITemplate:
         """The parsed template; a malformed one (``{x:abc}``) from a document is a
         ``TemplateError``, not uritemplate's plain ``ValueError``."""
+        import uritemplate  # imported by the first templated link (start-up)
+
         try:
             return uritemplate.URITemplate(self.href)
         except ValueError as exc:
