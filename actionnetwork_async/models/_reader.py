@@ -28,6 +28,7 @@ __all__ = ["reader"]
 Reader = Callable[..., "base.Record"]
 
 _readers: dict[type[Any], Reader | None] = {}
+_generating: set[type[Any]] = set()  # the models whose readers are being generated
 _PRIMITIVES = (str, bool, int, float)
 
 
@@ -37,7 +38,14 @@ def reader(cls: type[base.Record]) -> Reader | None:
     try:
         return _readers[cls]
     except KeyError:
-        found = _readers[cls] = _generate(cls) if _default_hook(cls) else None
+        if not _default_hook(cls):
+            _readers[cls] = None
+            return None
+        _generating.add(cls)
+        try:
+            found = _readers[cls] = _generate(cls)
+        finally:
+            _generating.discard(cls)
         return found
 
 
@@ -83,32 +91,42 @@ def _value(source: _Source, kind: Any, v: str, hook_name: str, type_name: str) -
         parse = source.name("p", base.parse_datetime)
         return f"{parse}({v}) if type({v}) is str else {slow}"
     if base._is_record(inner) and _default_hook(inner):
-        read = source.name("r", _lazy_reader(inner))
+        read = source.name("r", _nested(inner))
         return f"{read}({v}) if type({v}) is dict else {slow}"
     origin, args = typing.get_origin(inner), typing.get_args(inner)
     if origin is list and args:
         (item,) = args
+        # map() and set() of types: no comprehension, whose frame costs more than its work
         if item in _PRIMITIVES:
-            item_type = source.name("t", item)
-            item_hook = source.name("h", base.converter.get_structure_hook(item))
-            each = f"x if type(x) is {item_type} else {item_hook}(x, {item_type})"
-            return f"[{each} for x in {v}] if type({v}) is list else {slow}"
+            only = source.name("s", frozenset({item}))
+            return f"{v}.copy() if type({v}) is list and {{*map(type, {v})}} <= {only} else {slow}"
         if base._is_record(item) and _default_hook(item):
-            read = source.name("r", _lazy_reader(item))
-            return f"[{read}(x) for x in {v}] if type({v}) is list else {slow}"
+            read = source.name("r", _nested(item))
+            return f"[*map({read}, {v})] if type({v}) is list else {slow}"
         if typing.get_origin(item) is dict and typing.get_args(item)[1:] == (Any,):
-            return f"[dict(x) for x in {v}] if type({v}) is list else {slow}"
+            dicts = source.name("s", frozenset({dict}))
+            each = f"{{*map(type, {v})}} <= {dicts}"
+            return f"[*map(dict, {v})] if type({v}) is list and {each} else {slow}"
     if origin is dict and args and args[0] is str:
         if args[1] is Any:  # a copy: keys are strings in JSON, values are kept as they are
             return f"dict({v}) if type({v}) is dict else {slow}"
         if args[1] is str:
-            check = f"all(type(k) is str and type(x) is str for k, x in {v}.items())"
+            strings = source.name("s", frozenset({str}))
+            check = f"{{*map(type, {v}), *map(type, {v}.values())}} <= {strings}"
             return f"dict({v}) if type({v}) is dict and {check} else {slow}"
     return slow
 
 
+def _nested(cls: type[base.Record]) -> Callable[[Any], base.Record]:
+    """A nested model's reader: generated now, or when first called if it is being generated
+    already (a model that holds itself, directly or not)."""
+    if cls in _generating:
+        return _lazy_reader(cls)
+    return cast(Reader, reader(cls))  # a default hook: it has a reader
+
+
 def _lazy_reader(cls: type[base.Record]) -> Callable[[Any], base.Record]:
-    """A nested model's reader, generated when first called (models may refer to each other)."""
+    """A nested model's reader, generated when first called."""
     found: list[Reader] = []
 
     def read(document: Any) -> base.Record:

@@ -100,6 +100,8 @@ def parse_datetime(value: str | datetime) -> datetime:
             raise ModelError("not an ISO 8601 date and time") from None
     else:
         raise ModelError(f"a date and time must be a string, got {type(value).__name__}")
+    if when.tzinfo is timezone.utc:  # the API's own "Z": nothing to convert
+        return when
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else _utc(when)
 
 
