@@ -29,6 +29,7 @@ followed one at a time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import json
 from collections import deque
@@ -109,8 +110,13 @@ def _split(url: str) -> SplitResult:
         raise ConfigurationError(f"not a usable URL: {exc}") from None
 
 
+@functools.lru_cache(maxsize=64)
 def _split_page(url: str) -> tuple[tuple[str, ...], int | None]:
-    """(the URL without its page parameter, as a comparable key; the page number or None)."""
+    """(the URL without its page parameter, as a comparable key; the page number or None).
+
+    Kept for the last few URLs: a stream asks it of every page's URL three times (as the next
+    link, as the page read, as a page visited), and its parse is most of a page's URL work.
+    """
     parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     page: int | None = None
@@ -139,6 +145,13 @@ def page_number(url: str) -> int | None:
 
 def with_page(url: str, page: int) -> str:
     """``url`` with its ``page`` query parameter set (other parameters kept, in order)."""
+    return _with_page(url, page) if type(page) is int else with_query(url, {"page": page})
+
+
+@functools.lru_cache(maxsize=64)
+def _with_page(url: str, page: int) -> str:
+    """``with_page`` for the last few pages: a stream builds each page's URL twice (when it
+    asks for the page ahead, and when it reads it)."""
     return with_query(url, {"page": page})
 
 
@@ -160,6 +173,8 @@ def with_query(url: str, params: Mapping[str, str | int]) -> str:
 
 def restore_query(url: str, carried: list[tuple[str, str]]) -> str:
     """``url`` with every ``carried`` parameter it lacks added back (those it has are kept)."""
+    if not carried:  # a collection read without a filter: nothing to carry, nothing to parse
+        return url
     parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     present = {k for k, _ in query}
@@ -232,8 +247,9 @@ class _SeenPages:
     """Digests of the items of the last ``PAGES_COMPARED`` pages a stream read, to refuse a
     page that repeats one (a ``next`` link that changes only a parameter the server ignores).
 
-    A page's digest is taken over its items' ``action_network:`` identifiers (else their self
-    links, else their JSON), in order: the page's own links and numbers may differ each time.
+    A page's digest is taken over its items' identifiers (when one has none: their
+    ``action_network:`` ids, else their self links, else their JSON), in order: the page's own
+    links and numbers may differ each time.
     """
 
     def __init__(self) -> None:
@@ -242,13 +258,16 @@ class _SeenPages:
 
     @staticmethod
     def _digest(items: Sequence[Resource]) -> bytes:
-        names = [
-            item.identifier()
-            or item.self_href
-            or json.dumps(item.data, sort_keys=True, default=str)
-            for item in items
-        ]
-        return hashlib.blake2b(json.dumps(names).encode(), digest_size=16).digest()
+        # the usual page: every item has identifiers, read in one step without a call per item
+        names: list[Any] = [item.document.get("identifiers") for item in items]
+        if not all(names):
+            names = [
+                item.identifier()
+                or item.self_href
+                or json.dumps(item.data, sort_keys=True, default=str)
+                for item in items
+            ]
+        return hashlib.blake2b(json.dumps(names, default=str).encode(), digest_size=16).digest()
 
     def add(self, items: Sequence[Resource], url: str, redact: Callable[[str], str]) -> None:
         """Record the page at ``url``; raises ``UnexpectedResponseError`` if a page with the
