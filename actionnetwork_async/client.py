@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import os
+import sys
 from types import TracebackType
+from typing import TYPE_CHECKING, cast
 
 import aiohttp
 import attrs
@@ -14,14 +16,16 @@ from ._entrycache import DEFAULT_ENTRY_TTL, EntryCache, EntryPoint, entry_digest
 from ._settings import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, REDIS_URL_ENV
 from .errors import AuthenticationError, ConfigurationError
 from .limiter import UNSET, RateLimiter, SlidingWindowLimiter, Unlimited, _Unset
-from .redis import RedisRateLimiter, rate_limit_key
-from .redis_lock import RedisLocks
 from .resources._declare import DEFAULT_CHUNK_SIZE, Context
 from .resources.catalog import Catalog
 from .retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from .sansio import REDACTED
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport, TransportStats
 from .walker import DEFAULT_PREFETCH, HalWalker
+
+if TYPE_CHECKING:
+    from .redis import RedisRateLimiter
+    from .redis_lock import RedisLocks
 
 __all__ = [
     "API_KEY_ENV",
@@ -123,11 +127,7 @@ class ActionNetwork(Catalog):
         self.hal = HalWalker(self._transport, base_url, prefetch=prefetch, entry=entry)
         #: Locks shared through the limiter's Redis (None without it): one change at a time
         #: to a unique ID list across every process and machine, not only within this client.
-        self.shared_locks = (
-            RedisLocks(limiter._url, timeout=limiter.timeout)  # the URL with its password
-            if isinstance(limiter, RedisRateLimiter)
-            else None
-        )
+        self.shared_locks = _shared_locks(limiter)
         # with_options: the client this one shares its session and limiter with
         self._derived_from: ActionNetwork | None = None
         # The typed facades (``resources.catalog``) are made from this on first use.
@@ -146,6 +146,8 @@ class ActionNetwork(Catalog):
         if isinstance(rate_limit, (int, float)) and not isinstance(rate_limit, bool):
             redis_url = os.environ.get(REDIS_URL_ENV)
             if redis_url:
+                from .redis import RedisRateLimiter, rate_limit_key
+
                 key = rate_limit_key(api_key, base_url)
                 return RedisRateLimiter(redis_url, key=key, rate=rate_limit, max_pause=max_pause)
             return SlidingWindowLimiter(rate_limit)
@@ -242,3 +244,16 @@ class ActionNetwork(Catalog):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _shared_locks(limiter: RateLimiter) -> RedisLocks | None:
+    """Locks through the Redis ``limiter`` shares its limit through; None for another limiter.
+    Only ``actionnetwork_async.redis`` makes a ``RedisRateLimiter``: while nothing imported it,
+    no limiter is one, and the client imports neither it nor ``redis_lock`` (start-up)."""
+    module = sys.modules.get(f"{__package__}.redis")
+    if module is None or not isinstance(limiter, module.RedisRateLimiter):
+        return None
+    from .redis_lock import RedisLocks
+
+    redis = cast("RedisRateLimiter", limiter)
+    return RedisLocks(redis._url, timeout=redis.timeout)  # the URL with its password

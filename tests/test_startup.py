@@ -29,6 +29,8 @@ NOT_FOR_THE_CLIENT = (
     "actionnetwork_async.bulk",
     "actionnetwork_async.cli",
     "actionnetwork_async.models",
+    "actionnetwork_async.redis",
+    "actionnetwork_async.redis_lock",
     "actionnetwork_async.testing",
     "actionnetwork_async.warehouse",
     "actionnetwork_async.webhooks",
