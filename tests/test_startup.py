@@ -116,3 +116,11 @@ def test_the_catalogs_stand_ins_are_its_imports() -> None:
     assert sorted(stand_ins) == sorted(imported)
     for name, stand_in in stand_ins.items():
         assert stand_in.resolve() is imported[name], name
+
+
+def test_get_reads_its_collections_without_the_export_machinery() -> None:
+    """``get`` checks its argument against the catalog before its request: that imports the
+    facades, not the export's writers and progress display."""
+    modules = imported_by("from actionnetwork_async.cli import getters\ngetters()")
+    assert "actionnetwork_async.resources.people" in modules  # control
+    assert loaded(modules, ("tqdm", "actionnetwork_async.cli.export")) == []

@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 # The client, the models and the commands' own modules are imported by the command that runs
 # (``actionnetwork --help`` imports click and this module only: tests/test_startup.py).
 
-__all__ = ["cli", "getters", "main"]
+__all__ = ["cli", "cli_name", "getters", "main"]
 
 PROG = "actionnetwork"
 F = TypeVar("F", bound=Callable[..., Any])
@@ -166,8 +166,6 @@ def client_options(
 ) -> tuple[str | None, dict[str, Any]]:
     """The API key (None: the client reads the variable) and the client's keyword arguments
     the shared options ask for; a missing or unreadable key fails with status 2."""
-    from ..redis import RedisRateLimiter
-
     api_key = None
     if api_key_file is not None:
         try:
@@ -188,6 +186,8 @@ def client_options(
     # the entry point's links, shared by the runs of one key for a few minutes
     options["entry_cache"] = redis_url or os.environ.get(REDIS_URL_ENV) or default_cache_dir()
     if redis_url:  # without it, the client reads ACTION_NETWORK_REDIS_URL itself
+        from ..redis import RedisRateLimiter
+
         options["rate_limit"] = RedisRateLimiter.for_api_key(
             redis_url,
             api_key or os.environ[API_KEY_ENV],
@@ -510,13 +510,17 @@ def import_command(
 
 
 # -- get --------------------------------------------------------------------------------------
+def cli_name(attribute: str) -> str:
+    """A collection's name on the command line: ``fundraising_pages`` -> ``fundraising-pages``."""
+    return attribute.replace("_", "-")
+
+
 @functools.cache
 def getters() -> dict[str, Callable[[ActionNetwork, str], ResourceModel]]:
     """Every collection the catalog declares, by its CLI name (``unique-id-lists``): what
     ``get`` reads, one item by id. Reading whether a declaration is a collection imports the
     facades, so this runs when ``get`` does."""
     from ..resources.base import Collection
-    from .export import cli_name
 
     return {
         cli_name(name): functools.partial(

@@ -59,6 +59,7 @@ from ..resources.base import Collection, Declared, Searchable
 from ..resources.catalog import Catalog
 from ..sync import ActionNetwork, Stream
 from ..watermark import Watermark
+from . import cli_name
 from ._signals import Interrupted, current, interrupts
 
 __all__ = [
@@ -231,11 +232,6 @@ CURATED = {
         filterable=False,
     ),
 }
-
-
-def cli_name(attribute: str) -> str:
-    """A collection's name on the command line: ``fundraising_pages`` -> ``fundraising-pages``."""
-    return attribute.replace("_", "-")
 
 
 def _declared_kind(name: str, declared: Declared[Any]) -> Kind:
