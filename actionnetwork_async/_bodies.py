@@ -31,7 +31,7 @@ from .models import (
     Record,
     Recurrence,
 )
-from .models.base import RENAMES, WRITABLE_STATUSES, ResourceModel, converter, to_api
+from .models.base import RENAMES, WRITABLE_STATUSES, ResourceModel, to_api
 
 # Union rather than |: Python 3.10 cannot subscript a ``types.UnionType``.
 #: Fields this library does not know yet, by their API names, sent as they are.
@@ -268,6 +268,8 @@ def fields_to_json(
             f"not editable through the API: {', '.join(refused)} (system generated fields or "
             f"values of {model.__name__})"
         )
+    from .models.base import converter  # made on first use
+
     body.update({k: converter.unstructure(v) for k, v in (extra or {}).items()})
     return body
 

@@ -77,7 +77,6 @@ from .errors import (
 )
 from .hal import Resource
 from .models import Record
-from .models.base import converter
 from .pagination import Stream
 
 __all__ = [
@@ -395,6 +394,8 @@ def _jsonable(record: Any) -> Any:
         return [_jsonable(v) for v in record]
     if isinstance(record, Resource):
         return dict(record.data)
+    from .models.base import converter  # made on first use
+
     return converter.unstructure(record)
 
 

@@ -124,3 +124,11 @@ def test_get_reads_its_collections_without_the_export_machinery() -> None:
     modules = imported_by("from actionnetwork_async.cli import getters\ngetters()")
     assert "actionnetwork_async.resources.people" in modules  # control
     assert loaded(modules, ("tqdm", "actionnetwork_async.cli.export")) == []
+
+
+def test_the_models_import_cattrs_on_first_read() -> None:
+    """The blocking client imports every model (its twins name them); the converter and
+    cattrs wait for the first record read or written."""
+    modules = imported_by("from actionnetwork_async.sync import ActionNetwork")
+    assert "actionnetwork_async.models.people" in modules  # control
+    assert loaded(modules, ("cattrs",)) == []

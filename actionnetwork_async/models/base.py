@@ -25,17 +25,17 @@ import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timezone
-from typing import Any, ClassVar, TypeVar, cast, get_origin
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast, get_origin
 from urllib.parse import unquote, urlsplit
 
 import attrs
-import cattrs
-from cattrs.cols import list_structure_factory
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ..errors import ModelError
 from ..hal import Links, Resource
 from ._reader import reader
+
+if TYPE_CHECKING:
+    import cattrs
 
 __all__ = [
     "RENAMES",
@@ -169,14 +169,16 @@ class Record:
                 return cast(R, read(data))
             except Exception:  # cattrs reads it again and says what is wrong
                 pass
+        import cattrs  # imported already: reader() made the converter
+
         try:
-            return converter.structure(data, cls)
+            return _converter().structure(data, cls)
         except (cattrs.BaseValidationError, ValueError, TypeError) as exc:
             raise ModelError(f"cannot read a {cls.__name__}: {_describe(exc)}") from exc
 
     def to_json(self) -> dict[str, Any]:
         """The JSON to send: set fields only, no read-only field, unknown fields unchanged."""
-        out: dict[str, Any] = converter.unstructure(self)
+        out: dict[str, Any] = _converter().unstructure(self)
         return out
 
 
@@ -276,6 +278,8 @@ def last_segment(url: str) -> str | None:
 def _describe(exc: BaseException) -> str:
     """Where a document failed and what was expected, never the value found: a document can
     hold personal data, and this message goes into logs and webhook answers."""
+    import cattrs
+
     if not isinstance(exc, cattrs.BaseValidationError):
         return type(exc).__name__
     problems = cattrs.transform_error(exc, format_exception=_what_failed)
@@ -301,6 +305,8 @@ def _unstructure_wall_clock(value: datetime | None) -> str | None:
 
 
 def _override(field: attrs.Attribute[Any]) -> Any:
+    from cattrs.gen import override
+
     if field.name in _NOT_DATA:
         return override(omit=True)
     rename = RENAMES.get(field.name, field.name)
@@ -324,7 +330,7 @@ def to_api(cls: type[Record], name: str, value: Any) -> Any:
     field = attrs.fields_dict(cls)[name]
     if field.metadata.get(_WALL_CLOCK) and isinstance(value, datetime):
         return format_wall_clock(value)
-    return converter.unstructure(value)
+    return _converter().unstructure(value)
 
 
 def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
@@ -332,8 +338,10 @@ def _structure_factory(cls: type[Record]) -> Callable[[Any, Any], Record]:
     not_extra = _HAL_KEYS | {
         RENAMES.get(f.name, f.name) for f in attrs.fields(cls) if f.name not in _NOT_DATA
     }
+    from cattrs.gen import make_dict_structure_fn
+
     base = make_dict_structure_fn(
-        cls, converter, _cattrs_forbid_extra_keys=False, **_overrides(cls)
+        cls, _converter(), _cattrs_forbid_extra_keys=False, **_overrides(cls)
     )
 
     aliases = cls.ALIASES
@@ -365,7 +373,9 @@ _DEFAULT_HOOKS: set[Callable[[Any, Any], Record]] = set()
 
 
 def _unstructure_factory(cls: type[Record]) -> Callable[[Record], dict[str, Any]]:
-    base = make_dict_unstructure_fn(cls, converter, **_overrides(cls))
+    from cattrs.gen import make_dict_unstructure_fn
+
+    base = make_dict_unstructure_fn(cls, _converter(), **_overrides(cls))
     read_only = cls.READ_ONLY
     writable = cls.WRITABLE
 
@@ -398,7 +408,7 @@ def _optional_factory(kind: Any) -> Callable[[Any, Any], Any]:
     Models are mostly optional fields, and streaming structures every one of every record.
     """
     (inner,) = (arg for arg in typing.get_args(kind) if arg is not type(None))
-    hook = converter.get_structure_hook(inner)
+    hook = _converter().get_structure_hook(inner)
     if inner in (str, bool, int, float):  # the common case: already the right type
 
         def primitive(value: Any, _: Any) -> Any:
@@ -440,6 +450,8 @@ def _list_factory(cls: Any, conv: cattrs.Converter) -> Callable[[Any, Any], list
     """Lists as cattrs reads them, except that one string or one object where the API
     documents an array is read as an array of that one value (``"identifiers": "x:1"`` is
     ``["x:1"]``, never a list of characters)."""
+    from cattrs.cols import list_structure_factory
+
     base = list_structure_factory(cls, conv)
 
     def structure(value: Any, type_: Any) -> list[Any]:
@@ -451,13 +463,36 @@ def _list_factory(cls: Any, conv: cattrs.Converter) -> Callable[[Any, Any], list
     return structure
 
 
-#: The one cattrs converter of every model: renames, datetimes, unknown fields kept.
-converter = cattrs.Converter()
-converter.register_structure_hook(bool, _structure_bool)
-converter.register_structure_hook(str, _structure_str)
-converter.register_structure_hook_factory(_is_list, _list_factory)
-converter.register_structure_hook_factory(_is_optional, _optional_factory)
-converter.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
-converter.register_unstructure_hook(datetime, format_datetime)
-converter.register_structure_hook_factory(_is_record, _structure_factory)
-converter.register_unstructure_hook_factory(_is_record, _unstructure_factory)
+#: The one cattrs converter of every model: renames, datetimes, unknown fields kept. Made on
+#: first use (``_converter()``, or this attribute read from the module), so that importing the
+#: models imports no cattrs.
+converter: cattrs.Converter
+
+
+def _converter() -> cattrs.Converter:
+    """The converter of every model, made (and cattrs imported) on first use."""
+    try:
+        return converter
+    except NameError:
+        pass
+    import cattrs
+
+    made = cattrs.Converter()
+    made.register_structure_hook(bool, _structure_bool)
+    made.register_structure_hook(str, _structure_str)
+    made.register_structure_hook_factory(_is_list, _list_factory)
+    made.register_structure_hook_factory(_is_optional, _optional_factory)
+    made.register_structure_hook(datetime, lambda value, _: parse_datetime(value))
+    made.register_unstructure_hook(datetime, format_datetime)
+    made.register_structure_hook_factory(_is_record, _structure_factory)
+    made.register_unstructure_hook_factory(_is_record, _unstructure_factory)
+    globals()["converter"] = made
+    return made
+
+
+def __getattr__(name: str) -> Any:
+    """``converter``, made on its first read (``from actionnetwork_async.models.base import
+    converter`` included)."""
+    if name == "converter":
+        return _converter()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
