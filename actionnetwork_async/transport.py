@@ -147,6 +147,7 @@ class Transport:
         self.stats = TransportStats()
         #: The server's time, read from the ``Date`` header of every answer.
         self.server_clock = sansio.ServerClock()
+        self._last_date: str | None = None  # the last Date header given to server_clock
         #: Requests on the wire right now.
         self.in_flight = 0
         #: True once ``aclose()`` ran; every later request raises ``ClientClosedError``.
@@ -415,7 +416,10 @@ class Transport:
         self.stats.statuses[status] += 1
         if trace is not None:  # ended first: nothing below can leave the span open
             trace.answered(status, resp_headers, too_large=payload is None)
-        self.server_clock.observe(resp_headers.get("Date"), asyncio.get_running_loop().time())
+        date = resp_headers.get("Date")
+        if date != self._last_date:  # the same Date again bounds the clock no tighter
+            self._last_date = date
+            self.server_clock.observe(date, loop.time())
         if payload is None:
             raise ResponseTooLargeError(
                 f"the answer is larger than max_response_bytes ({self.max_response_bytes} "

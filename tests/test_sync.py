@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -311,3 +312,14 @@ def test_the_facades_and_walker_are_all_there(emu: Emulator) -> None:
         assert [len(page.items()) for page in an.hal.pages(aep, "osdi:events")] == [25, 6]
         assert an.stats.attempts >= len(emu.log) > 0
         assert "emulator-key" not in repr(an)
+
+
+def test_the_records_of_a_page_read_are_freed_on_the_loop_thread(emu: Emulator) -> None:
+    # made on the loop thread, freed there too: not one by one in the caller's thread
+    freed_in: list[str] = []
+    with client(emu) as an, an.people.list() as people:
+        for index, person in enumerate(people):
+            if index in (0, 10):  # of the first page, and not its last (the loop's variable)
+                weakref.finalize(person, lambda: freed_in.append(threading.current_thread().name))
+        settle(an)
+    assert freed_in == ["actionnetwork-sync", "actionnetwork-sync"]

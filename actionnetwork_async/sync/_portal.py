@@ -12,6 +12,7 @@ import queue
 import threading
 import weakref
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from functools import partial
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
@@ -234,6 +235,11 @@ class _Pump(Generic[T]):
             self.queue.put((_END, None))
 
 
+def _release(slots: asyncio.Semaphore, page: object) -> None:
+    """On the loop: free a queue slot; ``page``, read, is dropped here, on the loop's thread."""
+    slots.release()
+
+
 class Stream(Generic[T]):
     """A blocking iterator over a collection, and a context manager that closes it.
 
@@ -248,6 +254,7 @@ class Stream(Generic[T]):
         self._portal = portal
         self._pump = _Pump(source)
         self._items: Iterator[T] = iter(())
+        self._page: Sequence[T] = ()  # the page being read (its items are freed on the loop)
         self._task: asyncio.Task[None] | None = None
         self._finished = False
         #: Pages received so far (for progress displays).
@@ -283,7 +290,11 @@ class Stream(Generic[T]):
         if kind == _PAGE:
             self.pages += 1
             if pump.slots is not None:
-                self._portal.call_soon(pump.slots.release)
+                # The page read before this one goes back with the slot, so that its records
+                # are freed on the loop thread, which made them and will reuse their memory:
+                # freed here, every one of them would cross between the threads' caches.
+                done, self._page = self._page, value
+                self._portal.call_soon(partial(_release, pump.slots, done))
             return cast(Sequence[T], value)
         self._finished = True
         if kind == _ERROR:
