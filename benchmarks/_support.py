@@ -38,6 +38,13 @@ TOKEN_HEADER = "OSDI-API-Token"
 
 
 # -- the machine ---------------------------------------------------------------------------------
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages (``n/a`` where the system has none)."""
+    if not hasattr(os, "getloadavg"):
+        return "n/a"
+    return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
 def machine() -> str:
     """One line naming what the figures were measured on."""
     cpu = platform.processor() or platform.machine()
@@ -215,6 +222,15 @@ def ours_typed(base_url: str, api_key: str, **client: Any) -> int:
         return count
 
     return asyncio.run(run())
+
+
+def ours_blocking(base_url: str, api_key: str, **client: Any) -> int:
+    """This library's blocking client: ``an.people.list()`` from ``actionnetwork_async.sync``
+    (the async client on a loop in a thread of this process)."""
+    from actionnetwork_async.sync import ActionNetwork as BlockingActionNetwork
+
+    with BlockingActionNetwork(api_key, base_url=base_url, **client) as an:
+        return sum(1 for _person in an.people.list())
 
 
 def ours_raw(base_url: str, api_key: str, **client: Any) -> int:
