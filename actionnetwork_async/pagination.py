@@ -414,7 +414,8 @@ async def iter_pages(
             horizon = succ + (1 if short else prefetch)
             if total is not None:
                 horizon = min(horizon, total + 1)
-            await _discard(ahead, keep_below=horizon)
+            if ahead and max(ahead) >= horizon:  # the usual page cancels nothing
+                await _discard(ahead, keep_below=horizon)
             for k in range(succ, horizon):
                 if k not in ahead:
                     ahead[k] = loop.create_task(
