@@ -17,7 +17,8 @@ process and one run, each client streams every person, several times, interleave
 
 Reported: records per second (wall) and CPU milliseconds per 1,000 records of this process
 (``time.process_time``, every thread; the server's CPU is its own), median and range (min-max)
-over the rounds after one warm-up round, and the ratio to the plain loop of the same round.
+over the rounds after one warm-up round (every other round runs the clients in reverse
+order), and the ratio to the plain loop of the same round.
 No tracing: memory is ``memory.py``'s job. The targets, each met only when it holds in every
 round: typed streaming at most 2x the plain loop's CPU; the default prefetch within 5% of
 ``prefetch=1``; the blocking client within 1.25x the async client.
@@ -135,11 +136,13 @@ def main() -> None:
     if args.quick:
         args.people, args.rounds = 1_000, 1
     clients: list[tuple[str, Callable[[str, str], int] | None]] = [
+        # the pairs a target compares run next to each other: plain and typed, typed and
+        # prefetch=1, typed and blocking
         (PLAIN, partial(aiohttp_loop, pause=0.0)),
-        (RAW, partial(ours_raw, rate_limit=None)),
         (TYPED, partial(ours_typed, rate_limit=None)),
         (ONE_PAGE, partial(ours_typed, rate_limit=None, prefetch=1)),
         (BLOCKING, partial(ours_blocking, rate_limit=None)),
+        (RAW, partial(ours_raw, rate_limit=None)),
         (
             f"Parsons {peer_version('parsons') or ''}".strip(),
             parsons_people if parsons_installed() else None,
@@ -157,7 +160,9 @@ def main() -> None:
     runs: dict[str, list[Run]] = {name: [] for name, _ in clients}
     with Server(seed=Seed(people=args.people), rate_limit=None) as server:
         for round_ in range(args.rounds + 1):
-            for name, client in clients:
+            # every other round in reverse order, so a machine getting busier or quieter
+            # during a run weighs on each client alike
+            for name, client in clients if round_ % 2 == 0 else clients[::-1]:
                 if client is not None:
                     run = timed(partial(client, server.base_url, server.api_key), Run(name))
                     if round_:  # round 0 warms up: imports, generated readers, the server
