@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING
 # (tests/test_plugin_import.py).
 if TYPE_CHECKING:
     from . import sync, webhooks
-    from .bulk import (
-        CheckpointFile,
+    from ._writes import (
         Outcome,
         WriteResult,
+    )
+    from .bulk import (
+        CheckpointFile,
         WriteSummary,
     )
     from .client import (
@@ -72,7 +74,8 @@ else:
         globals(),
         {
             ".": ("sync", "webhooks"),
-            ".bulk": ("CheckpointFile", "Outcome", "WriteResult", "WriteSummary"),
+            "._writes": ("Outcome", "WriteResult"),
+            ".bulk": ("CheckpointFile", "WriteSummary"),
             ".client": ("API_KEY_ENV", "BASE_URL_ENV", "DEFAULT_BASE_URL", "ActionNetwork"),
             ".errors": (
                 "ActionNetworkError",

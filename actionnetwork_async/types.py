@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         SignatureOptions,
         Status,
     )
-    from .bulk import CheckpointState, CheckpointStore, Records
+    from ._writes import CheckpointState, CheckpointStore, Records
     from .client import Ping
     from .filters import Field
     from .hal import Embedded, Link, Links
@@ -50,7 +50,7 @@ else:
                 "SignatureOptions",
                 "Status",
             ),
-            ".bulk": ("CheckpointState", "CheckpointStore", "Records"),
+            "._writes": ("CheckpointState", "CheckpointStore", "Records"),
             ".client": ("Ping",),
             ".filters": ("Field",),
             ".hal": ("Embedded", "Link", "Links"),

@@ -126,9 +126,10 @@ def test_get_reads_its_collections_without_the_export_machinery() -> None:
     assert loaded(modules, ("tqdm", "actionnetwork_async.cli.export")) == []
 
 
-def test_the_models_import_cattrs_on_first_read() -> None:
-    """The blocking client imports every model (its twins name them); the converter and
-    cattrs wait for the first record read or written."""
+def test_the_blocking_client_leaves_cattrs_bulk_and_redis_to_their_first_use() -> None:
+    """The blocking client imports every model and facade (its twins name them); the models'
+    converter (cattrs), the bulk engine and the Redis limiter wait for their first use."""
     modules = imported_by("from actionnetwork_async.sync import ActionNetwork")
     assert "actionnetwork_async.models.people" in modules  # control
-    assert loaded(modules, ("cattrs",)) == []
+    later = ("cattrs", "actionnetwork_async.bulk", "actionnetwork_async.redis")
+    assert loaded(modules, later) == []

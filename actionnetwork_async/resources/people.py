@@ -24,7 +24,7 @@ from .._bodies import (
     tag_list,
     update_body,
 )
-from ..bulk import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, Records, WriteResult
+from .._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, Records, WriteResult
 from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource

@@ -33,15 +33,7 @@ from .._bodies import (
     tag_list,
     update_body,
 )
-from ..bulk import (
-    DEFAULT_CONCURRENCY,
-    CheckpointStore,
-    Outcome,
-    Records,
-    Write,
-    WriteResult,
-    write_many,
-)
+from .._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, Records, WriteResult
 from ..errors import ConfigurationError
 from ..filters import Filter
 from ..hal import Resource
@@ -413,6 +405,8 @@ def helper_many(
     stream is first read. Before a record is sent, the tags its body adds are made sure to
     exist (``TagMaker.ensure``: created once, then known), unless ``ensure_tags=False``.
     """
+    from ..bulk import Write, write_many  # the engine: imported by the first bulk write
+
     job = (tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags"))
     url: list[str] = []
     tags: TagMaker | None = facade.context.tags if ensure_tags else None

@@ -27,7 +27,6 @@ from ..errors import (
     LockUnavailableError,
 )
 from ..models import Notice, UniqueIdList
-from ..redis import KEY_PREFIX
 from ._declare import DEFAULT_CHUNK_SIZE
 from .base import Collection, Context, Ref, _id_of
 
@@ -58,6 +57,8 @@ class UniqueIdLists(Collection[UniqueIdList]):
         """The name of the list's lock shared between processes: a hash of the API's base URL
         and the list's id (no key in it), the same for every client of that API."""
         digest = hashlib.sha256(f"{self.hal.base_url}\0{_list_id(unique_list)}".encode())
+        from ..redis import KEY_PREFIX  # the locks are in the limiter's Redis
+
         return f"{KEY_PREFIX}lock:unique-id-list:{digest.hexdigest()[:32]}"
 
     @contextlib.asynccontextmanager
