@@ -24,7 +24,6 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import attrs
-import backoff
 
 from ._validate import positive_int, positive_number
 from .errors import (
@@ -77,6 +76,14 @@ def _statuses(value: Iterable[int]) -> frozenset[int]:
     return statuses
 
 
+def full_jitter(value: float) -> float:
+    """The default jitter, ``backoff.full_jitter``: a random delay from 0 to ``value``
+    (backoff is imported by the first retry, not by the client's import)."""
+    import backoff
+
+    return float(backoff.full_jitter(value))
+
+
 @attrs.frozen
 class RetryPolicy:
     """How many times and how long to retry; ``decide`` is the whole rule."""
@@ -88,10 +95,12 @@ class RetryPolicy:
     max_delay: float = attrs.field(default=30.0, validator=_positive)
     max_retry_after: float = attrs.field(default=DEFAULT_MAX_RETRY_AFTER, validator=_positive)
     retry_statuses: frozenset[int] = attrs.field(default=RETRY_STATUSES, converter=_statuses)
-    jitter: Callable[[float], float] = attrs.field(default=backoff.full_jitter, validator=_callable)
+    jitter: Callable[[float], float] = attrs.field(default=full_jitter, validator=_callable)
 
     def backoff_delay(self, attempt: int) -> float:
         """The un-jittered delay after failed attempt number ``attempt`` (1-based)."""
+        import backoff  # imported by the first retry, not by the client's import
+
         waits = backoff.expo(base=self.base, factor=self.factor, max_value=self.max_delay)
         return float(next(itertools.islice(waits, attempt, None)))
 
