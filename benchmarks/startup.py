@@ -1,13 +1,14 @@
 """Start-up: how long a fresh process takes to import the library, and a command to send its first
 request, beside ``python -c "import aiohttp"`` on the same machine at the same moment.
 
-Each row runs in a fresh child process, every round runs every row once (rounds interleaved, so
-a busy machine slows all rows alike), and each figure is the child's wall time from its start
-to its exit. A command's "first request" is read from the server's log instead: the emulator
-runs in a child process (``_support.Server``) on the same monotonic clock, so the time is from
-the command's process start to the moment the emulator received its first request. The table
-gives the median and range over the rounds and the median of the per-round ratios to
-``import aiohttp``. A target is MET only when it holds in every round:
+Each row runs in a fresh child process, every round runs every row once, every other round in
+reverse order (rounds interleaved, so a machine whose load changes weighs on each row alike),
+and each figure is the child's wall time from its start to its exit. A command's "first
+request" is read from the server's log instead: the emulator runs in a child process
+(``_support.Server``) on the same monotonic clock, so the time is from the command's process
+start to the moment the emulator received its first request. The table gives the median and
+range over the rounds and the median of the per-round ratios to ``import aiohttp``. A target
+is MET only when it holds in every round:
 
 * ``from actionnetwork_async import ActionNetwork`` within 1.25x ``import aiohttp``;
 * ``actionnetwork --help`` within 0.6x ``import aiohttp``;
@@ -123,8 +124,8 @@ def main() -> None:
                 first_request(server, [*CLI, "get", "people", person]),
             ),
         ]
-        for _ in range(rounds):
-            for row in rows:
+        for number in range(rounds):
+            for row in rows if number % 2 == 0 else rows[::-1]:
                 row.times.append(row.run())
 
     base = rows[0].times
