@@ -42,6 +42,7 @@ def test_every_declared_collection_is_on_both_clients_the_cli_and_the_reference(
             if isinstance(facade, Collection):
                 assert cli_name(name) in getters()
                 assert cli_name(name) in KINDS
+    assert sorted(KINDS) == sorted(getters())  # export takes what get reads
 
 
 def test_the_client_names_no_resource_of_its_own() -> None:

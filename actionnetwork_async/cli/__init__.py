@@ -305,10 +305,10 @@ class LazyChoice(click.Choice[str]):
 
 
 def export_kinds() -> Iterable[str]:
-    """The collections ``export`` takes (``cli.export.KINDS``)."""
-    from .export import KINDS
-
-    return KINDS
+    """The collections ``export`` takes: those ``get`` reads, every collection the catalog
+    declares (``cli.export.KINDS`` has an export of each: tests/test_catalog.py), read without
+    importing the export's writers."""
+    return getters()
 
 
 # -- export -----------------------------------------------------------------------------------
