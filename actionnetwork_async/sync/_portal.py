@@ -30,7 +30,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 C = TypeVar("C", bound="BlockingClient")
 
-#: Pages a blocking stream holds ready for its consumer, on top of the async stream's prefetch.
+#: Pages of records a blocking stream holds for its consumer (the one being read and the ones
+#: ready), on top of the async stream's prefetch.
 QUEUE_PAGES = 2
 
 _OWN_LOOP = (
@@ -221,9 +222,20 @@ class _Pump(Generic[T]):
     async def run(self) -> None:
         self.slots = slots = asyncio.Semaphore(QUEUE_PAGES)
         async with self.source as source:
-            async for batch in source.batches():
-                await slots.acquire()
-                self.queue.put((_PAGE, batch))
+            batches = source.batches()
+            try:
+                while True:
+                    # a slot first, then the page: a page is made (its records built) only
+                    # when there is room for it, so few pages of records live at once
+                    await slots.acquire()
+                    try:
+                        batch = await anext(batches)
+                    except StopAsyncIteration:
+                        return
+                    self.queue.put((_PAGE, batch))
+                    del batch
+            finally:
+                await batches.aclose()
 
     def finish(self, task: asyncio.Task[None]) -> None:
         """Runs when the pump's task ends, however it ends: the queue's last message."""
@@ -235,9 +247,10 @@ class _Pump(Generic[T]):
             self.queue.put((_END, None))
 
 
-def _release(slots: asyncio.Semaphore, page: object) -> None:
-    """On the loop: free a queue slot; ``page``, read, is dropped here, on the loop's thread."""
+def _release(slots: asyncio.Semaphore, read: list[object]) -> None:
+    """On the loop: free a queue slot, and drop the page read (``read`` holds it) here."""
     slots.release()
+    read.clear()
 
 
 class Stream(Generic[T]):
@@ -255,6 +268,7 @@ class Stream(Generic[T]):
         self._pump = _Pump(source)
         self._items: Iterator[T] = iter(())
         self._page: Sequence[T] = ()  # the page being read (its items are freed on the loop)
+        self._reading = False  # whether _page holds a queue slot, to give back when read
         self._task: asyncio.Task[None] | None = None
         self._finished = False
         #: Pages received so far (for progress displays).
@@ -286,15 +300,18 @@ class Stream(Generic[T]):
         pump = self._pump
         if self._task is None:
             self._task = self._portal.spawn(pump.run, pump.finish)
+        if self._reading and pump.slots is not None:
+            # The page just read goes back with its slot before the next is awaited: freed on
+            # the loop thread, which made its records, and at once. Freed here, each record
+            # would cross between the threads' caches; kept until the next page came, they
+            # would outlive more garbage collections, and make each one longer.
+            read: list[object] = [self._page]  # emptied on the loop: the last reference
+            self._page, self._reading = (), False
+            self._portal.call_soon(partial(_release, pump.slots, read))
         kind, value = pump.queue.get()
         if kind == _PAGE:
             self.pages += 1
-            if pump.slots is not None:
-                # The page read before this one goes back with the slot, so that its records
-                # are freed on the loop thread, which made them and will reuse their memory:
-                # freed here, every one of them would cross between the threads' caches.
-                done, self._page = self._page, value
-                self._portal.call_soon(partial(_release, pump.slots, done))
+            self._page, self._reading = value, True
             return cast(Sequence[T], value)
         self._finished = True
         if kind == _ERROR:
