@@ -283,7 +283,13 @@ def record_of(model: ResourceModel) -> dict[str, Any]:
     return dict(record_data(model))
 
 
-class LazyChoice(click.Choice[str]):
+if TYPE_CHECKING:
+    _Choice = click.Choice[str]
+else:  # click.Choice is generic from click 8.2 on; 8.1, the lowest we take, is not
+    _Choice = click.Choice
+
+
+class LazyChoice(_Choice):
     """A ``click.Choice`` whose choices are read on first use: the collections the command
     takes come from the catalog's facades, imported then (not by ``actionnetwork --help``)."""
 
