@@ -36,6 +36,7 @@ dlt = pytest.importorskip("dlt")
 
 from dlt.pipeline.exceptions import PipelineStepFailed  # noqa: E402
 
+from actionnetwork_async.limits import SlidingWindowLimiter  # noqa: E402
 from actionnetwork_async.sync import ActionNetwork as BlockingClient  # noqa: E402
 from actionnetwork_async.testing import Emulator, Seed, Timing, serve_in_thread  # noqa: E402
 from actionnetwork_async.warehouse import COLLECTIONS, actionnetwork_source  # noqa: E402
@@ -447,7 +448,12 @@ def test_every_resource_shares_one_limit_as_the_server_counts_it(tmp_path: Path)
             pipelines_dir=str(tmp_path / "pipelines"),
         )
         resources = ("people", "events", "attendances", "tags", "taggings")
-        pipeline.run(source(emu, rate_limit=4.0).with_resources(*resources))
+        # One limiter, at the limit, with a wider margin than the default: dlt's threads hold
+        # the GIL while they normalise, so on a loaded machine a request can leave tens of ms
+        # after its slot. What is tested is that every resource draws from this one limiter
+        # (five limiters would send 20 a second); the margin is benchmarked on its own.
+        limiter = SlidingWindowLimiter(4, margin=0.15)
+        pipeline.run(source(emu, rate_limit=limiter).with_resources(*resources))
 
         assert len(emu.log) >= 12  # enough requests that unthrottled they would break the limit
         assert emu.count(status=429) == 0
