@@ -37,7 +37,9 @@ from actionnetwork_async.walker import DEFAULT_PREFETCH
 # tests side by side on a 2-core machine are arrival noise the server counts (--dist loadgroup).
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
-PEOPLE = 250  # 10 pages: with the entry point and the empty last page, 12 requests or more each
+# 10 pages: with the empty last page, 11 requests or more each, plus the entry point, which
+# processes sharing Redis share (read once, or by each that started before it was cached)
+PEOPLE = 250
 LIMIT = 4
 PASSWORD = "hunter2-not-for-logs"
 
@@ -137,7 +139,7 @@ def test_four_processes_sharing_a_key_keep_the_limit_as_the_server_counts_it(
 ) -> None:
     finish(exporters(emu, tmp_path, 4, shared_redis.url), tmp_path)
     starts = sorted(r.start for r in emu.log)
-    assert len(starts) >= 4 * 12
+    assert len(starts) >= 4 * 11 + 1
     assert emu.count(status=429) == 0, crowded(emu)
     assert emu.max_in_window() <= LIMIT
     # The shared schedule hands out the whole limit, 4 slots a window (1 s + margin): each
