@@ -323,3 +323,26 @@ def test_the_records_of_a_page_read_are_freed_on_the_loop_thread(emu: Emulator) 
                 weakref.finalize(person, lambda: freed_in.append(threading.current_thread().name))
         settle(an)
     assert freed_in == ["actionnetwork-sync", "actionnetwork-sync"]
+
+
+def test_a_started_stream_reads_in_the_background_before_it_is_iterated() -> None:
+    """``start()``: the second stream's first page is asked for while the first is being read,
+    not after it, and each still yields its own records, in order."""
+    seed = Seed(people=30, events=2, attendances=60)  # 30 on each event: two pages each
+    emulator = Emulator(seed=seed, rate_limit=None, timing=Timing(latency=0.2))
+    with serve_in_thread(emulator) as emu, client(emu) as an:
+        first, second = list(an.events.list())
+        streams = [an.events.attendances.list(e).start() for e in (first, second)]
+        with streams[0] as one, streams[1] as two:
+            read = [[a.id for a in one], [a.id for a in two]]
+        pages = [
+            (n, r.query)
+            for r in emu.log
+            for n, event in enumerate((first, second))
+            if r.path.endswith(f"events/{event.id}/attendances")
+        ]
+    assert len(set(read[0] + read[1])) == len(emu.state["attendances"]) == 60
+    order = [n for n, _ in pages]
+    assert order.count(0) >= 2  # the first stream has a page after its first
+    last_of_first = max(i for i, n in enumerate(order) if n == 0)
+    assert order.index(1) < last_of_first  # the second asked before the first was done

@@ -285,6 +285,14 @@ class Stream(Generic[T]):
                 raise StopIteration
             self._items = iter(self._receive())
 
+    def start(self) -> Stream[T]:
+        """Start reading now, in the background, rather than at the first item asked for: a
+        caller that will read several streams one after another starts the next ones early,
+        and their first pages are on their way while it reads the first. Returns the stream."""
+        if self._task is None and not self._finished:
+            self._task = self._portal.spawn(self._pump.run, self._pump.finish)
+        return self
+
     def batches(self) -> Iterator[Sequence[T]]:
         """The items in the groups they arrived in (one per page), from where the stream is."""
         if rest := list(self._items):
