@@ -329,12 +329,13 @@ def test_a_started_stream_reads_in_the_background_before_it_is_iterated() -> Non
     """``start()``: the second stream's first page is asked for while the first is being read,
     not after it, and each still yields its own records, in order."""
     seed = Seed(people=30, events=2, attendances=60)  # 30 on each event: two pages each
-    emulator = Emulator(seed=seed, rate_limit=None, timing=Timing(latency=0.2))
+    emulator = Emulator(seed=seed, rate_limit=None, timing=Timing(latency=0.1))
     with serve_in_thread(emulator) as emu, client(emu) as an:
         first, second = list(an.events.list())
         streams = [an.events.attendances.list(e).start() for e in (first, second)]
         with streams[0] as one, streams[1] as two:
             read = [[a.id for a in one], [a.id for a in two]]
+        assert settle(an)["in_flight"] == 0  # nothing left for the server to answer at its close
         pages = [
             (n, r.query)
             for r in emu.log
