@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     )
     from .emulator import Emulator, Fault, RequestRecord
     from .odata import FilterError, compile_filter
+    from .process import EmulatorProcess, serve_in_process
     from .redis_server import RedisServer
     from .seed import (
         seed_event_campaigns,
@@ -52,6 +53,7 @@ else:
             ),
             ".emulator": ("Emulator", "Fault", "RequestRecord"),
             ".odata": ("FilterError", "compile_filter"),
+            ".process": ("EmulatorProcess", "serve_in_process"),
             ".redis_server": ("RedisServer",),
             ".seed": (
                 "seed_event_campaigns",
@@ -72,6 +74,7 @@ __all__ = [
     "ApiError",
     "Delivery",
     "Emulator",
+    "EmulatorProcess",
     "Fault",
     "FilterError",
     "Quirks",
@@ -89,5 +92,6 @@ __all__ = [
     "seed_people",
     "seed_tags",
     "seed_unique_id_lists",
+    "serve_in_process",
     "serve_in_thread",
 ]

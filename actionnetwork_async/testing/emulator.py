@@ -109,7 +109,37 @@ class Fault:
     method: str | None = None
 
 
-class Emulator:
+class RequestLog:
+    """Questions about a server's log of requests, oldest first."""
+
+    def _requests(self) -> list[RequestRecord]:
+        raise NotImplementedError
+
+    def max_in_window(self, window: float = 1.0) -> int:
+        """The most requests that arrived within any sliding ``window`` seconds."""
+        starts = sorted(r.start for r in self._requests())
+        best, lo = 0, 0
+        for hi, t in enumerate(starts):
+            while t - starts[lo] >= window - EPSILON:
+                lo += 1
+            best = max(best, hi - lo + 1)
+        return best
+
+    def count(
+        self, status: int | None = None, path: str | None = None, method: str | None = None
+    ) -> int:
+        """How many logged requests match ``status``, ``path`` (below /api/v2/) and ``method``."""
+        full = None if path is None else API_PATH + path.strip("/")
+        return sum(
+            1
+            for r in self._requests()
+            if (status is None or r.status == status)
+            and (full is None or r.path.rstrip("/") == full.rstrip("/"))
+            and (method is None or r.method == method)
+        )
+
+
+class Emulator(RequestLog):
     """The API on a free loopback port: ``async with Emulator(seed=Seed(people=100)) as emu:``.
 
     ``emu.base_url`` and ``emu.api_key`` are what a client needs. Its options come in groups,
@@ -281,34 +311,14 @@ class Emulator:
             await self.webhook_sender.idle()
 
     # -- scripting and observation ------------------------------------------------------------
+    def _requests(self) -> list[RequestRecord]:
+        return self.log
+
     def add_fault(self, kind: str, *, path: str | None = None, count: int = 1, **kw: Any) -> Fault:
         """Script ``count`` failures of ``kind`` (see ``Fault``) for ``path`` or every path."""
         fault = Fault(kind, path=None if path is None else path.strip("/"), count=count, **kw)
         self.faults.append(fault)
         return fault
-
-    def max_in_window(self, window: float = 1.0) -> int:
-        """The most requests that arrived within any sliding ``window`` seconds."""
-        starts = sorted(r.start for r in self.log)
-        best, lo = 0, 0
-        for hi, t in enumerate(starts):
-            while t - starts[lo] >= window - EPSILON:
-                lo += 1
-            best = max(best, hi - lo + 1)
-        return best
-
-    def count(
-        self, status: int | None = None, path: str | None = None, method: str | None = None
-    ) -> int:
-        """How many logged requests match ``status``, ``path`` (below /api/v2/) and ``method``."""
-        full = None if path is None else API_PATH + path.strip("/")
-        return sum(
-            1
-            for r in self.log
-            if (status is None or r.status == status)
-            and (full is None or r.path.rstrip("/") == full.rstrip("/"))
-            and (method is None or r.method == method)
-        )
 
     def ids(self, collection: str) -> list[str]:
         """The ids of a collection, in page order."""
