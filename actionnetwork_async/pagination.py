@@ -320,8 +320,12 @@ class Stream(AsyncIterator[T], Generic[T]):
         """The items in the groups they arrived in (one per page), from where the stream is."""
         if rest := list(self._pending):
             yield rest
+            del rest
         async for batch in self._batches:
             yield batch
+            # Dropped before the next page is made: a suspended generator's locals live on,
+            # and two pages alive at once set off a garbage collection for every page.
+            del batch
 
     async def aclose(self) -> None:
         """Stop the stream and cancel every request it still has in flight."""
@@ -334,6 +338,7 @@ class Stream(AsyncIterator[T], Generic[T]):
             try:
                 async for batch in self.batches():
                     yield [convert(item) for item in batch]
+                    del batch
             finally:
                 await self.aclose()
 
@@ -405,6 +410,7 @@ async def iter_pages(
             if succ is None:
                 await _discard(ahead)
                 yield page
+                del page, items  # not kept alive while the next one loads
                 visited.add(nxt, page_url, redact)
                 page, page_url = await fetch(nxt), nxt
                 continue
@@ -422,6 +428,7 @@ async def iter_pages(
                         fetch(with_page(nxt, k)), name=f"actionnetwork-prefetch-page-{k}"
                     )
             yield page
+            del page, items
             succ_url = with_page(nxt, succ)
             visited.add(succ_url, page_url, redact)
             page, page_url = await ahead.pop(succ), succ_url
@@ -443,6 +450,7 @@ async def iter_batches(
     try:
         async for page in pages:
             yield page.items(rel)
+            del page  # not kept alive while the next one loads
     finally:
         await pages.aclose()
 
