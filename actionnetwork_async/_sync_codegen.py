@@ -2,8 +2,10 @@
 
 Run ``python -m actionnetwork_async._sync_codegen`` after changing the async surface (``--check``
 only reports whether the file is stale; the test suite fails while it is). The output is
-formatted with the project's pinned ruff (the ``test`` extra), so it passes ``ruff format``. It
-lives outside ``sync/`` so that a stale generated module cannot stop it from running.
+compact (a method is its signature and one line; ``ruff format`` leaves the file alone) and
+holds no docstring: each twin class names its async class (``aio=``), whose docstrings
+``Twin`` gives the twin and its methods at import. It lives outside ``sync/`` so that a stale
+generated module cannot stop it from running.
 
 What is mirrored is found, not listed: the walker (``hal``), every collection the catalog
 declares (``resources.catalog``) and every record collection declared on a facade
@@ -26,9 +28,7 @@ import builtins
 import importlib
 import importlib.util
 import inspect
-import subprocess
 import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -57,7 +57,8 @@ HEADER = '''\
 """Blocking twins of the async client, its walker and facades (see ``actionnetwork_async.sync``).
 
 Each method runs its async twin on the client's event loop and waits for it; streams come back
-as blocking ``Stream``s. Signatures and docstrings are the async methods' own.
+as blocking ``Stream``s. Signatures are the async methods' own, and so are the docstrings,
+which ``Twin`` copies from the class given as ``aio=`` when each class is made.
 """
 '''
 
@@ -255,7 +256,7 @@ class _Generator:
                 self.twin_of(origin) or origin == _Origin("typing", "Generic")
             ):
                 bases.append(ast.unparse(self.rewrite(base, cls.__module__, members, twins=True)))
-        aio = self.local(_Origin(cls.__module__, cls.__name__))
+        aio_class = aio = self.local(_Origin(cls.__module__, cls.__name__))
         params = getattr(cls, "__parameters__", ())
         if params:
             names = [
@@ -265,9 +266,8 @@ class _Generator:
             aio += "[" + ", ".join(ast.unparse(n) for n in names) + "]"
         if not any(b.split("[")[0] in self.twins.values() for b in bases):
             bases.insert(0, "Twin")  # the root of a twin hierarchy
-        lines = [f"class {cls.__name__}({', '.join(bases)}):"]
-        lines.append(_docstring(scope.source, node, "    ") or '    """A blocking twin."""')
-        lines += ["", f"    _aio: {aio}", ""]
+        lines = [f"class {cls.__name__}({', '.join(bases)}, aio={aio_class}):"]
+        lines += [f"    _aio: {aio}"]
         lines += [f"    def __init__(self, portal: Portal, aio: {aio}) -> None:"]
         lines += ["        super().__init__(portal, aio)"]
         for name, declared in _nested(cls).items():
@@ -275,9 +275,8 @@ class _Generator:
             if twin is None:
                 raise LookupError(f"{cls.__name__}.{name}: nested() needs a class")
             lines.append(f"        self.{name} = {twin}(portal, aio.{name})")
-        lines.append("")
         for method in methods:
-            lines.append(self.render_method(method, scope, cls.__module__, members))
+            lines.append(self.render_method(method, cls.__module__, members))
         return "\n".join(lines)
 
     def mirrored(
@@ -307,11 +306,7 @@ class _Generator:
         return False
 
     def render_method(
-        self,
-        node: ast.FunctionDef | ast.AsyncFunctionDef,
-        scope: _Scope,
-        module_name: str,
-        members: set[str],
+        self, node: ast.FunctionDef | ast.AsyncFunctionDef, module_name: str, members: set[str]
     ) -> str:
         overload = self._is_overload(node, module_name)
         stream = not isinstance(node, ast.AsyncFunctionDef)
@@ -345,16 +340,14 @@ class _Generator:
         if overload:
             lines.append(f"    @{self.local(_Origin('typing', 'overload'))}")
             lines.append(f"    {signature} ...")
-            return "\n".join(lines) + "\n"
+            return "\n".join(lines)
         lines.append(f"    {signature}")
-        if doc := _docstring(scope.source, node, "        "):
-            lines.append(doc)
         call = f"self._aio.{node.name}({_forward(args)})"
         if stream:
             lines.append(f"        return self._stream({call})")
         else:
             lines.append(f"        return self._call(lambda: {call})")
-        return "\n".join(lines) + "\n"
+        return "\n".join(lines)
 
     def render_client(self, attributes: dict[str, type]) -> str:
         module_name = AsyncActionNetwork.__module__
@@ -395,22 +388,26 @@ class _Generator:
         )
         signature = _signature("__init__", new_args, ast.Constant(None))
         aio = self.local(_Origin(module_name, AsyncActionNetwork.__name__))
-        lines = ["class ActionNetwork(BlockingClient):", f"    {CLIENT_DOC}", ""]
+        lines = ["class ActionNetwork(BlockingClient):", f"    {CLIENT_DOC}"]
         make = f"lambda: {aio}({_forward(forwarded)})"
         lines += [f"    {signature}", f"        super().__init__({make})", "        self._wire()"]
-        lines += ["", "    def _wire(self) -> None:"]
+        lines += ["    def _wire(self) -> None:"]
         for name, cls in attributes.items():
             lines.append(f"        self.{name} = {self.twins[cls]}(self._portal, self._aio.{name})")
         return "\n".join(lines) + "\n"
 
     def module(self, bodies: list[str]) -> str:
         imports = []
-        for (module, name), local in sorted(self.imports.items(), key=lambda kv: kv[1]):
+        grouped: dict[str, list[str]] = {}
+        for (module, name), local in self.imports.items():
             if name is None:
                 imports.append(f"import {module}" + (f" as {local}" if local != module else ""))
             else:
-                alias = f" as {local}" if local != name else ""
-                imports.append(f"from {module} import {name}{alias}")
+                grouped.setdefault(module, []).append(
+                    name + (f" as {local}" if local != name else "")
+                )
+        imports.sort()
+        imports += [f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(grouped.items())]
         names = [*self.twins.values(), "ActionNetwork"]
         parts = [
             HEADER,
@@ -418,7 +415,7 @@ class _Generator:
             "\n".join(imports),
             "from ._portal import BlockingClient, Portal, Stream, Twin\n",
             f"__all__ = {sorted(names)!r}\n",
-            *bodies,
+            "\n\n\n".join(bodies),
         ]
         return "\n\n".join(parts)
 
@@ -449,36 +446,9 @@ def _forward(args: ast.arguments) -> str:
     return ", ".join(parts)
 
 
-def _docstring(source: str, node: ast.AST, indent: str) -> str | None:
-    """The node's docstring exactly as written (escapes kept), at ``indent``."""
-    body = getattr(node, "body", [])
-    if not (
-        body
-        and isinstance(body[0], ast.Expr)
-        and isinstance(body[0].value, ast.Constant)
-        and isinstance(body[0].value.value, str)
-    ):
-        return None
-    segment = ast.get_source_segment(source, body[0], padded=True)
-    assert segment is not None
-    return textwrap.indent(textwrap.dedent(segment), indent)
-
-
 def render() -> str:
-    """The generated module's text, formatted the way the repository's ruff formats it."""
-    text = _Generator().render()
-    for command in (
-        ["check", "--select", "I", "--fix", "--exit-zero", "--quiet"],
-        ["format"],
-    ):
-        text = subprocess.run(
-            [sys.executable, "-m", "ruff", *command, "--stdin-filename", str(TARGET), "-"],
-            input=text,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-    return text
+    """The generated module's text."""
+    return _Generator().render()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,8 +2,8 @@
 every Python block of the docs and the README type-checks, and the guides' tables match the code.
 
 The API reference (docs/reference/) is rendered by mkdocstrings from what griffe reads, so the
-docstring checks below use griffe too (with griffe-sphinx, as mkdocs.yml does): a name counts as
-documented exactly when the site shows a description for it.
+docstring checks below use griffe too (with griffe-sphinx and docs/griffe_twins.py, as
+mkdocs.yml does): a name counts as documented exactly when the site shows a description for it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def package() -> Any:
     return griffe.load(
         PACKAGE,
         search_paths=[str(ROOT)],
-        extensions=griffe.load_extensions("griffe_sphinx"),
+        extensions=griffe.load_extensions("griffe_sphinx", str(ROOT / "docs" / "griffe_twins.py")),
         resolve_aliases=True,
         resolve_external=False,
     )

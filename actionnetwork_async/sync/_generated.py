@@ -2,501 +2,116 @@
 """Blocking twins of the async client, its walker and facades (see ``actionnetwork_async.sync``).
 
 Each method runs its async twin on the client's event loop and waits for it; streams come back
-as blocking ``Stream``s. Signatures and docstrings are the async methods' own.
+as blocking ``Stream``s. Signatures are the async methods' own, and so are the docstrings,
+which ``Twin`` copies from the class given as ``aio=`` when each class is made.
 """
+
 
 from __future__ import annotations
 
+
 import builtins
 import os
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
-from typing import Any, Generic, Literal, overload
-
-from typing_extensions import Unpack
-
 from actionnetwork_async import Filter, Outcome, Resource, Watermark, WriteResult
 from actionnetwork_async._settings import DEFAULT_CONCURRENCY
 from actionnetwork_async._writes import R
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.limits import EntryCache, RateLimiter, RetryPolicy
-from actionnetwork_async.models import (
-    AdvocacyCampaign,
-    CustomField,
-    Embed,
-    Event,
-    EventCampaign,
-    Form,
-    FundraisingPage,
-    Message,
-    MessageContent,
-    MessageFields,
-    MessageStatistics,
-    Notice,
-    PeopleList,
-    Person,
-    PersonFields,
-    Petition,
-    Query,
-    Survey,
-    Tag,
-    Tagging,
-    UniqueIdList,
-    Wrapper,
-)
+from actionnetwork_async.models import AdvocacyCampaign, CustomField, Embed, Event, EventCampaign, Form, FundraisingPage, Message, MessageContent, MessageFields, MessageStatistics, Notice, PeopleList, Person, PersonFields, Petition, Query, Survey, Tag, Tagging, UniqueIdList, Wrapper
 from actionnetwork_async.pagination import MAX_PER_PAGE
 from actionnetwork_async.resources._declare import DEFAULT_CHUNK_SIZE
-from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns
-from actionnetwork_async.resources.actions import Forms as AsyncForms
-from actionnetwork_async.resources.actions import FundraisingPages as AsyncFundraisingPages
-from actionnetwork_async.resources.actions import Petitions as AsyncPetitions
-from actionnetwork_async.resources.actions import Surveys as AsyncSurveys
-from actionnetwork_async.resources.base import Actions as AsyncActions
-from actionnetwork_async.resources.base import C, M, U
-from actionnetwork_async.resources.base import Collection as AsyncCollection
-from actionnetwork_async.resources.base import Facade as AsyncFacade
-from actionnetwork_async.resources.base import Searchable as AsyncSearchable
-from actionnetwork_async.resources.base import Writable as AsyncWritable
+from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns, Forms as AsyncForms, FundraisingPages as AsyncFundraisingPages, Petitions as AsyncPetitions, Surveys as AsyncSurveys
+from actionnetwork_async.resources.base import Actions as AsyncActions, C, Collection as AsyncCollection, Facade as AsyncFacade, M, Searchable as AsyncSearchable, U, Writable as AsyncWritable
 from actionnetwork_async.resources.events import Events as AsyncEvents
-from actionnetwork_async.resources.lists import Lists as AsyncLists
-from actionnetwork_async.resources.lists import Metadata as AsyncMetadata
+from actionnetwork_async.resources.lists import Lists as AsyncLists, Metadata as AsyncMetadata
 from actionnetwork_async.resources.messages import Messages as AsyncMessages
 from actionnetwork_async.resources.people import People as AsyncPeople
-from actionnetwork_async.resources.records import ActionRecords as AsyncActionRecords
-from actionnetwork_async.resources.records import EditableRecords as AsyncEditableRecords
-from actionnetwork_async.resources.records import F, H, P
-from actionnetwork_async.resources.records import Nested as AsyncNested
-from actionnetwork_async.resources.records import R as AsyncR
-from actionnetwork_async.resources.tags import Taggings as AsyncTaggings
-from actionnetwork_async.resources.tags import Tags as AsyncTags
+from actionnetwork_async.resources.records import ActionRecords as AsyncActionRecords, EditableRecords as AsyncEditableRecords, F, H, Nested as AsyncNested, P, R as AsyncR
+from actionnetwork_async.resources.tags import Taggings as AsyncTaggings, Tags as AsyncTags
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
 from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT
-from actionnetwork_async.types import (
-    CheckpointStore,
-    Expect,
-    Extra,
-    HelperOptions,
-    Page,
-    Params,
-    PersonRecord,
-    Records,
-    Ref,
-    Status,
-    Target,
-)
-from actionnetwork_async.walker import DEFAULT_PREFETCH
-from actionnetwork_async.walker import HalWalker as AsyncHalWalker
+from actionnetwork_async.types import CheckpointStore, Expect, Extra, HelperOptions, Page, Params, PersonRecord, Records, Ref, Status, Target
+from actionnetwork_async.walker import DEFAULT_PREFETCH, HalWalker as AsyncHalWalker
 from actionnetwork_async.watermark import DEFAULT_OVERLAP
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any, Generic, Literal, overload
+from typing_extensions import Unpack
 
 from ._portal import BlockingClient, Portal, Stream, Twin
 
-__all__ = [
-    "ActionNetwork",
-    "ActionRecords",
-    "Actions",
-    "AdvocacyCampaigns",
-    "Collection",
-    "EditableRecords",
-    "Events",
-    "Facade",
-    "Forms",
-    "FundraisingPages",
-    "HalWalker",
-    "Lists",
-    "Messages",
-    "Metadata",
-    "Nested",
-    "People",
-    "Petitions",
-    "Searchable",
-    "Surveys",
-    "Taggings",
-    "Tags",
-    "UniqueIdLists",
-    "Writable",
-]
+
+__all__ = ['ActionNetwork', 'ActionRecords', 'Actions', 'AdvocacyCampaigns', 'Collection', 'EditableRecords', 'Events', 'Facade', 'Forms', 'FundraisingPages', 'HalWalker', 'Lists', 'Messages', 'Metadata', 'Nested', 'People', 'Petitions', 'Searchable', 'Surveys', 'Taggings', 'Tags', 'UniqueIdLists', 'Writable']
 
 
-class HalWalker(Twin):
-    """Walks the API by its links; available as ``ActionNetwork.hal``."""
-
+class HalWalker(Twin, aio=AsyncHalWalker):
     _aio: AsyncHalWalker
-
     def __init__(self, portal: Portal, aio: AsyncHalWalker) -> None:
         super().__init__(portal, aio)
-
     def entry_point(self) -> Resource:
-        """The API entry point, read once per client (the facades find collections by it); a
-        client with an ``entry_cache`` takes a fresh shared copy of its links instead."""
         return self._call(lambda: self._aio.entry_point())
-
-    def request(
-        self,
-        method: str,
-        target: Target | None,
-        *,
-        json: Any = None,
-        params: Params | None = None,
-        idempotent: bool | None = None,
-        expect: Expect = None,
-    ) -> Resource | None:
-        """Send ``method`` to ``target`` and parse the answer (None for an empty body).
-
-        ``params`` go into the URL, so the parsed resource knows the URL really asked for.
-        ``expect`` says what the answer must hold (``sansio.Expect``).
-        """
-        return self._call(
-            lambda: self._aio.request(
-                method, target, json=json, params=params, idempotent=idempotent, expect=expect
-            )
-        )
-
-    def get(self, url: Target | None = None, *, params: Params | None = None) -> Resource:
-        """GET one resource; ``None`` is the API entry point (the base URL).
-
-        An answer that is not a JSON object raises ``UnexpectedResponseError``.
-        """
+    def request(self, method: str, target: Target | None, *, json: Any=None, params: Params | None=None, idempotent: bool | None=None, expect: Expect=None) -> Resource | None:
+        return self._call(lambda: self._aio.request(method, target, json=json, params=params, idempotent=idempotent, expect=expect))
+    def get(self, url: Target | None=None, *, params: Params | None=None) -> Resource:
         return self._call(lambda: self._aio.get(url, params=params))
-
-    def follow(
-        self,
-        resource: Resource,
-        rel: str,
-        *,
-        index: int | None = None,
-        name: str | None = None,
-        use_embedded: bool = False,
-        params: Params | None = None,
-        **template_vars: Any,
-    ) -> Resource:
-        """GET the resource a link of ``rel`` points to (compact or expanded rel).
-
-        With ``use_embedded`` an embedded copy of that rel (at ``index``, default the first) is
-        returned instead of a request when there is one; otherwise the link is followed.
-        """
-        return self._call(
-            lambda: self._aio.follow(
-                resource,
-                rel,
-                index=index,
-                name=name,
-                use_embedded=use_embedded,
-                params=params,
-                **template_vars,
-            )
-        )
-
-    def pages(
-        self,
-        target: Target | None,
-        rel: str | None = None,
-        *,
-        params: Params | None = None,
-        prefetch: int | None = None,
-    ) -> Stream[Resource]:
-        """Stream every non-empty page of a collection (see ``iterate`` for the arguments)."""
+    def follow(self, resource: Resource, rel: str, *, index: int | None=None, name: str | None=None, use_embedded: bool=False, params: Params | None=None, **template_vars: Any) -> Resource:
+        return self._call(lambda: self._aio.follow(resource, rel, index=index, name=name, use_embedded=use_embedded, params=params, **template_vars))
+    def pages(self, target: Target | None, rel: str | None=None, *, params: Params | None=None, prefetch: int | None=None) -> Stream[Resource]:
         return self._stream(self._aio.pages(target, rel, params=params, prefetch=prefetch))
-
-    def iterate(
-        self,
-        target: Target | None,
-        rel: str | None = None,
-        *,
-        params: Params | None = None,
-        prefetch: int | None = None,
-    ) -> Stream[Resource]:
-        """Stream every embedded item of a paginated collection, across all its pages.
-
-        ``target`` is a collection URL, a page Resource, or a Resource with a link of ``rel``
-        (``an.hal.iterate(entry_point, "osdi:people")``). ``rel`` None takes the page's single
-        embedded rel, whatever its name. ``params`` (``filter``, ``per_page`` ...) go on the
-        first request, and every later page carries them too: a ``next`` link that leaves one
-        out gets it back. At most ``prefetch`` pages are held.
-        """
+    def iterate(self, target: Target | None, rel: str | None=None, *, params: Params | None=None, prefetch: int | None=None) -> Stream[Resource]:
         return self._stream(self._aio.iterate(target, rel, params=params, prefetch=prefetch))
-
     @overload
-    def post(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = False,
-        expect: Literal["document", "answer", "resource"],
-        **template_vars: Any,
-    ) -> Resource: ...
-
+    def post(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=False, expect: Literal['document', 'answer', 'resource'], **template_vars: Any) -> Resource: ...
     @overload
-    def post(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = False,
-        expect: None = None,
-        **template_vars: Any,
-    ) -> Resource | None: ...
-
+    def post(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=False, expect: None=None, **template_vars: Any) -> Resource | None: ...
     @overload
-    def post(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = False,
-        expect: Expect = None,
-        **template_vars: Any,
-    ) -> Resource | None: ...
-
-    def post(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = False,
-        expect: Expect = None,
-        **template_vars: Any,
-    ) -> Resource | None:
-        """POST ``json`` to a URL, Link, Resource, or a Resource's link of ``rel``.
-
-        Not retried unless certainly unprocessed (one that may have run raises
-        ``OutcomeUnknownError``); pass ``idempotent=True`` when the server deduplicates (for
-        example on an identifier the caller chose). ``expect="resource"`` makes an answer
-        without the created resource (``200 {}``) raise ``NothingAcceptedError``.
-        """
-        return self._call(
-            lambda: self._aio.post(
-                target,
-                json,
-                rel=rel,
-                params=params,
-                idempotent=idempotent,
-                expect=expect,
-                **template_vars,
-            )
-        )
-
+    def post(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=False, expect: Expect=None, **template_vars: Any) -> Resource | None: ...
+    def post(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=False, expect: Expect=None, **template_vars: Any) -> Resource | None:
+        return self._call(lambda: self._aio.post(target, json, rel=rel, params=params, idempotent=idempotent, expect=expect, **template_vars))
     @overload
-    def put(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = True,
-        expect: Literal["document", "answer", "resource"],
-        **template_vars: Any,
-    ) -> Resource: ...
-
+    def put(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=True, expect: Literal['document', 'answer', 'resource'], **template_vars: Any) -> Resource: ...
     @overload
-    def put(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = True,
-        expect: None = None,
-        **template_vars: Any,
-    ) -> Resource | None: ...
-
+    def put(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=True, expect: None=None, **template_vars: Any) -> Resource | None: ...
     @overload
-    def put(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = True,
-        expect: Expect = None,
-        **template_vars: Any,
-    ) -> Resource | None: ...
-
-    def put(
-        self,
-        target: Target | None,
-        json: Any = None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        idempotent: bool = True,
-        expect: Expect = None,
-        **template_vars: Any,
-    ) -> Resource | None:
-        """PUT ``json`` (a merge, on Action Network) to a target or a Resource's link of ``rel``.
-
-        ``expect`` as for ``post``.
-        """
-        return self._call(
-            lambda: self._aio.put(
-                target,
-                json,
-                rel=rel,
-                params=params,
-                idempotent=idempotent,
-                expect=expect,
-                **template_vars,
-            )
-        )
-
-    def delete(
-        self,
-        target: Target | None,
-        *,
-        rel: str | None = None,
-        params: Params | None = None,
-        **template_vars: Any,
-    ) -> Resource | None:
-        """DELETE a target or a Resource's link of ``rel``."""
+    def put(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=True, expect: Expect=None, **template_vars: Any) -> Resource | None: ...
+    def put(self, target: Target | None, json: Any=None, *, rel: str | None=None, params: Params | None=None, idempotent: bool=True, expect: Expect=None, **template_vars: Any) -> Resource | None:
+        return self._call(lambda: self._aio.put(target, json, rel=rel, params=params, idempotent=idempotent, expect=expect, **template_vars))
+    def delete(self, target: Target | None, *, rel: str | None=None, params: Params | None=None, **template_vars: Any) -> Resource | None:
         return self._call(lambda: self._aio.delete(target, rel=rel, params=params, **template_vars))
-
-    def post_many(
-        self,
-        target: Target | Callable[[R], Target],
-        records: Records[R],
-        *,
-        body: Callable[[R], Any] | None = None,
-        idempotent: bool = False,
-        expect: Expect = "resource",
-        outcome: Outcome = Outcome.CREATED,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[R], str] | None = None,
-    ) -> Stream[WriteResult]:
-        """POST every record, ``concurrency`` at a time under the shared limiter, and stream a
-        ``WriteResult`` per record as each completes (docs/bulk.md).
-
-        ``records`` is any iterable or async iterable, read as requests start. ``target`` is
-        where each goes (or a function of the record); ``body`` makes the JSON from a record
-        (default: the record is the JSON). A failed record is reported and the run goes on.
-
-        ``idempotent``: whether the endpoint makes a second copy harmless (a helper that matches
-        people, an identifier you chose). Only then is a record retried after a timeout and sent
-        again after a crash; otherwise its outcome is ``UNKNOWN``. ``outcome`` is what a success
-        is called: ``CREATED``, or ``UPSERTED`` where the API may match an existing resource
-        without saying so. ``expect`` as for ``post``.
-
-        ``report``: a JSONL file of the failed and unknown records (``FailureReport``).
-        ``checkpoint``: a file or ``CheckpointStore``; records it confirms are skipped, as
-        ``CheckpointFile`` describes. ``key``: what identifies a record across runs (default:
-        its position in the input).
-        """
-        return self._stream(
-            self._aio.post_many(
-                target,
-                records,
-                body=body,
-                idempotent=idempotent,
-                expect=expect,
-                outcome=outcome,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-            )
-        )
-
-    def put_many(
-        self,
-        target: Target | Callable[[R], Target],
-        records: Records[R],
-        *,
-        body: Callable[[R], Any] | None = None,
-        idempotent: bool = True,
-        expect: Expect = "resource",
-        outcome: Outcome = Outcome.UPDATED,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[R], str] | None = None,
-    ) -> Stream[WriteResult]:
-        """PUT every record, as ``post_many`` POSTs them; usually ``target`` is a function of
-        the record (``lambda row: f"people/{row['id']}"``). A PUT is idempotent unless told
-        (``idempotent=False`` for a unique ID list ``append``, which would add the ids twice).
-        """
-        return self._stream(
-            self._aio.put_many(
-                target,
-                records,
-                body=body,
-                idempotent=idempotent,
-                expect=expect,
-                outcome=outcome,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-            )
-        )
+    def post_many(self, target: Target | Callable[[R], Target], records: Records[R], *, body: Callable[[R], Any] | None=None, idempotent: bool=False, expect: Expect='resource', outcome: Outcome=Outcome.CREATED, concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[R], str] | None=None) -> Stream[WriteResult]:
+        return self._stream(self._aio.post_many(target, records, body=body, idempotent=idempotent, expect=expect, outcome=outcome, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key))
+    def put_many(self, target: Target | Callable[[R], Target], records: Records[R], *, body: Callable[[R], Any] | None=None, idempotent: bool=True, expect: Expect='resource', outcome: Outcome=Outcome.UPDATED, concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[R], str] | None=None) -> Stream[WriteResult]:
+        return self._stream(self._aio.put_many(target, records, body=body, idempotent=idempotent, expect=expect, outcome=outcome, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key))
 
 
-class Facade(Twin):
-    """The plumbing every facade shares: finding URLs through the entry point and links, and
-    streaming collections through the walker."""
-
+class Facade(Twin, aio=AsyncFacade):
     _aio: AsyncFacade
-
     def __init__(self, portal: Portal, aio: AsyncFacade) -> None:
         super().__init__(portal, aio)
 
 
-class Collection(Facade, Generic[M]):
-    """A collection of ``model``: list it, get one."""
-
+class Collection(Facade, Generic[M], aio=AsyncCollection):
     _aio: AsyncCollection[M]
-
     def __init__(self, portal: Portal, aio: AsyncCollection[M]) -> None:
         super().__init__(portal, aio)
-
     def list(self) -> Stream[M]:
-        """Stream every item, a page at a time."""
         return self._stream(self._aio.list())
-
     def get(self, target: Ref[M]) -> M:
-        """One item, fresh from the API: by id, or the model or ``Resource`` of it."""
         return self._call(lambda: self._aio.get(target))
-
-    def page(self, number: int, *, per_page: int = MAX_PER_PAGE) -> Page[M]:
-        """One page of the collection by the API's own page numbers (``page=``, ``per_page=``,
-        https://actionnetwork.org/docs/v2/#pagination): ``an.people.page(3, per_page=25)``.
-        ``.items`` are its models and ``.has_next`` whether a page follows. A page past the
-        end has no items. Where the API sends no ``total_pages`` (people) and links every page
-        to a next one, a page shorter than ``per_page`` is the last; a full last page says
-        ``has_next`` and the page after it is empty. ``list()`` streams every page instead."""
+    def page(self, number: int, *, per_page: int=MAX_PER_PAGE) -> Page[M]:
         return self._call(lambda: self._aio.page(number, per_page=per_page))
 
 
-class Searchable(Collection[M]):
-    """A collection the API lets you filter (OData: ``F.modified_date > when``)."""
-
+class Searchable(Collection[M], aio=AsyncSearchable):
     _aio: AsyncSearchable[M]
-
     def __init__(self, portal: Portal, aio: AsyncSearchable[M]) -> None:
         super().__init__(portal, aio)
-
-    def list(self, filter: Filter | str | None = None) -> Stream[M]:
-        """Stream every item matching the OData ``filter`` (all without one), page by page."""
+    def list(self, filter: Filter | str | None=None) -> Stream[M]:
         return self._stream(self._aio.list(filter))
 
 
-class People(Searchable[Person]):
-    """The people of the API key's group, and the records each person has (the same records
-    the actions list, read from the person's side: ``an.people.signatures.list(person)``)."""
-
+class People(Searchable[Person], aio=AsyncPeople):
     _aio: AsyncPeople
-
     def __init__(self, portal: Portal, aio: AsyncPeople) -> None:
         super().__init__(portal, aio)
         self.attendances = Nested(portal, aio.attendances)
@@ -506,862 +121,245 @@ class People(Searchable[Person]):
         self.donations = Nested(portal, aio.donations)
         self.outreaches = Nested(portal, aio.outreaches)
         self.responses = Nested(portal, aio.responses)
-
     def modified_since(self, when: datetime) -> Stream[Person]:
-        """People changed after ``when``: the reference's recommended incremental sync."""
         return self._stream(self._aio.modified_since(when))
-
-    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Person]:
-        """Stream the people changed since the last complete pull, each change exactly once
-        across runs; then ``since`` is advanced. Save it after handling every person.
-
-            watermark = Watermark.load("people.watermark")
-            async for person in an.people.changes(since=watermark):
-                ...
-            watermark.save("people.watermark")
-
-        Every page is read (people are not ordered by ``modified_date``); the next pull starts
-        ``overlap`` before this one began, on the server's clock, and what that brings back
-        again is dropped (``actionnetwork_async.watermark`` has the rule).
-        """
+    def changes(self, since: Watermark, *, overlap: timedelta=DEFAULT_OVERLAP) -> Stream[Person]:
         return self._stream(self._aio.changes(since, overlap=overlap))
-
-    def upsert_many(
-        self,
-        records: Records[PersonRecord],
-        *,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[PersonRecord], str] | None = None,
-        ensure_tags: bool = True,
-    ) -> Stream[WriteResult]:
-        """Sign up many people through the person signup helper, pipelined at the rate limit;
-        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
-
-        A record is a ``Person`` or a mapping of ``signup``'s keywords (``HelperOptions``:
-        ``{"email": ..., "given_name": ..., "add_tags": [...]}``); ``add_tags``/``remove_tags``
-        are added to every record's own. Records are read lazily from any iterable or async
-        iterable.
-
-        Each success is ``UPSERTED``: the helper creates the person or updates the one with
-        that email (then phone) and answers 200 with the person either way; nothing in the
-        answer says which. That also makes a second send harmless, so a timed-out record is
-        retried and one in flight when a run died is sent again. A record that fails (a 400,
-        no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
-        records an earlier run confirmed (``CheckpointFile``).
-
-        The tags the records and ``add_tags`` name are made sure to exist before each record is
-        sent (created once when the group has none of that name: the helper ignores unknown
-        names); ``ensure_tags=False`` sends the names as they are.
-        """
-        return self._stream(
-            self._aio.upsert_many(
-                records,
-                add_tags=add_tags,
-                remove_tags=remove_tags,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-                ensure_tags=ensure_tags,
-            )
-        )
-
+    def upsert_many(self, records: Records[PersonRecord], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[PersonRecord], str] | None=None, ensure_tags: bool=True) -> Stream[WriteResult]:
+        return self._stream(self._aio.upsert_many(records, add_tags=add_tags, remove_tags=remove_tags, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key, ensure_tags=ensure_tags))
     def find_by_email(self, email: str) -> Person | None:
-        """The person with this email address, or None."""
         return self._call(lambda: self._aio.find_by_email(email))
-
     def find_by_phone(self, number: str) -> Person | None:
-        """The person with this phone number, or None."""
         return self._call(lambda: self._aio.find_by_phone(number))
-
     @overload
-    def update(
-        self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
-        background: Literal[False] = False,
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> Person: ...
-
+    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: Literal[False]=False, extra: Extra=None, **fields: Unpack[PersonFields]) -> Person: ...
     @overload
-    def update(
-        self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
-        background: Literal[True],
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> None: ...
-
+    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: Literal[True], extra: Extra=None, **fields: Unpack[PersonFields]) -> None: ...
     @overload
-    def update(
-        self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
-        background: bool,
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> Person | None: ...
-
-    def update(
-        self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
-        background: bool = False,
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> Person | None:
-        """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged),
-        some fields by name, or only a status. ``background=True`` asks the API to apply it
-        later and returns None at once (https://actionnetwork.org/docs/v2/people, "background
-        processing is available on this operation").
-
-        ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) change
-        the email and the SMS subscription separately; each is left alone unless given. A
-        model's read statuses (``bouncing`` ...), system dates and ``action_network:``
-        identifiers are never sent.
-
-        An answer that does not hold the email addresses or phone numbers sent raises
-        ``NotAppliedError`` naming them (``.result`` is the person as answered): the API
-        answers 200 and leaves the person unchanged when the address belongs to another person.
-        """
-        return self._call(
-            lambda: self._aio.update(
-                person,
-                changes,
-                email_status=email_status,
-                phone_status=phone_status,
-                background=background,
-                extra=extra,
-                **fields,
-            )
-        )
-
+    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: bool, extra: Extra=None, **fields: Unpack[PersonFields]) -> Person | None: ...
+    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: bool=False, extra: Extra=None, **fields: Unpack[PersonFields]) -> Person | None:
+        return self._call(lambda: self._aio.update(person, changes, email_status=email_status, phone_status=phone_status, background=background, extra=extra, **fields))
     @overload
-    def signup(
-        self,
-        *,
-        background: Literal[False] = False,
-        ensure_tags: bool = True,
-        **options: Unpack[HelperOptions],
-    ) -> Person: ...
-
+    def signup(self, *, background: Literal[False]=False, ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> Person: ...
     @overload
-    def signup(
-        self,
-        *,
-        background: Literal[True],
-        ensure_tags: bool = True,
-        **options: Unpack[HelperOptions],
-    ) -> None: ...
-
+    def signup(self, *, background: Literal[True], ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> None: ...
     @overload
-    def signup(
-        self, *, background: bool, ensure_tags: bool = True, **options: Unpack[HelperOptions]
-    ) -> Person | None: ...
-
-    def signup(
-        self,
-        *,
-        background: bool = False,
-        ensure_tags: bool = True,
-        **options: Unpack[HelperOptions],
-    ) -> Person | None:
-        """The person signup helper: create the person, or update the one with that email
-        (then phone). An email address or a phone number is required (``HelperOptions``).
-
-        ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) are
-        separate consents, each sent only when given: subscribing the email never opts the
-        phone number in to text messages (a ``person`` model's own statuses go as they are,
-        read-only ones such as ``bouncing`` left out). Without a status the API applies its
-        own rule (a new person's email is subscribed, an existing one's is left unchanged).
-
-        The tags ``add_tags`` names are created first when the group has none of that name
-        (the helper ignores such names, https://actionnetwork.org/docs/v2/
-        person_signup_helper); the group's tag names are read once per client.
-        ``ensure_tags=False`` sends the names as they are.
-
-        Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
-        ``NothingAcceptedError``, and one without the email address or phone number sent
-        raises ``NotAppliedError``. ``background=True`` returns None at once.
-        """
-        return self._call(
-            lambda: self._aio.signup(background=background, ensure_tags=ensure_tags, **options)
-        )
-
+    def signup(self, *, background: bool, ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> Person | None: ...
+    def signup(self, *, background: bool=False, ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> Person | None:
+        return self._call(lambda: self._aio.signup(background=background, ensure_tags=ensure_tags, **options))
     def tag_names(self, person: Ref[Person]) -> list[str]:
-        """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
-        GET), named from the tags read once per client (``an.tags``)."""
         return self._call(lambda: self._aio.tag_names(person))
-
     def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
-        """Put tags on a person, by name: each tag is found (or created when the group has
-        none of that name), then tagged. Returns the taggings (existing ones included: the API
-        keeps one per person and tag)."""
         return self._call(lambda: self._aio.add_tags(person, names))
-
     def remove_tags(self, person: Ref[Person], names: Iterable[str]) -> int:
-        """Take tags off a person, by name, by deleting their taggings; names the person does
-        not carry are ignored. Returns how many were removed."""
         return self._call(lambda: self._aio.remove_tags(person, names))
-
     def related(self, person: Ref[Person], rel: str) -> Stream[Resource]:
-        """Any collection a person links to, by rel (a ``Person`` needs no extra request; an
-        id costs one GET of the person, to read the link)."""
         return self._stream(self._aio.related(person, rel))
 
 
-class Tags(Collection[Tag]):
-    """The tags of the API key's group (group keys only). Tags cannot be edited or deleted
-    over the API; taggings can be added and deleted."""
-
+class Tags(Collection[Tag], aio=AsyncTags):
     _aio: AsyncTags
-
     def __init__(self, portal: Portal, aio: AsyncTags) -> None:
         super().__init__(portal, aio)
         self.taggings = Taggings(portal, aio.taggings)
-
     def list(self) -> Stream[Tag]:
-        """Stream every tag (the API takes no filter here). The names seen are remembered."""
         return self._stream(self._aio.list())
-
     def create(self, name: str) -> Tag:
-        """POST a new tag. Use ``find_or_create`` to reuse one of the same name."""
         return self._call(lambda: self._aio.create(name))
-
     def find(self, name: str) -> Tag | None:
-        """The tag with exactly this name, or None. The tags are walked once and remembered; a
-        name not among them is looked for again in a fresh walk (it may be new)."""
         return self._call(lambda: self._aio.find(name))
-
     def find_or_create(self, name: str) -> Tag:
-        """The tag with exactly this name, created if there is none."""
         return self._call(lambda: self._aio.find_or_create(name))
-
     def ensure(self, names: Iterable[str]) -> builtins.list[Tag]:
-        """The tags of these names, the ones the group lacks created first.
-
-        A helper's ``add_tags`` names only tags that exist: "If not, the tag will be ignored"
-        (https://actionnetwork.org/docs/v2/person_signup_helper), so the person is silently
-        left untagged. The group's tag names are read once per client and kept; a name not
-        among them is created through the tags collection (``POST``), once, even when many
-        writes ask for it at the same time.
-        """
         return self._call(lambda: self._aio.ensure(names))
-
     def person_ids(self, tag: Ref[Tag]) -> Stream[str]:
-        """The ids of the people carrying a tag, read from its taggings' links."""
         return self._stream(self._aio.person_ids(tag))
-
     def names_of(self, tag_ids: Iterable[str]) -> builtins.list[str]:
-        """The names of these tags, sorted."""
         return self._call(lambda: self._aio.names_of(tag_ids))
-
     def name_of(self, tag_id: str) -> str:
-        """A tag's name: from the tags walked once per client, or read if it is newer."""
         return self._call(lambda: self._aio.name_of(tag_id))
-
-    def index(
-        self, *, progress: Callable[[int], object] | None = None
-    ) -> dict[str, builtins.list[str]]:
-        """Every tagged person's id -> the names of their tags (sorted), in one walk over the
-        tags and their taggings: ``ceil(tags / 25)`` requests for the tags, then
-        ``ceil(taggings / 25)`` for each tag (at least one), several tags at a time under the
-        client's one limiter. For an export of people with their tags, this replaces one or
-        more requests per person. ``progress(n)`` is called with the taggings of each page
-        read.
-        """
+    def index(self, *, progress: Callable[[int], object] | None=None) -> dict[str, builtins.list[str]]:
         return self._call(lambda: self._aio.index(progress=progress))
 
 
-class Writable(Collection[M]):
-    """A collection whose items can be created or changed: the generic writes."""
-
+class Writable(Collection[M], aio=AsyncWritable):
     _aio: AsyncWritable[M]
-
     def __init__(self, portal: Portal, aio: AsyncWritable[M]) -> None:
         super().__init__(portal, aio)
 
 
-class Actions(Writable[M], Searchable[M], Generic[M, C, U]):
-    """Action pages (events, petitions, forms ...): made with a title and an origin system,
-    with embed codes and the records people leave on them. ``content`` and ``fields`` are the
-    model's ``TypedDict``s of what a create and an update take (``PetitionContent``,
-    ``PetitionFields``): the keywords of ``create`` and ``update`` are typed from them."""
-
+class Actions(Writable[M], Searchable[M], Generic[M, C, U], aio=AsyncActions):
     _aio: AsyncActions[M, C, U]
-
     def __init__(self, portal: Portal, aio: AsyncActions[M, C, U]) -> None:
         super().__init__(portal, aio)
-
-    def create(
-        self,
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        extra: Extra = None,
-        *_: C.args,
-        **fields: C.kwargs,
-    ) -> M:
-        """POST a new action (``title`` and ``origin_system`` are required).
-
-        No identifier is added unless you pass ``identifier`` (``"my_crm:1234"``): the API
-        keeps one forever and deduplicates on it, so only pass one that is globally unique.
-        With one, a POST whose answer was lost is retried (the API returns the same action);
-        without one it is not re-sent, and ``OutcomeUnknownError`` says how to check whether
-        it was created ("not deduplicated except on identifiers",
-        https://actionnetwork.org/docs/v2/petitions). ``creator`` (and an event's
-        ``organizer``) is a ``Person`` or a person's id or URL, linked as ``osdi:creator``;
-        other links in ``extra["_links"]`` are kept beside it.
-        """
-        return self._call(
-            lambda: self._aio.create(title, origin_system, identifier, extra, *_, **fields)
-        )
-
-    def update(
-        self,
-        action: Ref[M],
-        changes: M | None = None,
-        extra: Extra = None,
-        *_: U.args,
-        **fields: U.kwargs,
-    ) -> M:
-        """PUT (a merge) some fields of an action, or a whole model of ``changes``. System
-        fields (totals, ``status`` ...) are refused with a clear error, before any request."""
+    def create(self, title: str, origin_system: str, identifier: str | None=None, extra: Extra=None, *_: C.args, **fields: C.kwargs) -> M:
+        return self._call(lambda: self._aio.create(title, origin_system, identifier, extra, *_, **fields))
+    def update(self, action: Ref[M], changes: M | None=None, extra: Extra=None, *_: U.args, **fields: U.kwargs) -> M:
         return self._call(lambda: self._aio.update(action, changes, extra, *_, **fields))
-
     def embed(self, action: Ref[M]) -> Embed:
-        """The action's embed codes (``action_network:embed``). Only actions made in the user
-        interface have them (https://actionnetwork.org/docs/v2/embed)."""
         return self._call(lambda: self._aio.embed(action))
 
 
-class Events(Actions[Event, C, U]):
-    """The events of the API key's group (https://actionnetwork.org/docs/v2/events).
-    ``start_date``/``end_date`` are the event's local wall-clock time (see ``Event``)."""
-
+class Events(Actions[Event, C, U], aio=AsyncEvents):
     _aio: AsyncEvents[C, U]
-
     def __init__(self, portal: Portal, aio: AsyncEvents[C, U]) -> None:
         super().__init__(portal, aio)
         self.attendances = EditableRecords(portal, aio.attendances)
-
-    def list(
-        self,
-        filter: Filter | str | None = None,
-        *,
-        starts_after: datetime | None = None,
-        starts_before: datetime | None = None,
-    ) -> Stream[Event]:
-        """Stream every event (matching ``filter`` and the start date bounds).
-
-        The bounds are wall-clock times, like the events' own ``start_date``: the wall time of
-        the datetime given is compared, never converted to UTC.
-        """
-        return self._stream(
-            self._aio.list(filter, starts_after=starts_after, starts_before=starts_before)
-        )
-
-    def changes(self, since: Watermark, *, overlap: timedelta = DEFAULT_OVERLAP) -> Stream[Event]:
-        """Stream the events changed since the last complete pull, each change exactly once
-        across runs; then ``since`` is advanced. Save it after handling every event (see
-        ``People.changes``; ``actionnetwork_async.watermark`` has the rule).
-        """
+    def list(self, filter: Filter | str | None=None, *, starts_after: datetime | None=None, starts_before: datetime | None=None) -> Stream[Event]:
+        return self._stream(self._aio.list(filter, starts_after=starts_after, starts_before=starts_before))
+    def changes(self, since: Watermark, *, overlap: timedelta=DEFAULT_OVERLAP) -> Stream[Event]:
         return self._stream(self._aio.changes(since, overlap=overlap))
-
-    def create_in_campaign(
-        self,
-        campaign: Ref[EventCampaign],
-        title: str,
-        origin_system: str,
-        identifier: str | None = None,
-        extra: Extra = None,
-        *_: C.args,
-        **fields: C.kwargs,
-    ) -> Event:
-        """POST a new event into an event campaign (``event_campaigns/{id}/events``), as
-        ``create`` does."""
-        return self._call(
-            lambda: self._aio.create_in_campaign(
-                campaign, title, origin_system, identifier, extra, *_, **fields
-            )
-        )
-
+    def create_in_campaign(self, campaign: Ref[EventCampaign], title: str, origin_system: str, identifier: str | None=None, extra: Extra=None, *_: C.args, **fields: C.kwargs) -> Event:
+        return self._call(lambda: self._aio.create_in_campaign(campaign, title, origin_system, identifier, extra, *_, **fields))
     def in_campaign(self, campaign: Ref[EventCampaign]) -> Stream[Event]:
-        """Stream the events of an event campaign."""
         return self._stream(self._aio.in_campaign(campaign))
 
 
-class Petitions(Actions[Petition, C, U]):
-    """Petitions and their signatures (https://actionnetwork.org/docs/v2/petitions)."""
-
+class Petitions(Actions[Petition, C, U], aio=AsyncPetitions):
     _aio: AsyncPetitions[C, U]
-
     def __init__(self, portal: Portal, aio: AsyncPetitions[C, U]) -> None:
         super().__init__(portal, aio)
         self.signatures = EditableRecords(portal, aio.signatures)
 
 
-class Forms(Actions[Form, C, U]):
-    """Forms and their submissions (https://actionnetwork.org/docs/v2/forms)."""
-
+class Forms(Actions[Form, C, U], aio=AsyncForms):
     _aio: AsyncForms[C, U]
-
     def __init__(self, portal: Portal, aio: AsyncForms[C, U]) -> None:
         super().__init__(portal, aio)
         self.submissions = EditableRecords(portal, aio.submissions)
 
 
-class FundraisingPages(Actions[FundraisingPage, C, U]):
-    """Fundraising pages and their donations
-    (https://actionnetwork.org/docs/v2/fundraising_pages). Donations can only be added to
-    pages made over the API, are not charged, and cannot be changed."""
-
+class FundraisingPages(Actions[FundraisingPage, C, U], aio=AsyncFundraisingPages):
     _aio: AsyncFundraisingPages[C, U]
-
     def __init__(self, portal: Portal, aio: AsyncFundraisingPages[C, U]) -> None:
         super().__init__(portal, aio)
         self.donations = ActionRecords(portal, aio.donations)
 
 
-class AdvocacyCampaigns(Actions[AdvocacyCampaign, C, U]):
-    """Advocacy campaigns (letter and call campaigns) and their outreaches
-    (https://actionnetwork.org/docs/v2/advocacy_campaigns). Outreaches can only be added to
-    campaigns made over the API, and reach no target."""
-
+class AdvocacyCampaigns(Actions[AdvocacyCampaign, C, U], aio=AsyncAdvocacyCampaigns):
     _aio: AsyncAdvocacyCampaigns[C, U]
-
     def __init__(self, portal: Portal, aio: AsyncAdvocacyCampaigns[C, U]) -> None:
         super().__init__(portal, aio)
         self.outreaches = EditableRecords(portal, aio.outreaches)
 
 
-class Surveys(Actions[Survey, C, U]):
-    """Surveys and their responses (https://actionnetwork.org/docs/v2/surveys)."""
-
+class Surveys(Actions[Survey, C, U], aio=AsyncSurveys):
     _aio: AsyncSurveys[C, U]
-
     def __init__(self, portal: Portal, aio: AsyncSurveys[C, U]) -> None:
         super().__init__(portal, aio)
         self.responses = EditableRecords(portal, aio.responses)
 
 
-class Messages(Writable[Message]):
-    """Mass emails of the API key's group."""
-
+class Messages(Writable[Message], aio=AsyncMessages):
     _aio: AsyncMessages
-
     def __init__(self, portal: Portal, aio: AsyncMessages) -> None:
         super().__init__(portal, aio)
-
-    def create(
-        self,
-        *,
-        subject: str,
-        body: str,
-        from_: str,
-        reply_to: str,
-        targets: Iterable[Ref[Query]] = (),
-        wrapper: Ref[Wrapper] | None = None,
-        identifier: str | None = None,
-        extra: Extra = None,
-        **fields: Unpack[MessageContent],
-    ) -> Message:
-        """POST a new message (a draft once its targets are counted). ``targets`` are saved
-        queries (models, Resources or ids): none targets everyone subscribed. ``wrapper`` is
-        the email wrapper. Only an ``identifier`` of yours makes it safe to re-send.
-        """
-        return self._call(
-            lambda: self._aio.create(
-                subject=subject,
-                body=body,
-                from_=from_,
-                reply_to=reply_to,
-                targets=targets,
-                wrapper=wrapper,
-                identifier=identifier,
-                extra=extra,
-                **fields,
-            )
-        )
-
-    def update(
-        self,
-        message: Ref[Message],
-        changes: Message | None = None,
-        *,
-        targets: Iterable[Ref[Query]] | None = None,
-        wrapper: Ref[Wrapper] | None = None,
-        extra: Extra = None,
-        **fields: Unpack[MessageFields],
-    ) -> Message:
-        """PUT some fields of a message (a draft, or one still calculating its targets); new
-        ``targets`` (saved queries) or a new ``wrapper`` are counted again by the API."""
-        return self._call(
-            lambda: self._aio.update(
-                message, changes, targets=targets, wrapper=wrapper, extra=extra, **fields
-            )
-        )
-
+    def create(self, *, subject: str, body: str, from_: str, reply_to: str, targets: Iterable[Ref[Query]]=(), wrapper: Ref[Wrapper] | None=None, identifier: str | None=None, extra: Extra=None, **fields: Unpack[MessageContent]) -> Message:
+        return self._call(lambda: self._aio.create(subject=subject, body=body, from_=from_, reply_to=reply_to, targets=targets, wrapper=wrapper, identifier=identifier, extra=extra, **fields))
+    def update(self, message: Ref[Message], changes: Message | None=None, *, targets: Iterable[Ref[Query]] | None=None, wrapper: Ref[Wrapper] | None=None, extra: Extra=None, **fields: Unpack[MessageFields]) -> Message:
+        return self._call(lambda: self._aio.update(message, changes, targets=targets, wrapper=wrapper, extra=extra, **fields))
     def send(self, message: Ref[Message]) -> Notice:
-        """Send a draft with people targeted now, through its send helper; returns the API's
-        message. A ``200 {}`` answer (nothing sent) raises ``NothingAcceptedError``."""
         return self._call(lambda: self._aio.send(message))
-
     def stop(self, message: Ref[Message]) -> Notice:
-        """Stop a message that is sending (DELETE on its send helper)."""
         return self._call(lambda: self._aio.stop(message))
-
     def schedule(self, message: Ref[Message], when: datetime) -> Notice:
-        """Schedule a draft with people targeted for ``when`` (in the future; naive means
-        UTC), through its schedule helper."""
         return self._call(lambda: self._aio.schedule(message, when))
-
     def unschedule(self, message: Ref[Message]) -> Notice:
-        """Cancel a message's scheduling (DELETE on its schedule helper)."""
         return self._call(lambda: self._aio.unschedule(message))
-
     def statistics(self, message: Ref[Message]) -> MessageStatistics:
-        """How a message did (sent, opened, clicked ...), read fresh from the API."""
         return self._call(lambda: self._aio.statistics(message))
 
 
-class Lists(Collection[PeopleList]):
-    """Lists of people: reports, and the recipients of each email
-    (https://actionnetwork.org/docs/v2/lists)."""
-
+class Lists(Collection[PeopleList], aio=AsyncLists):
     _aio: AsyncLists
-
     def __init__(self, portal: Portal, aio: AsyncLists) -> None:
         super().__init__(portal, aio)
         self.items = Nested(portal, aio.items)
 
 
-class Metadata(Facade):
-    """What the API says about the group's data (https://actionnetwork.org/docs/v2/metadata)."""
-
+class Metadata(Facade, aio=AsyncMetadata):
     _aio: AsyncMetadata
-
     def __init__(self, portal: Portal, aio: AsyncMetadata) -> None:
         super().__init__(portal, aio)
-
     def custom_fields(self) -> list[CustomField]:
-        """Every custom field name in use in the group, with its notes
-        (https://actionnetwork.org/docs/v2/custom_fields): two requests, the metadata and its
-        ``action_network:custom_fields`` link."""
         return self._call(lambda: self._aio.custom_fields())
 
 
-class UniqueIdLists(Collection[UniqueIdList]):
-    """The unique ID lists (ID targets) of the API key's group; ``get`` shows a list's
-    ``count``, never its ids (https://actionnetwork.org/docs/v2/unique_id_lists)."""
-
+class UniqueIdLists(Collection[UniqueIdList], aio=AsyncUniqueIdLists):
     _aio: AsyncUniqueIdLists
-
     def __init__(self, portal: Portal, aio: AsyncUniqueIdLists) -> None:
         super().__init__(portal, aio)
-
-    def create(
-        self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None = None
-    ) -> UniqueIdList:
-        """Create a list from any iterable of people ids: the first chunk creates it, the
-        rest are appended in order. If a later chunk fails (a request, or an id found bad once
-        read), ``IncompleteWriteError`` says how many ids went in (``.sent``) and carries the
-        list made (``.result``: the ``UniqueIdList``, or the API's raw ``Resource`` when its
-        answer cannot be read as one).
-        """
+    def create(self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None=None) -> UniqueIdList:
         return self._call(lambda: self._aio.create(name, unique_ids, chunk_size=chunk_size))
-
-    def append(
-        self,
-        unique_list: Ref[UniqueIdList],
-        unique_ids: Iterable[str],
-        *,
-        chunk_size: int | None = None,
-    ) -> UniqueIdList:
-        """Append people ids (duplicates are kept by the API), one chunk at a time."""
+    def append(self, unique_list: Ref[UniqueIdList], unique_ids: Iterable[str], *, chunk_size: int | None=None) -> UniqueIdList:
         return self._call(lambda: self._aio.append(unique_list, unique_ids, chunk_size=chunk_size))
-
-    def replace(
-        self,
-        unique_list: Ref[UniqueIdList],
-        unique_ids: Iterable[str],
-        *,
-        chunk_size: int | None = None,
-    ) -> UniqueIdList:
-        """Replace the list's ids: the first chunk replaces, the rest are appended, in order."""
+    def replace(self, unique_list: Ref[UniqueIdList], unique_ids: Iterable[str], *, chunk_size: int | None=None) -> UniqueIdList:
         return self._call(lambda: self._aio.replace(unique_list, unique_ids, chunk_size=chunk_size))
-
     def delete(self, unique_list: Ref[UniqueIdList]) -> Notice:
-        """Delete a list; returns the API's notice."""
         return self._call(lambda: self._aio.delete(unique_list))
 
 
-class Nested(Twin, Generic[P, AsyncR]):
-    """The records of one kind below the parents of a facade: list them, get one."""
-
+class Nested(Twin, Generic[P, AsyncR], aio=AsyncNested):
     _aio: AsyncNested[P, AsyncR]
-
     def __init__(self, portal: Portal, aio: AsyncNested[P, AsyncR]) -> None:
         super().__init__(portal, aio)
-
-    def list(self, parent: Ref[P], filter: Filter | str | None = None) -> Stream[AsyncR]:
-        """Stream the parent's records (through its link: no GET for a model), filtered by an
-        OData ``filter`` where the API allows one."""
+    def list(self, parent: Ref[P], filter: Filter | str | None=None) -> Stream[AsyncR]:
         return self._stream(self._aio.list(parent, filter))
-
     def get(self, parent: Ref[P], record: Ref[AsyncR]) -> AsyncR:
-        """One record of the parent: a model's or Resource's own URL, else its id below the
-        parent's collection."""
         return self._call(lambda: self._aio.get(parent, record))
 
 
-class Taggings(Nested[Tag, Tagging]):
-    """The taggings of each tag: one per person carrying it. A tagging names neither its tag
-    nor its person: it links to both."""
-
+class Taggings(Nested[Tag, Tagging], aio=AsyncTaggings):
     _aio: AsyncTaggings
-
     def __init__(self, portal: Portal, aio: AsyncTaggings) -> None:
         super().__init__(portal, aio)
-
     @overload
-    def create(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
-    ) -> Tagging: ...
-
+    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False]=False) -> Tagging: ...
     @overload
     def create(self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]) -> None: ...
-
     @overload
     def create(self, tag: Ref[Tag], person: Ref[Person], *, background: bool) -> Tagging | None: ...
-
-    def create(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
-    ) -> Tagging | None:
-        """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
-        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
-        at once."""
+    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: bool=False) -> Tagging | None:
         return self._call(lambda: self._aio.create(tag, person, background=background))
-
-    def delete(self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False) -> None:
-        """Take a tag off a person: DELETE the tagging, at its place under the tag (whatever
-        collection the tagging was read from). ``background=True`` has the API apply it
-        later."""
+    def delete(self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool=False) -> None:
         return self._call(lambda: self._aio.delete(tag, tagging, background=background))
 
 
-class ActionRecords(Nested[P, AsyncR], Generic[P, AsyncR, F, H]):
-    """The records people leave on an action (signatures, RSVPs, donations ...): list, get,
-    create for an existing person, and the action's record helper, for one person
-    (``record``) or many (``record_many``). ``background=True`` has the API apply a write
-    later (https://actionnetwork.org/docs/v2/, "Background Processing") and returns None at
-    once."""
-
+class ActionRecords(Nested[P, AsyncR], Generic[P, AsyncR, F, H], aio=AsyncActionRecords):
     _aio: AsyncActionRecords[P, AsyncR, F, H]
-
     def __init__(self, portal: Portal, aio: AsyncActionRecords[P, AsyncR, F, H]) -> None:
         super().__init__(portal, aio)
-
     @overload
-    def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: Literal[False] = False,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> AsyncR: ...
-
+    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: Literal[False]=False, *_: F.args, **fields: F.kwargs) -> AsyncR: ...
     @overload
-    def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: Literal[True] = True,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> None: ...
-
+    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: Literal[True]=True, *_: F.args, **fields: F.kwargs) -> None: ...
     @overload
-    def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: bool = False,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> AsyncR | None: ...
-
-    def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: bool = False,
-        *_: Any,
-        **fields: Any,
-    ) -> AsyncR | None:
-        """POST a record for an existing person (a model, an id or a URL; linked by
-        ``osdi:person``). No autoresponse is sent. Records the API does not keep one per
-        person (donations, outreaches) are never re-sent after a lost answer."""
+    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: bool=False, *_: F.args, **fields: F.kwargs) -> AsyncR | None: ...
+    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: bool=False, *_: Any, **fields: Any) -> AsyncR | None:
         return self._call(lambda: self._aio.create(action, person, extra, background, *_, **fields))
-
     @overload
-    def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: Literal[False] = False,
-        *_: H.args,
-        **options: H.kwargs,
-    ) -> AsyncR: ...
-
+    def record(self, action: Ref[P], ensure_tags: bool=True, background: Literal[False]=False, *_: H.args, **options: H.kwargs) -> AsyncR: ...
     @overload
-    def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: Literal[True] = True,
-        *_: H.args,
-        **options: H.kwargs,
-    ) -> None: ...
-
+    def record(self, action: Ref[P], ensure_tags: bool=True, background: Literal[True]=True, *_: H.args, **options: H.kwargs) -> None: ...
     @overload
-    def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: bool = False,
-        *_: H.args,
-        **options: H.kwargs,
-    ) -> AsyncR | None: ...
-
-    def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: bool = False,
-        *_: Any,
-        **options: Any,
-    ) -> AsyncR | None:
-        """The action's record helper: the person (created or matched by email, then phone)
-        and the record in one request (``HelperOptions``: ``email``, ``given_name``,
-        ``add_tags`` ..., and the record's own fields). A ``200 {}`` answer (the API accepted
-        nothing) raises ``NothingAcceptedError``. The tags ``add_tags`` names are created
-        first when missing (the helper ignores unknown names), unless ``ensure_tags=False``.
-        """
+    def record(self, action: Ref[P], ensure_tags: bool=True, background: bool=False, *_: H.args, **options: H.kwargs) -> AsyncR | None: ...
+    def record(self, action: Ref[P], ensure_tags: bool=True, background: bool=False, *_: Any, **options: Any) -> AsyncR | None:
         return self._call(lambda: self._aio.record(action, ensure_tags, background, *_, **options))
-
-    def record_many(
-        self,
-        action: Ref[P],
-        records: Records[Person | Mapping[str, Any]],
-        *,
-        add_tags: Iterable[str] = (),
-        remove_tags: Iterable[str] = (),
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[Any], str] | None = None,
-        ensure_tags: bool = True,
-    ) -> Stream[WriteResult]:
-        """Record many people on ``action`` through its helper, pipelined at the rate limit;
-        stream a ``WriteResult`` per record as each completes (docs/bulk.md).
-
-        A record is a ``Person`` or a mapping of ``record``'s keywords; the other arguments
-        are ``People.upsert_many``'s. A success is ``UPSERTED`` where the API keeps one record
-        per person (signatures, submissions, RSVPs: a second send is harmless), ``CREATED``
-        otherwise (never re-sent after a lost answer). The action is read once (no request
-        for a model), before the first record.
-        """
-        return self._stream(
-            self._aio.record_many(
-                action,
-                records,
-                add_tags=add_tags,
-                remove_tags=remove_tags,
-                concurrency=concurrency,
-                checkpoint=checkpoint,
-                report=report,
-                key=key,
-                ensure_tags=ensure_tags,
-            )
-        )
+    def record_many(self, action: Ref[P], records: Records[Person | Mapping[str, Any]], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[Any], str] | None=None, ensure_tags: bool=True) -> Stream[WriteResult]:
+        return self._stream(self._aio.record_many(action, records, add_tags=add_tags, remove_tags=remove_tags, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key, ensure_tags=ensure_tags))
 
 
-class EditableRecords(ActionRecords[P, AsyncR, F, H]):
-    """Records people leave on an action that the API also lets you change (all but
-    donations)."""
-
+class EditableRecords(ActionRecords[P, AsyncR, F, H], aio=AsyncEditableRecords):
     _aio: AsyncEditableRecords[P, AsyncR, F, H]
-
     def __init__(self, portal: Portal, aio: AsyncEditableRecords[P, AsyncR, F, H]) -> None:
         super().__init__(portal, aio)
-
     @overload
-    def update(
-        self,
-        action: Ref[P],
-        record: Ref[AsyncR],
-        extra: Extra = None,
-        background: Literal[False] = False,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> AsyncR: ...
-
+    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: Literal[False]=False, *_: F.args, **fields: F.kwargs) -> AsyncR: ...
     @overload
-    def update(
-        self,
-        action: Ref[P],
-        record: Ref[AsyncR],
-        extra: Extra = None,
-        background: Literal[True] = True,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> None: ...
-
+    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: Literal[True]=True, *_: F.args, **fields: F.kwargs) -> None: ...
     @overload
-    def update(
-        self,
-        action: Ref[P],
-        record: Ref[AsyncR],
-        extra: Extra = None,
-        background: bool = False,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> AsyncR | None: ...
-
-    def update(
-        self,
-        action: Ref[P],
-        record: Ref[AsyncR],
-        extra: Extra = None,
-        background: bool = False,
-        *_: Any,
-        **fields: Any,
-    ) -> AsyncR | None:
-        """PUT (a merge) some fields of a record."""
+    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: bool=False, *_: F.args, **fields: F.kwargs) -> AsyncR | None: ...
+    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: bool=False, *_: Any, **fields: Any) -> AsyncR | None:
         return self._call(lambda: self._aio.update(action, record, extra, background, *_, **fields))
 
 
@@ -1372,39 +370,9 @@ class ActionNetwork(BlockingClient):
     makes its own on its private loop). Safe to share between threads, which then share one
     rate limiter. Close it with ``close()`` or a ``with`` block.
     """
-
-    def __init__(
-        self,
-        api_key: str | None = None,
-        *,
-        base_url: str | None = None,
-        rate_limit: float | RateLimiter | None = 4.0,
-        retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
-        prefetch: int = DEFAULT_PREFETCH,
-        max_connections: int = 16,
-        user_agent: str = USER_AGENT,
-        list_chunk_size: int = DEFAULT_CHUNK_SIZE,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        entry_cache: EntryCache | str | os.PathLike[str] | None = None,
-    ) -> None:
-        super().__init__(
-            lambda: AsyncActionNetwork(
-                api_key,
-                base_url=base_url,
-                rate_limit=rate_limit,
-                retry=retry,
-                timeout=timeout,
-                prefetch=prefetch,
-                max_connections=max_connections,
-                user_agent=user_agent,
-                list_chunk_size=list_chunk_size,
-                max_response_bytes=max_response_bytes,
-                entry_cache=entry_cache,
-            )
-        )
+    def __init__(self, api_key: str | None=None, *, base_url: str | None=None, rate_limit: float | RateLimiter | None=4.0, retry: RetryPolicy | None=None, timeout: float=30.0, prefetch: int=DEFAULT_PREFETCH, max_connections: int=16, user_agent: str=USER_AGENT, list_chunk_size: int=DEFAULT_CHUNK_SIZE, max_response_bytes: int=DEFAULT_MAX_RESPONSE_BYTES, entry_cache: EntryCache | str | os.PathLike[str] | None=None) -> None:
+        super().__init__(lambda: AsyncActionNetwork(api_key, base_url=base_url, rate_limit=rate_limit, retry=retry, timeout=timeout, prefetch=prefetch, max_connections=max_connections, user_agent=user_agent, list_chunk_size=list_chunk_size, max_response_bytes=max_response_bytes, entry_cache=entry_cache))
         self._wire()
-
     def _wire(self) -> None:
         self.hal = HalWalker(self._portal, self._aio.hal)
         self.people = People(self._portal, self._aio.people)

@@ -361,9 +361,23 @@ class Stream(Generic[T]):
 
 
 class Twin:
-    """Base of the generated blocking facades: runs the async twin's methods on the loop."""
+    """Base of the generated blocking facades: runs the async twin's methods on the loop.
+
+    A twin class names its async class, ``class People(Searchable[Person], aio=AsyncPeople)``,
+    and takes its docstring and each of its methods' from it: written once, in the async
+    source, for ``help()`` and the reference alike.
+    """
 
     _aio: Any
+
+    def __init_subclass__(cls, aio: type | None = None, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if aio is None:
+            return
+        cls.__doc__ = aio.__doc__
+        for name, member in vars(cls).items():
+            if not name.startswith("_") and callable(member):
+                member.__doc__ = getattr(aio, name).__doc__
 
     def __init__(self, portal: Portal, aio: Any) -> None:
         self._portal = portal
