@@ -224,6 +224,7 @@ def _resource(
                 if progress is not None:
                     progress(name, len(page))
                 yield page
+                del page  # not kept alive while the next one is read
 
     key = "name" if collection.name == "custom_fields" else "id"
     return dlt.resource(

@@ -300,6 +300,7 @@ class Stream(Generic[T]):
         while not self._finished:
             if batch := self._receive():
                 yield batch
+                del batch  # freed on the loop with its slot, not kept until the next page
 
     def _receive(self) -> Sequence[T]:
         """The next page (empty at the end); blocks until the pump delivers it."""
