@@ -307,6 +307,9 @@ class Stream(AsyncIterator[T], Generic[T]):
     def __init__(self, batches: AsyncGenerator[Sequence[T], None]) -> None:
         self._batches = batches
         self._pending: Iterator[T] = iter(())
+        #: For a stream made by ``map``: the stream it maps and the function. The blocking
+        #: client reads the source's pages and converts each item as its reader asks for it.
+        self.mapped_from: tuple[Stream[Any], Callable[[Any], T]] | None = None
 
     def __aiter__(self) -> Stream[T]:
         return self
@@ -342,7 +345,9 @@ class Stream(AsyncIterator[T], Generic[T]):
             finally:
                 await self.aclose()
 
-        return Stream(mapped())
+        stream = Stream(mapped())
+        stream.mapped_from = (self, convert)
+        return stream
 
     async def __aenter__(self) -> Stream[T]:
         return self

@@ -17,6 +17,7 @@ from actionnetwork_async import (
     ClientClosedError,
     ClientStateError,
     ConfigurationError,
+    ModelError,
     NotFoundError,
     ValidationError,
 )
@@ -314,15 +315,17 @@ def test_the_facades_and_walker_are_all_there(emu: Emulator) -> None:
         assert "emulator-key" not in repr(an)
 
 
-def test_the_records_of_a_page_read_are_freed_on_the_loop_thread(emu: Emulator) -> None:
-    # made on the loop thread, freed there too: not one by one in the caller's thread
+def test_the_models_of_a_stream_are_made_and_freed_in_the_callers_thread(emu: Emulator) -> None:
+    """A page's HAL resources are made on the loop thread, and freed there once the page is
+    read; the typed models are made in the caller's thread, one at a time as it asks, and
+    freed there: nothing made by one thread is freed, one by one, by the other."""
     freed_in: list[str] = []
     with client(emu) as an, an.people.list() as people:
         for index, person in enumerate(people):
             if index in (0, 10):  # of the first page, and not its last (the loop's variable)
                 weakref.finalize(person, lambda: freed_in.append(threading.current_thread().name))
         settle(an)
-    assert freed_in == ["actionnetwork-sync", "actionnetwork-sync"]
+    assert freed_in == ["MainThread", "MainThread"]
 
 
 def test_a_started_stream_reads_in_the_background_before_it_is_iterated() -> None:
@@ -347,3 +350,18 @@ def test_a_started_stream_reads_in_the_background_before_it_is_iterated() -> Non
     assert order.count(0) >= 2  # the first stream has a page after its first
     last_of_first = max(i for i, n in enumerate(order) if n == 0)
     assert order.index(1) < last_of_first  # the second asked before the first was done
+
+
+def test_a_record_that_cannot_be_read_raises_in_the_caller_at_that_record(emu: Emulator) -> None:
+    """The models are made as they are asked for: the records before a malformed one are
+    handed out, then its ``ModelError`` is raised in the caller's thread, and the stream ends
+    cleanly (its requests cancelled)."""
+    fourth = emu.ids("people")[3]
+    emu.state["people"].items[fourth]["created_date"] = 12  # a number where a date must be
+    read: list[str | None] = []
+    with client(emu) as an:
+        with pytest.raises(ModelError, match="Person") as info, an.people.list() as people:
+            read.extend(person.id for person in people)
+        assert read == emu.ids("people")[:3]
+        assert settle(an)["in_flight"] == 0
+    assert "created_date" in str(info.value)  # says which field

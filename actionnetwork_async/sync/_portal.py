@@ -265,9 +265,16 @@ class Stream(Generic[T]):
 
     def __init__(self, portal: Portal, source: AsyncStream[T]) -> None:
         self._portal = portal
-        self._pump = _Pump(source)
+        # A mapped stream (typed models from HAL resources): the pump moves the source's
+        # pages, and each item is converted here as it is asked for. So one model at a time
+        # is made, not a page of them beside the next page, which would set the collector off
+        # more often than the async client does (``source`` is new: nothing was read of it).
+        self._convert: Callable[[Any], T] | None = None
+        if source.mapped_from is not None:
+            source, self._convert = source.mapped_from
+        self._pump: _Pump[Any] = _Pump(source)
         self._items: Iterator[T] = iter(())
-        self._page: Sequence[T] = ()  # the page being read (its items are freed on the loop)
+        self._page: Sequence[Any] = ()  # the page being read (its items are freed on the loop)
         self._reading = False  # whether _page holds a queue slot, to give back when read
         self._task: asyncio.Task[None] | None = None
         self._finished = False
@@ -283,7 +290,9 @@ class Stream(Generic[T]):
                 return item
             if self._finished:
                 raise StopIteration
-            self._items = iter(self._receive())
+            page = self._receive()
+            self._items = iter(page) if self._convert is None else map(self._convert, page)
+            del page
 
     def start(self) -> Stream[T]:
         """Start reading now, in the background, rather than at the first item asked for: a
@@ -299,10 +308,10 @@ class Stream(Generic[T]):
             yield rest
         while not self._finished:
             if batch := self._receive():
-                yield batch
+                yield batch if self._convert is None else [self._convert(x) for x in batch]
                 del batch  # freed on the loop with its slot, not kept until the next page
 
-    def _receive(self) -> Sequence[T]:
+    def _receive(self) -> Sequence[Any]:
         """The next page (empty at the end); blocks until the pump delivers it."""
         if self._portal.in_loop_thread():
             raise ClientStateError(_OWN_LOOP)
@@ -311,9 +320,10 @@ class Stream(Generic[T]):
             self._task = self._portal.spawn(pump.run, pump.finish)
         if self._reading and pump.slots is not None:
             # The page just read goes back with its slot before the next is awaited: freed on
-            # the loop thread, which made its records, and at once. Freed here, each record
-            # would cross between the threads' caches; kept until the next page came, they
-            # would outlive more garbage collections, and make each one longer.
+            # the loop thread, which made its resources, and at once. Freed here, each would
+            # cross between the threads' caches; kept until the next page came, they would
+            # outlive more garbage collections, and make each one longer. (A mapped stream's
+            # models are made here, one at a time, and freed here.)
             read: list[object] = [self._page]  # emptied on the loop: the last reference
             self._page, self._reading = (), False
             self._portal.call_soon(partial(_release, pump.slots, read))
@@ -321,7 +331,7 @@ class Stream(Generic[T]):
         if kind == _PAGE:
             self.pages += 1
             self._page, self._reading = value, True
-            return cast(Sequence[T], value)
+            return cast(Sequence[Any], value)
         self._finished = True
         if kind == _ERROR:
             raise value
