@@ -12,6 +12,7 @@ Nothing happens at import: a model's reader is generated the first time the mode
 
 from __future__ import annotations
 
+import threading
 import typing
 from collections.abc import Callable
 from datetime import datetime
@@ -29,6 +30,7 @@ Reader = Callable[..., "base.Record"]
 
 _readers: dict[type[Any], Reader | None] = {}
 _generating: set[type[Any]] = set()  # the models whose readers are being generated
+_lock = threading.RLock()
 _PRIMITIVES = (str, bool, int, float)
 
 
@@ -38,6 +40,13 @@ def reader(cls: type[base.Record]) -> Reader | None:
     try:
         return _readers[cls]
     except KeyError:
+        pass
+    # Generated under a lock: the blocking client makes models in its callers' threads, and
+    # two of them may read a model for the first time at once. Re-entrant: a model's nested
+    # models are generated inside its own generation.
+    with _lock:
+        if cls in _readers:
+            return _readers[cls]
         if not _default_hook(cls):
             _readers[cls] = None
             return None
