@@ -40,6 +40,10 @@ DEFAULT_ENTRY_TTL = 600.0
 CLOCK_SKEW = 60.0
 _FORMAT = "actionnetwork-async entry point links 1"
 _HEAD = b'{"format":"actionnetwork-async entry point links'
+_STARTS_FORMAT = "actionnetwork-async recent starts 1"
+_STARTS_HEAD = b'{"format":"actionnetwork-async recent starts'
+#: Starts older than this (seconds) are of no use to the next process: no window is as long.
+_STARTS_KEPT = 10.0
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _COLLECTIONS = ("osdi:", "action_network:")
 _NOT_SHARED = ("self", "curies")
@@ -66,6 +70,10 @@ def default_cache_dir() -> Path | None:
 
 def _owns(head: bytes) -> bool:
     return head.startswith(_HEAD)
+
+
+def _owns_starts(head: bytes) -> bool:
+    return head.startswith(_STARTS_HEAD)
 
 
 class EntryCache:
@@ -141,6 +149,45 @@ class EntryCache:
         except Exception as exc:
             log.debug("entry point cache %s not dropped: %s", self._where, type(exc).__name__)
 
+    async def load_starts(self, digest: str) -> list[float]:
+        """Seconds since each recent start the last client of ``digest``'s key left here, when
+        it closed (a directory only; empty on any miss). A client of the key that starts right
+        after another counts them, so the two together keep the limit as the server counts
+        it: the server's window does not end when a process does."""
+        if self.directory is None:
+            return []
+        try:
+            text = await asyncio.to_thread(self._read_file, digest, "starts")
+            entry = None if text is None else json.loads(text)
+            if not isinstance(entry, dict) or entry.get("format") != _STARTS_FORMAT:
+                return []
+            starts = entry.get("starts")
+            if entry.get("for") != digest or not isinstance(starts, list):
+                return []
+            now = self._clock()
+            ages = [
+                now - t
+                for t in starts[-64:]
+                if isinstance(t, (int, float)) and not isinstance(t, bool)
+            ]
+            return [age for age in ages if 0.0 <= age < _STARTS_KEPT]
+        except Exception as exc:  # a record that cannot be read is no record
+            log.debug("recent starts in %s not read: %s", self._where, type(exc).__name__)
+            return []
+
+    async def save_starts(self, digest: str, ages: list[float]) -> None:
+        """Leave the starts made ``ages`` seconds ago for the next client of ``digest``'s key
+        (a directory only; failures are logged, debug, and otherwise ignored)."""
+        if self.directory is None or not ages:
+            return
+        now = self._clock()
+        entry = {"format": _STARTS_FORMAT, "for": digest, "starts": [now - a for a in ages]}
+        try:
+            text = json.dumps(entry, separators=(",", ":"))
+            await asyncio.to_thread(self._write_file, digest, text, "starts")
+        except Exception as exc:
+            log.debug("recent starts in %s not written: %s", self._where, type(exc).__name__)
+
     def _valid(self, text: str | bytes, digest: str, base_url: str) -> dict[str, Any] | None:
         entry = json.loads(text)
         if not isinstance(entry, dict) or entry.get("format") != _FORMAT:
@@ -156,18 +203,19 @@ class EntryCache:
         return links if shareable_links(links, base_url) else None
 
     # -- a directory ------------------------------------------------------------------------------
-    def _path(self, digest: str) -> Path:
+    def _path(self, digest: str, kind: str = "entry") -> Path:
         assert self.directory is not None
-        return self.directory / f"entry-{digest}.json"
+        return self.directory / f"{kind}-{digest}.json"
 
-    def _read_file(self, digest: str) -> bytes | None:
-        with existing_file(self._path(digest), what=_WHAT, write=False) as file:
+    def _read_file(self, digest: str, kind: str = "entry") -> bytes | None:
+        with existing_file(self._path(digest, kind), what=_WHAT, write=False) as file:
             return None if file is None else file.read(1024 * 1024)
 
-    def _write_file(self, digest: str, text: str) -> None:
+    def _write_file(self, digest: str, text: str, kind: str = "entry") -> None:
         assert self.directory is not None
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with atomic_write(self._path(digest), owns=_owns, what=_WHAT) as out:
+        owns = _owns if kind == "entry" else _owns_starts
+        with atomic_write(self._path(digest, kind), owns=owns, what=_WHAT) as out:
             out.write(text + "\n")
 
     def _remove_file(self, digest: str) -> None:

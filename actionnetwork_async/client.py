@@ -69,8 +69,11 @@ class ActionNetwork(Catalog):
     its body passes the bound, without reading it whole. ``entry_cache`` shares the API entry
     point's links between the clients of one key for 10 minutes, so each run does not spend a
     rate-limited request on them: a directory, a Redis URL, or an ``EntryCache`` (None: this
-    client keeps them for its life only; docs/rate-limiting.md). docs/reference/client.md has
-    a table of every option.
+    client keeps them for its life only; docs/rate-limiting.md). A directory also carries the
+    limiter's last second over: a client leaves its recent request starts there when it
+    closes, and the key's next client counts them before its first request, so runs one after
+    another keep the limit as the server counts it. docs/reference/client.md has a table of
+    every option.
     """
 
     def __init__(
@@ -107,7 +110,8 @@ class ActionNetwork(Catalog):
         limiter = self._built_in_limiter(api_key, base_url, rate_limit, max_pause)
         if entry_cache is not None and not isinstance(entry_cache, EntryCache):
             entry_cache = EntryCache(entry_cache)
-        entry = EntryPoint(base_url, cache=entry_cache, digest=entry_digest(api_key, base_url))
+        digest = entry_digest(api_key, base_url)
+        entry = EntryPoint(base_url, cache=entry_cache, digest=digest)
         #: The API's base URL, ending in ``/``: the key is only ever sent to its origin.
         self.base_url = base_url
         #: The one place doing HTTP: session, key, limiter, retries. ``stats`` counts what it
@@ -122,6 +126,7 @@ class ActionNetwork(Catalog):
             max_connections=max_connections,
             user_agent=user_agent,
             max_response_bytes=max_response_bytes,
+            starts=None if entry_cache is None else (entry_cache, digest),
         )
         #: The generic HAL walker: follow any rel, stream any collection, write anywhere.
         self.hal = HalWalker(self._transport, base_url, prefetch=prefetch, entry=entry)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import attrs
@@ -43,6 +44,7 @@ __all__ = [
     "AioRateLimiter",
     "RateLimitFeedback",
     "RateLimiter",
+    "RemembersStarts",
     "SlidingWindowLimiter",
     "SlotSchedule",
     "Unlimited",
@@ -68,6 +70,20 @@ class RateLimiter(Protocol):
 
     async def acquire(self) -> None:
         """Return when one more request may start (raising ``LimiterError`` if it cannot)."""
+        ...
+
+
+@runtime_checkable
+class RemembersStarts(Protocol):
+    """Optional for a limiter: hand its recent starts to the next process of the same key, and
+    take the previous one's (the client keeps them beside a directory ``entry_cache``)."""
+
+    def recent_starts(self) -> list[float]:
+        """Seconds since each start that still counts against the limit, oldest first."""
+        ...
+
+    def recall_starts(self, ages: Sequence[float]) -> None:
+        """Count starts made ``ages`` seconds ago by another process."""
         ...
 
 
@@ -144,6 +160,21 @@ class SlotSchedule:
         self.starts.append(max(slot, started - LATE_START_TOLERANCE))
         while len(self.starts) > self.limit:
             self.starts.popleft()
+
+    def recent(self, now: float) -> list[float]:
+        """How long ago (seconds, oldest first) each recorded start inside the window at
+        ``now`` happened: what a later process needs to keep the limit with these starts."""
+        window = self.window_at(now)
+        return [now - start for start in self.starts if now - start < window]
+
+    def recall(self, now: float, ages: Sequence[float]) -> None:
+        """Count starts that happened ``ages`` seconds before ``now`` (another process's, of
+        the same key, just before this one started). Only into an empty schedule: a
+        schedule that has counted starts of its own knows better."""
+        if self.starts:
+            return
+        for age in sorted((a for a in ages if 0.0 <= a < self.window), reverse=True):
+            self.record(now - age, now - age)  # the oldest first
 
     def project(self, now: float, ahead: int, horizon: float = float("inf")) -> float:
         """The slot of a request arriving at ``now`` behind ``ahead`` others, all on time.
@@ -261,6 +292,14 @@ class SlidingWindowLimiter:
     def on_rate_limited(self, retry_after: float | None, *, sent_at: float) -> None:
         """A request started at ``sent_at`` got a 429: pause until ``retry_after``, slow down."""
         self.schedule.penalize(asyncio.get_running_loop().time(), retry_after, sent_at)
+
+    def recent_starts(self) -> list[float]:
+        """Seconds since each start still inside the window, oldest first (``SlotSchedule``)."""
+        return self.schedule.recent(asyncio.get_running_loop().time())
+
+    def recall_starts(self, ages: Sequence[float]) -> None:
+        """Count another process's starts, ``ages`` seconds ago, before any of this one's."""
+        self.schedule.recall(asyncio.get_running_loop().time(), ages)
 
 
 class AioRateLimiter:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         AioRateLimiter,
         RateLimiter,
         RateLimitFeedback,
+        RemembersStarts,
         SlidingWindowLimiter,
         Unlimited,
     )
@@ -35,6 +36,7 @@ else:
                 "AioRateLimiter",
                 "RateLimitFeedback",
                 "RateLimiter",
+                "RemembersStarts",
                 "SlidingWindowLimiter",
                 "Unlimited",
             ),
@@ -50,6 +52,7 @@ __all__ = [
     "RateLimitFeedback",
     "RateLimiter",
     "RedisRateLimiter",
+    "RemembersStarts",
     "RetryDecision",
     "RetryPolicy",
     "SlidingWindowLimiter",

@@ -21,7 +21,7 @@ import json as jsonlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol, cast
 
 import aiohttp
 import attrs
@@ -45,7 +45,7 @@ from .errors import (
     TransportError,
     UnexpectedResponseError,
 )
-from .limiter import UNSET, RateLimiter, RateLimitFeedback, _Unset
+from .limiter import UNSET, RateLimiter, RateLimitFeedback, RemembersStarts, _Unset
 from .pagination import with_query
 from .retry import RetryPolicy
 
@@ -88,6 +88,18 @@ class TransportStats:
         return self.statuses[429]
 
 
+class StartsStore(Protocol):
+    """Where the recent starts of a key are left for its next client (``EntryCache``)."""
+
+    async def load_starts(self, digest: str) -> list[float]:
+        """Seconds since each start the last client of the key left (empty: none)."""
+        ...
+
+    async def save_starts(self, digest: str, ages: list[float]) -> None:
+        """Leave the starts made ``ages`` seconds ago for the next client of the key."""
+        ...
+
+
 class Transport:
     """Sends requests through one shared limiter, retrying as ``RetryPolicy`` decides.
 
@@ -112,6 +124,7 @@ class Transport:
         max_connections: int = 16,
         user_agent: str = USER_AGENT,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        starts: tuple[StartsStore, str] | None = None,
     ) -> None:
         if not api_key or not isinstance(api_key, str):
             raise ConfigurationError("an API key (a non-empty string) is required")
@@ -155,6 +168,10 @@ class Transport:
         # ``derive``: the transport whose session this one uses, and its own limiter bound
         self._parent: Transport | None = None
         self._max_wait: float | _Unset | None = UNSET
+        # Recent starts left by the key's last client (``starts``: a store and the key's
+        # digest), counted before this one's first request and left for the next at close.
+        self._starts = starts if isinstance(limiter, RemembersStarts) else None
+        self._recalled: asyncio.Future[None] | None = None
 
     def __repr__(self) -> str:
         return f"<Transport limiter={self.limiter!r} api_key={sansio.REDACTED}>"
@@ -184,8 +201,22 @@ class Transport:
         derived.in_flight = 0
         return derived
 
+    async def _recall(self) -> None:
+        """Count the starts the key's last client left, once, before the first request."""
+        assert self._starts is not None
+        store, digest = self._starts
+        ages = await store.load_starts(digest)
+        if ages:
+            cast(RemembersStarts, self.limiter).recall_starts(ages)
+
     async def _acquire(self) -> None:
         """Wait for the limiter: with this transport's own ``max_wait`` when it has one."""
+        if self._starts is not None:
+            owner = self._parent or self  # clients made by with_options share one limiter
+            if owner._recalled is None:
+                owner._recalled = asyncio.ensure_future(owner._recall())
+            if not owner._recalled.done():
+                await asyncio.shield(owner._recalled)  # one read, whichever caller gives up
         if isinstance(self._max_wait, _Unset):
             await self.limiter.acquire()
         elif getattr(self.limiter, "takes_max_wait", False):  # the built-in limiters
@@ -218,10 +249,17 @@ class Transport:
         return self._session
 
     async def aclose(self) -> None:
-        """Close the session if this transport created it; later requests are refused."""
+        """Close the session if this transport created it; later requests are refused. The
+        limiter's recent starts are left for the key's next client (``starts``)."""
+        already = self.closed
         self.closed = True
         if self._owns_session and self._session is not None and not self._session.closed:
             await self._session.close()
+        if self._starts is not None and self._parent is None and not already:
+            store, digest = self._starts
+            ages = cast(RemembersStarts, self.limiter).recent_starts()
+            if ages:
+                await store.save_starts(digest, ages)
 
     def redact(self, text: str) -> str:
         """``text`` with the API key masked."""

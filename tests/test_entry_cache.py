@@ -20,7 +20,14 @@ from actionnetwork_async.cli import main
 from actionnetwork_async.client import EntryCache
 from actionnetwork_async.errors import AuthenticationError, ConfigurationError
 from actionnetwork_async.sync import ActionNetwork as BlockingActionNetwork
-from actionnetwork_async.testing import Emulator, Quirks, RedisServer, Seed, serve_in_thread
+from actionnetwork_async.testing import (
+    Emulator,
+    Quirks,
+    RedisServer,
+    Seed,
+    Timing,
+    serve_in_thread,
+)
 
 KEY = "entry-cache-key-0c5d9e1f2a3b4c5d6e7f"
 ENTRY = "/api/v2/"
@@ -56,6 +63,10 @@ async def emu() -> AsyncIterator[Emulator]:
 
 def entry_files(directory: Path) -> list[Path]:
     return sorted(directory.glob("entry-*.json"))
+
+
+def starts_files(directory: Path) -> list[Path]:
+    return sorted(directory.glob("starts-*.json"))
 
 
 # -- sharing ---------------------------------------------------------------------------------
@@ -355,3 +366,57 @@ def test_the_natural_ways_to_pass_a_cache_type_check(tmp_path: Path) -> None:
         check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+# -- the limiter's last second, carried from one client of a key to the next ------------------
+@pytest.mark.asyncio
+async def test_clients_one_after_another_keep_the_limit_as_the_server_counts_it(
+    tmp_path: Path,
+) -> None:
+    """A client leaves its recent starts beside the entry cache when it closes, and the next
+    client of the key counts them first: two runs back to back (a shell loop of commands)
+    never send a fifth request within a second of the server's window, which a fresh limiter,
+    knowing nothing of the run before, does at once (its first 4 requests go together)."""
+    options = {"seed": Seed(people=30), "rate_limit": 4.0, "api_key": KEY}
+    async with Emulator(**options, timing=Timing(arrival_jitter=0.03)) as server:  # type: ignore[arg-type]
+        for _ in range(2):
+            async with ActionNetwork(KEY, base_url=server.base_url, entry_cache=tmp_path) as an:
+                assert await people_page(an) == 1
+                for _ in range(3):
+                    await an.hal.get("people", params={"per_page": 1})
+        await server.idle()
+        assert entry_reads(server) == 1  # the second client took the cache's links
+        assert len(server.log) == 1 + 8
+        assert server.count(status=429) == 0
+        assert server.max_in_window(1.0) <= 4
+        (record,) = starts_files(tmp_path)
+        assert stat.S_IMODE(record.stat().st_mode) == 0o600  # owner-only, like the entry
+        assert KEY not in record.read_text()
+
+    # The same two runs without the cache's record: the second run's first requests collide
+    # with the first's last ones in the server's window.
+    async with Emulator(**options, timing=Timing(arrival_jitter=0.03)) as server:  # type: ignore[arg-type]
+        for _ in range(2):
+            async with ActionNetwork(KEY, base_url=server.base_url) as an:
+                assert await people_page(an) == 1
+                for _ in range(3):
+                    await an.hal.get("people", params={"per_page": 1})
+        await server.idle()
+        assert server.count(status=429) >= 1
+
+
+@pytest.mark.asyncio
+async def test_a_record_of_starts_that_is_not_ours_is_no_record(tmp_path: Path) -> None:
+    """A corrupt or foreign record of starts is ignored and left as it is: the client starts
+    as a fresh one would, and writes nothing over a file it did not make."""
+    cache = EntryCache(tmp_path)
+    digest = "0" * 32
+    path = tmp_path / f"starts-{digest}.json"
+    path.write_text("not ours\n")
+    assert await cache.load_starts(digest) == []
+    await cache.save_starts(digest, [0.1, 0.2])
+    assert path.read_text() == "not ours\n"
+    path.unlink()
+    await cache.save_starts(digest, [0.5, 0.2])
+    assert [round(a, 1) for a in await cache.load_starts(digest)] == [0.5, 0.2]
+    assert await cache.load_starts("1" * 32) == []  # another key's digest: nothing

@@ -48,6 +48,21 @@ def test_schedule_measures_from_a_start_that_was_very_late() -> None:
     assert schedule.next_slot(0.3, since=0.3) == pytest.approx(1.3 - LATE_START_TOLERANCE)
 
 
+def test_schedule_counts_the_recent_starts_of_the_keys_last_process_first() -> None:
+    """What one process leaves (``recent``: ages of the starts inside the window) the next
+    counts (``recall``) before any start of its own, and not once it has its own."""
+    before = SlotSchedule(limit=4, window=1.04)
+    for t in (99.1, 99.5, 99.8, 99.9):
+        before.record(t, t)
+    assert before.recent(100.5) == pytest.approx([1.0, 0.7, 0.6])  # 99.1 is out of the window
+    after = SlotSchedule(limit=4, window=1.04)
+    after.recall(50.0, [0.9, 5.0, 0.5, 0.2, 0.1])  # on its own clock; 5 s ago counts no more
+    assert list(after.starts) == pytest.approx([49.1, 49.5, 49.8, 49.9])
+    assert after.next_slot(50.0, since=50.0) == pytest.approx(49.1 + 1.04)  # not at once
+    after.recall(51.0, [0.05])  # it has starts of its own now: nothing more is counted
+    assert len(after.starts) == 4
+
+
 def test_schedule_is_first_come_first_served_and_projects_queued_slots() -> None:
     schedule = SlotSchedule(limit=2, window=1.0)
     schedule.record(5.0, 5.0)
