@@ -428,17 +428,6 @@ def background_params(background: bool) -> dict[str, str] | None:
     return {"background_request": "true"} if background else None
 
 
-def _record_tags(record: Any) -> list[str]:
-    """The ``add_tags`` of a bulk record; none when they are not tag names (the record's body
-    then fails, and the failure is reported with it)."""
-    if not isinstance(record, Mapping) or not record.get("add_tags"):
-        return []
-    try:
-        return tag_list(record["add_tags"], "add_tags")
-    except ConfigurationError:
-        return []
-
-
 def listed(values: Iterable[Any], what: str) -> list[Any]:
     """``values`` as a list; what is not iterable (None ...) is a ``ConfigurationError``."""
     if values is None or isinstance(values, (bytes, Mapping)):

@@ -12,7 +12,6 @@ watermark.
 from __future__ import annotations
 
 import re
-import sys
 import threading
 import time
 from collections import Counter
@@ -164,7 +163,3 @@ def _why(exc: BaseException) -> str:
         f"the sync stopped: {what}. Run it again: what was loaded stays, pending loads are "
         "finished first, and reading starts again from the last committed watermark"
     )
-
-
-def _stderr(line: str) -> None:
-    print(line, file=sys.stderr, flush=True)
