@@ -13,9 +13,8 @@ reported with its error, as a result.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import logging
-import multiprocessing as mp
 import os
 import platform
 import re
@@ -24,13 +23,12 @@ import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from multiprocessing.connection import Connection
 from typing import Any
 
 import aiohttp
 
 from actionnetwork_async import ActionNetwork
-from actionnetwork_async.testing import Emulator
+from actionnetwork_async.testing import EmulatorProcess, serve_in_process
 
 LIMIT = 4.0  # the API's requests per second
 PER_PAGE = 25  # the API's page size for people
@@ -79,52 +77,29 @@ class Hit:
     query: str
 
 
-def _serve(options: dict[str, Any], conn: Connection) -> None:
-    """Child process: run an emulator until told to stop; send its log when asked."""
-
-    # A peer that crashes drops its connections mid-request; that is its result, not news.
-    logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
-
-    async def run() -> None:
-        async with Emulator(**options) as emu:
-            conn.send((emu.base_url, emu.api_key))
-            loop = asyncio.get_running_loop()
-            while True:
-                command = await loop.run_in_executor(None, conn.recv)
-                if command == "log":
-                    await emu.idle()
-                    conn.send([(r.start, r.status, r.query) for r in emu.log])
-                else:
-                    return
-
-    asyncio.run(run())
-
-
 class Server:
     """``with Server(seed=Seed(people=1250), timing=Timing(latency=0.5)) as server:`` an
-    emulator in a child process (``options`` are ``Emulator``'s keywords)."""
+    emulator in a child process (``options`` are ``Emulator``'s keywords; the library's
+    ``serve_in_process``)."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options
-        self._conn, child = mp.get_context("spawn").Pipe()
-        self._process = mp.get_context("spawn").Process(
-            target=_serve, args=(options, child), daemon=True
-        )
+        self._stack = contextlib.ExitStack()
+        self._process: EmulatorProcess | None = None
         self.base_url = self.api_key = ""
 
     def __enter__(self) -> Server:
-        self._process.start()
-        self.base_url, self.api_key = self._conn.recv()
+        self._process = self._stack.enter_context(serve_in_process(**self.options))
+        self.base_url, self.api_key = self._process.base_url, self._process.api_key
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._conn.send("stop")
-        self._process.join(timeout=30)
+        self._stack.close()
 
     def log(self) -> list[Hit]:
         """Every request the server has seen so far, in order of arrival."""
-        self._conn.send("log")
-        return [Hit(*row) for row in self._conn.recv()]
+        assert self._process is not None, "use the server in a with block"
+        return [Hit(r.start, r.status, r.query) for r in self._process.log]
 
 
 # -- figures -------------------------------------------------------------------------------------
