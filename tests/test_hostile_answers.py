@@ -6,6 +6,7 @@ embedded array, each reproduced from the red-team pass of issue 9.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -14,6 +15,8 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from actionnetwork_async import (
     ActionNetwork,
@@ -28,7 +31,14 @@ from actionnetwork_async.errors import DecodeError, HALError, LinkNotFoundError
 from actionnetwork_async.hal import parse_resource
 from actionnetwork_async.models import Event, Person
 from actionnetwork_async.models.base import format_datetime
-from actionnetwork_async.sansio import MAX_JSON_DEPTH, decode_response, origin, redirect_location
+from actionnetwork_async.sansio import (
+    MAX_JSON_DEPTH,
+    check_json_depth,
+    decode_json,
+    decode_response,
+    origin,
+    redirect_location,
+)
 from actionnetwork_async.testing import Emulator
 
 from .conftest import ClientFactory, url_of
@@ -58,6 +68,12 @@ async def serve() -> AsyncIterator[Serve]:
 
 
 # -- 9: deep nesting ----------------------------------------------------------------------------
+def _containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.lists(children, max_size=3) | st.dictionaries(
+        st.text(max_size=2), children, max_size=3
+    )
+
+
 def nested(depth: int) -> bytes:
     return b"[" * depth + b"]" * depth
 
@@ -69,6 +85,39 @@ def test_deeply_nested_json_is_a_decode_error_not_a_recursion_error(depth: int) 
     with pytest.raises(webhooks.WebhookDecodeError, match="nested deeper"):
         webhooks.parse(nested(depth), max_bytes=1 << 20)
     decode_response(200, {}, nested(MAX_JSON_DEPTH), url="http://x/")  # the limit itself is fine
+
+
+def chain(shape: str, leaf: str) -> bytes:
+    """JSON nesting one container per letter of ``shape`` (``o`` an object, ``a`` an array)
+    around ``leaf``."""
+    opening = "".join('{"k": ' if kind == "o" else "[" for kind in shape)
+    closing = "".join("}" if kind == "o" else "]" for kind in reversed(shape))
+    return (opening + leaf + closing).encode()
+
+
+@pytest.mark.parametrize("leaf", ['{"s": 1}', "[1]", "{}", "[]"])
+@pytest.mark.parametrize("kinds", ["o", "a", "oa"])
+def test_the_depth_limit_is_exact_whatever_the_containers(kinds: str, leaf: str) -> None:
+    # objects of scalars are the containers the collector may leave untracked: at the deepest
+    # level, the one level the fast walk cannot see
+    shape = (kinds * MAX_JSON_DEPTH)[: MAX_JSON_DEPTH - 1]
+    decode_response(200, {}, b'{"x": %s}' % chain(shape[1:], leaf), url="http://x/")
+    with pytest.raises(DecodeError, match="nested deeper"):
+        decode_response(200, {}, b'{"x": %s}' % chain(shape, leaf), url="http://x/")
+
+
+@given(st.recursive(st.none() | st.integers() | st.text(max_size=3), _containers, max_leaves=40))
+@settings(max_examples=300, deadline=None)
+def test_the_depth_limit_agrees_with_the_exact_walk(document: Any) -> None:
+    body = json.dumps({"doc": document}).encode()
+    for limit in range(1, 9):
+        try:
+            check_json_depth(json.loads(body), max_depth=limit)
+        except ValueError:
+            with pytest.raises(ValueError, match="nested deeper"):
+                decode_json(body, max_depth=limit)
+        else:
+            assert decode_json(body, max_depth=limit) == json.loads(body)
 
 
 def test_deep_decoded_input_is_refused_or_read_without_recursion() -> None:
