@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -11,6 +13,7 @@ from actionnetwork_async.errors import HALError, ModelError
 from actionnetwork_async.hal import parse_resource
 from actionnetwork_async.models import (
     AdvocacyCampaign,
+    EmailAddress,
     Event,
     EventCampaign,
     Form,
@@ -19,6 +22,7 @@ from actionnetwork_async.models import (
     PeopleList,
     Person,
     Petition,
+    PhoneNumber,
     Tag,
     UniqueIdList,
 )
@@ -127,6 +131,10 @@ async def test_every_record_the_emulator_serves_reads_as_cattrs_reads_it(
         {"given_name": None, "email_addresses": None, "custom_fields": None},
         {"given_name": 7, "family_name": 1.5, "custom_fields": {"seq": 3}},
         {"email_addresses": {"address": "a@example.org", "primary": "TRUE"}},
+        {
+            "email_addresses": [{"address": "a@example.org", "primary": "false"}],
+            "phone_numbers": [],
+        },
         {"identifiers": "action_network:1", "languages_spoken": ["en", 4]},
         {"postal_addresses": [{"location": {"latitude": 38, "longitude": "-77"}, "x": 1}]},
         {"created_date": "2014-03-20T21:04:31+02:00", "unknown": {"deep": [1, {"x": None}]}},
@@ -157,7 +165,6 @@ def test_alias_and_wall_clock_fields_read_as_cattrs_reads_them() -> None:
     [
         {"given_name": ["a"]},
         {"email_addresses": [5]},
-        {"postal_addresses": [{"location": "here"}]},
         {"created_date": "yesterday"},
         {"custom_fields": {"a": [1]}},
         [],
@@ -169,6 +176,55 @@ def test_what_the_reader_refuses_still_fails_as_before(document: Any) -> None:
     with pytest.raises(Exception) as before:  # noqa: PT011 - cattrs' own error, whichever
         slow(Person, document)
     assert str(caught.value) == f"cannot read a Person: {_describe(before.value)}"
+
+
+@pytest.mark.parametrize(
+    ("document", "field"),
+    [
+        ({"postal_addresses": [{"location": "here"}]}, "postal_addresses"),
+        ({"email_addresses": [{"address": ["here"]}]}, "email_addresses"),
+        ({"phone_numbers": [{"primary": "here"}]}, "phone_numbers"),
+    ],
+)
+def test_a_nested_record_that_cannot_be_read_raises_where_it_is_first_read(
+    document: dict[str, Any], field: str
+) -> None:
+    person = Person.from_resource(parse_resource({"given_name": "Ada", **document}, url=BASE))
+    assert person.given_name == "Ada"  # the rest of the record reads
+    for _ in range(2):  # and the field raises each time it is read, never a half-made value
+        with pytest.raises(ModelError, match=f"cannot read the {field} of a Person") as caught:
+            getattr(person, field)
+        assert "here" not in str(caught.value)  # the message never quotes the data
+    with pytest.raises(ModelError):
+        person.to_json()
+    with pytest.raises(ModelError, match="cannot read a Person"):  # all at once: at the record
+        Person.from_json(document)
+
+
+def test_nested_records_are_read_once_and_can_be_replaced() -> None:
+    document = {
+        "email_addresses": [{"address": "a@example.org", "primary": True}],
+        "postal_addresses": [{"locality": "Austin", "location": {"latitude": 30.2}}],
+    }
+
+    def read() -> Person:
+        return Person.from_resource(parse_resource(document, url=BASE))
+
+    person = read()
+    emails = person.email_addresses
+    assert emails is person.email_addresses  # made on the first read, then kept
+    assert emails == [EmailAddress(address="a@example.org", primary=True)]
+    assert person.postal_addresses[0].location == Location(latitude=30.2)
+    assert person == slow(Person, document)
+    assert repr(person) == repr(slow(Person, document))
+    person.phone_numbers = [PhoneNumber(number="1")]
+    del person.email_addresses
+    with pytest.raises(AttributeError):
+        person.email_addresses  # noqa: B018 - deleted like any attrs field
+    assert copy.deepcopy(read()) == slow(Person, document)
+    again = pickle.loads(pickle.dumps(read()))
+    assert again == slow(Person, document)
+    assert again.url == read().url
 
 
 def test_models_read_from_a_resource_share_no_list_or_dict_with_it() -> None:

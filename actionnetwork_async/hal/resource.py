@@ -126,6 +126,18 @@ class Resource:
     def __repr__(self) -> str:
         return f"<Resource {self.self_href or self.url or '(no url)'}>"
 
+    # Read-only, so a copy may share it (a deep copy of a model read from the API works), and
+    # it pickles as what it is made of.
+    def __copy__(self) -> Resource:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Resource:
+        return self
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        curies = None if self.curies is _NO_CURIES else dict(self.curies)
+        return (_rebuilt, (dict(self._document), self.url, curies))
+
     # -- properties -------------------------------------------------------------------------
     def __getitem__(self, key: str) -> Any:
         return self.data[key]
@@ -253,6 +265,11 @@ def parse_resource(
 
 
 _NO_CURIES: Mapping[str, Link] = MappingProxyType({})
+
+
+def _rebuilt(document: dict[str, Any], url: str | None, curies: dict[str, Link] | None) -> Resource:
+    """A pickled ``Resource`` again."""
+    return Resource(document, url=url, curies=_NO_CURIES if curies is None else curies)
 
 
 def _parse_embedded(value: Any, *, url: str | None, curies: Mapping[str, Link]) -> Embedded:

@@ -7,12 +7,20 @@ value goes through the very hook the cattrs converter would use. Whatever a read
 read raises, and the caller then reads the document the slow way (cattrs, with its detailed
 errors), so the two roads never disagree: the fast one only skips work.
 
+Nested records (a person's email addresses, phone numbers and postal addresses, an address's
+location) are read when their field is first read: their JSON, checked to be an object or an
+array of objects, waits in the field as an ``Unread``, and the field's attribute (a ``LazyField``
+around attrs' slot) reads it on first access and keeps the models. Most programs that stream
+records never look at most of them, and they are about half of what reading a person costs. A
+nested record that cannot be read raises ``ModelError`` at that first access, naming the field.
+
 Nothing happens at import: a model's reader is generated the first time the model is read.
 """
 
 from __future__ import annotations
 
 import threading
+import types
 import typing
 from collections.abc import Callable
 from datetime import datetime
@@ -23,38 +31,42 @@ import attrs
 if TYPE_CHECKING:
     from . import base
 
-__all__ = ["reader"]
+__all__ = ["LazyField", "Unread", "reader"]
 
 #: A reader: the document (and the HAL resource it came from, for a resource model).
 Reader = Callable[..., "base.Record"]
 
-_readers: dict[type[Any], Reader | None] = {}
-_generating: set[type[Any]] = set()  # the models whose readers are being generated
+_readers: dict[tuple[type[Any], bool], Reader | None] = {}
+_generating: set[tuple[type[Any], bool]] = set()  # the readers being generated
 _lock = threading.RLock()
 _PRIMITIVES = (str, bool, int, float)
 
 
-def reader(cls: type[base.Record]) -> Reader | None:
+def reader(cls: type[base.Record], lazy: bool = False) -> Reader | None:
     """The reader of ``cls``, generated on its first use; None when the converter reads
-    ``cls`` with a hook registered for it (that hook is then the only way)."""
+    ``cls`` with a hook registered for it (that hook is then the only way). A ``lazy`` one
+    leaves nested records unread until their field is read (``from_resource``: a record of
+    the API); the other reads everything at once (``from_json``: what is checked now, such
+    as a webhook delivery or a body to send)."""
+    key = (cls, lazy)
     try:
-        return _readers[cls]
+        return _readers[key]
     except KeyError:
         pass
     # Generated under a lock: the blocking client makes models in its callers' threads, and
     # two of them may read a model for the first time at once. Re-entrant: a model's nested
     # models are generated inside its own generation.
     with _lock:
-        if cls in _readers:
-            return _readers[cls]
+        if key in _readers:
+            return _readers[key]
         if not _default_hook(cls):
-            _readers[cls] = None
+            _readers[key] = None
             return None
-        _generating.add(cls)
+        _generating.add(key)
         try:
-            found = _readers[cls] = _generate(cls)
+            found = _readers[key] = _generate(cls, lazy)
         finally:
-            _generating.discard(cls)
+            _generating.discard(key)
         return found
 
 
@@ -88,7 +100,7 @@ class _Source:
         return key
 
 
-def _value(source: _Source, kind: Any, v: str, hook_name: str, type_name: str) -> str:
+def _value(source: _Source, kind: Any, v: str, hook_name: str, type_name: str, lazy: bool) -> str:
     """An expression reading the non-null JSON value ``v`` as ``kind``."""
     from . import base
 
@@ -100,7 +112,7 @@ def _value(source: _Source, kind: Any, v: str, hook_name: str, type_name: str) -
         parse = source.name("p", base.parse_datetime)
         return f"{parse}({v}) if type({v}) is str else {slow}"
     if base._is_record(inner) and _default_hook(inner):
-        read = source.name("r", _nested(inner))
+        read = source.name("r", _nested(inner, lazy))
         return f"{read}({v}) if type({v}) is dict else {slow}"
     origin, args = typing.get_origin(inner), typing.get_args(inner)
     if origin is list and args:
@@ -110,7 +122,7 @@ def _value(source: _Source, kind: Any, v: str, hook_name: str, type_name: str) -
             only = source.name("s", frozenset({item}))
             return f"{v}.copy() if type({v}) is list and {{*map(type, {v})}} <= {only} else {slow}"
         if base._is_record(item) and _default_hook(item):
-            read = source.name("r", _nested(item))
+            read = source.name("r", _nested(item, lazy))
             return f"[*map({read}, {v})] if type({v}) is list else {slow}"
         if typing.get_origin(item) is dict and typing.get_args(item)[1:] == (Any,):
             dicts = source.name("s", frozenset({dict}))
@@ -126,27 +138,140 @@ def _value(source: _Source, kind: Any, v: str, hook_name: str, type_name: str) -
     return slow
 
 
-def _nested(cls: type[base.Record]) -> Callable[[Any], base.Record]:
+class _FieldReader:
+    """How one lazy field of one model is read: fast (``read``), else by the converter's hook
+    for the field's type (which also coerces what the API sends loosely), else ``ModelError``."""
+
+    __slots__ = ("hook", "kind", "label", "read")
+
+    def __init__(self, read: Callable[[Any], Any], hook: Any, kind: Any, label: str) -> None:
+        self.read = read
+        self.hook = hook
+        self.kind = kind
+        self.label = label
+
+
+class Unread:
+    """A nested record's JSON waiting in its model's field until the field is first read."""
+
+    __slots__ = ("document", "field")
+
+    def __init__(self, document: Any, field: _FieldReader) -> None:
+        self.document = document
+        self.field = field
+
+    def model(self) -> Any:
+        """The field's value: the model (or list of models) of ``document``."""
+        field = self.field
+        try:
+            return field.read(self.document)
+        except Exception:  # the converter reads it again and says what is wrong
+            pass
+        try:
+            return field.hook(self.document, field.kind)
+        except Exception as exc:
+            from ..errors import ModelError
+            from .base import _describe
+
+            raise ModelError(f"cannot read the {field.label}: {_describe(exc)}") from exc
+
+
+class LazyField:
+    """The attribute of a model field that may hold an ``Unread``: attrs' slot, whose value is
+    read into models on first access and kept."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        value = self.slot.__get__(instance, owner)
+        if type(value) is Unread:
+            value = value.model()
+            self.slot.__set__(instance, value)
+        return value
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        self.slot.__set__(instance, value)
+
+    def __delete__(self, instance: Any) -> None:
+        self.slot.__delete__(instance)
+
+
+def _lazy_slot(cls: type[Any], name: str) -> bool:
+    """Make the attribute ``name`` of ``cls`` (attrs' slot, wherever in the MRO it is) a
+    ``LazyField``; False when it is no slot (a model made without ``slots=True``)."""
+    for klass in cls.__mro__:
+        attribute = vars(klass).get(name)
+        if isinstance(attribute, LazyField):
+            return True
+        if isinstance(attribute, types.MemberDescriptorType):
+            setattr(klass, name, LazyField(attribute))
+            return True
+        if attribute is not None:
+            return False
+    return False
+
+
+def _lazy(source: _Source, cls: type[Any], name: str, kind: Any, v: str, slow: str) -> str | None:
+    """An expression that leaves the nested record(s) of ``v`` unread, or None when the field
+    is read at once (not a nested record of the models' own kind, or not a slot)."""
+    from . import base
+
+    inner = _inner(kind)
+    hook = base.converter.get_structure_hook(kind)
+    label = f"{name} of a {cls.__name__}"
+    read: Callable[[Any], Any]
+    if base._is_record(inner) and _default_hook(inner):
+        read, test = _nested(inner, True), f"type({v}) is dict"
+    elif typing.get_origin(inner) is list and typing.get_args(inner):
+        (item,) = typing.get_args(inner)
+        if not (base._is_record(item) and _default_hook(item)):
+            return None
+        one = _nested(item, True)
+
+        def read_all(document: Any) -> list[Any]:
+            return [*map(one, document)]
+
+        read = read_all
+
+        dicts = source.name("s", frozenset({dict}))
+        test = f"type({v}) is list and {{*map(type, {v})}} <= {dicts}"
+    else:
+        return None
+    if not _lazy_slot(cls, name):
+        return None
+    unread = source.name("u", Unread)
+    field = source.name("l", _FieldReader(read, hook, kind, label))
+    if test.startswith("type(v) is list"):  # an empty array is an empty list at once
+        return f"({unread}({v}, {field}) if {v} else []) if {test} else {slow}"
+    return f"{unread}({v}, {field}) if {test} else {slow}"
+
+
+def _nested(cls: type[base.Record], lazy: bool) -> Callable[[Any], base.Record]:
     """A nested model's reader: generated now, or when first called if it is being generated
     already (a model that holds itself, directly or not)."""
-    if cls in _generating:
-        return _lazy_reader(cls)
-    return cast(Reader, reader(cls))  # a default hook: it has a reader
+    if (cls, lazy) in _generating:
+        return _reader_later(cls, lazy)
+    return cast(Reader, reader(cls, lazy))  # a default hook: it has a reader
 
 
-def _lazy_reader(cls: type[base.Record]) -> Callable[[Any], base.Record]:
+def _reader_later(cls: type[base.Record], lazy: bool) -> Callable[[Any], base.Record]:
     """A nested model's reader, generated when first called."""
     found: list[Reader] = []
 
     def read(document: Any) -> base.Record:
         if not found:
-            found.append(cast(Reader, reader(cls)))  # a default hook: it has a reader
+            found.append(cast(Reader, reader(cls, lazy)))  # a default hook: it has a reader
         return found[0](document)
 
     return read
 
 
-def _generate(cls: type[base.Record]) -> Reader:
+def _generate(cls: type[base.Record], lazy: bool) -> Reader:
     """The source of ``cls``'s reader, compiled."""
     from . import base
 
@@ -180,7 +305,10 @@ def _generate(cls: type[base.Record]) -> Reader:
             expression = f"{source.name('w', base.parse_wall_clock)}(v)"
         else:
             hook = base.converter.get_structure_hook(kind)
-            expression = _value(source, kind, "v", source.name("h", hook), source.name("k", kind))
+            hook_name, kind_name = source.name("h", hook), source.name("k", kind)
+            expression = (
+                lazy and _lazy(source, cls, field.name, kind, "v", f"{hook_name}(v, {kind_name})")
+            ) or _value(source, kind, "v", hook_name, kind_name, lazy)
         if absent:
             lines.append(f"    {local} = {absent} if v is None else {expression}")
         else:

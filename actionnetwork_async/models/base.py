@@ -248,8 +248,10 @@ class ResourceModel(Record):
 
     @classmethod
     def from_resource(cls: type[M], resource: Resource) -> M:
-        """The model of a HAL resource, keeping the resource (and so its links)."""
-        read = reader(cls)
+        """The model of a HAL resource, keeping the resource (and so its links). Its nested
+        records (a person's email addresses ...) are read when their field is first read, and
+        one that cannot be read raises ``ModelError`` there (``from_json`` reads all at once)."""
+        read = reader(cls, lazy=True)
         if read is not None:
             try:  # from the document itself: its _links and _embedded are no field, no extra
                 return cast(M, read(resource.document, resource))
