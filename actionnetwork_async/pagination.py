@@ -243,6 +243,9 @@ class _Visited:
         self._enter(key, page)
 
 
+_LISTS = {list}
+
+
 class _SeenPages:
     """Digests of the items of the last ``PAGES_COMPARED`` pages a stream read, to refuse a
     page that repeats one (a ``next`` link that changes only a parameter the server ignores).
@@ -253,14 +256,20 @@ class _SeenPages:
     """
 
     def __init__(self) -> None:
-        self._order: deque[bytes] = deque()
-        self._digests: set[bytes] = set()
+        self._order: deque[int | bytes] = deque()
+        self._digests: set[int | bytes] = set()
 
     @staticmethod
-    def _digest(items: Sequence[Resource]) -> bytes:
-        # the usual page: every item has identifiers, read in one step without a call per item
+    def _digest(items: Sequence[Resource]) -> int | bytes:
+        # the usual page: every item has a list of string identifiers, hashed as they are (a
+        # 64-bit hash: two of a stream's pages share one by chance about once in 10**16)
         names: list[Any] = [item.document.get("identifiers") for item in items]
-        if not all(names):
+        if all(names) and {*map(type, names)} == _LISTS:
+            try:
+                return hash(tuple(map(tuple, names)))
+            except TypeError:  # an identifier that is no string: the general way
+                pass
+        else:
             names = [
                 item.identifier()
                 or item.self_href
