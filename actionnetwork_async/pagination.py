@@ -110,13 +110,22 @@ def _split(url: str) -> SplitResult:
         raise ConfigurationError(f"not a usable URL: {exc}") from None
 
 
-@functools.lru_cache(maxsize=64)
 def _split_page(url: str) -> tuple[tuple[str, ...], int | None]:
     """(the URL without its page parameter, as a comparable key; the page number or None).
 
-    Kept for the last few URLs: a stream asks it of every page's URL three times (as the next
-    link, as the page read, as a page visited), and its parse is most of a page's URL work.
+    A stream asks it of every page's URL three times (as the next link, as the page read, as
+    a page visited): a URL ``with_page`` built is answered from what it was built from, and
+    the last few others are kept parsed.
     """
+    built = _BUILT.get(url)
+    if built is not None:
+        return built[0].key, built[1]
+    return _parse_page(url)
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_page(url: str) -> tuple[tuple[str, ...], int | None]:
+    """``_split_page`` of a URL parsed."""
     parts = _split(url)
     query = parse_qsl(parts.query, keep_blank_values=True)
     page: int | None = None
@@ -145,14 +154,45 @@ def page_number(url: str) -> int | None:
 
 def with_page(url: str, page: int) -> str:
     """``url`` with its ``page`` query parameter set (other parameters kept, in order)."""
-    return _with_page(url, page) if type(page) is int else with_query(url, {"page": page})
+    if type(page) is not int:
+        return with_query(url, {"page": page})
+    built = _BUILT.get(url)
+    template = built[0] if built is not None else _template(url)
+    made = f"{template.prefix}{page}{template.suffix}"
+    if len(_BUILT) >= _BUILT_KEPT:
+        _BUILT.clear()
+    _BUILT[made] = (template, page)
+    return made
+
+
+class _Template:
+    """Every ``with_page`` of one URL: ``prefix + str(page) + suffix``, and the ``key`` of
+    ``_split_page`` they share."""
+
+    __slots__ = ("key", "prefix", "suffix")
+
+    def __init__(self, prefix: str, suffix: str, key: tuple[str, ...]) -> None:
+        self.prefix = prefix
+        self.suffix = suffix
+        self.key = key
+
+
+#: A page number no URL holds otherwise: ``with_query`` writes ``page`` last, its digits as
+#: they are, so what is around it in the URL built is the same for every page.
+_MARK = "7318046529173"
+#: The URLs ``with_page`` built lately, with their template and page: a stream's next link is
+#: usually the URL the stream built for that page ahead of time (the server writes the same
+#: string), so it is not parsed again, nor is any URL built from it. Cleared when full.
+_BUILT: dict[str, tuple[_Template, int]] = {}
+_BUILT_KEPT = 256
 
 
 @functools.lru_cache(maxsize=64)
-def _with_page(url: str, page: int) -> str:
-    """``with_page`` for the last few pages: a stream builds each page's URL twice (when it
-    asks for the page ahead, and when it reads it)."""
-    return with_query(url, {"page": page})
+def _template(url: str) -> _Template:
+    """The template of ``with_page(url, ...)``, for URLs that ``with_page`` did not build."""
+    marked = with_query(url, {"page": _MARK})
+    prefix, _, suffix = marked.rpartition(_MARK)
+    return _Template(prefix, suffix, _parse_page(marked)[0])
 
 
 def with_query(url: str, params: Mapping[str, str | int]) -> str:

@@ -60,6 +60,8 @@ from actionnetwork_async.models.base import (
     parse_wall_clock,
 )
 from actionnetwork_async.pagination import (
+    _parse_page,
+    _split_page,
     page_number,
     restore_query,
     successor_page,
@@ -508,6 +510,23 @@ def test_page_url_helpers_round_trip(url: str, page: int) -> None:
     assert page_number(queried) == page
     restored = restore_query(with_page(url, page + 1), [("filter", "email eq 'a&b'")])
     assert restore_query(restored, [("filter", "other")]) == restored  # present ones are kept
+
+
+@given(url=page_urls() | hrefs, pages=st.lists(st.integers(-5, 10**6), min_size=1, max_size=4))
+def test_urls_built_from_built_urls_are_what_parsing_them_gives(url: str, pages: list[int]) -> None:
+    # with_page answers from a template, and _split_page from what a URL was built from: both
+    # must agree with parsing the URL, along a chain of URLs built from built URLs
+    current = url
+    for page in pages:
+        try:
+            expected = with_query(current, {"page": page})
+        except ConfigurationError:
+            return
+        built = with_page(current, page)
+        assert built == expected
+        assert _split_page(built) == _parse_page(built)
+        assert page_number(built) == page
+        current = built
 
 
 # -- dates ------------------------------------------------------------------------------------
