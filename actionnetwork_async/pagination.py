@@ -158,6 +158,8 @@ def with_page(url: str, page: int) -> str:
         return with_query(url, {"page": page})
     built = _BUILT.get(url)
     template = built[0] if built is not None else _template(url)
+    if template is None:
+        return with_query(url, {"page": page})
     made = f"{template.prefix}{page}{template.suffix}"
     if len(_BUILT) >= _BUILT_KEPT:
         _BUILT.clear()
@@ -188,10 +190,13 @@ _BUILT_KEPT = 256
 
 
 @functools.lru_cache(maxsize=64)
-def _template(url: str) -> _Template:
-    """The template of ``with_page(url, ...)``, for URLs that ``with_page`` did not build."""
+def _template(url: str) -> _Template | None:
+    """The template of ``with_page(url, ...)``, for URLs that ``with_page`` did not build;
+    None for a URL it does not fit (one that holds the marker after its query)."""
     marked = with_query(url, {"page": _MARK})
     prefix, _, suffix = marked.rpartition(_MARK)
+    if f"{prefix}2{suffix}" != with_query(url, {"page": 2}):
+        return None
     return _Template(prefix, suffix, _parse_page(marked)[0])
 
 

@@ -29,3 +29,14 @@ def test_with_page_keeps_other_parameters() -> None:
     url = with_page(P + "?filter=a%20eq%201&page=2", 7)
     assert page_number(url) == 7
     assert url == P + "?filter=a%20eq%201&page=7"
+
+
+def test_with_page_is_with_query_even_for_a_url_holding_its_marker() -> None:
+    # with_page fills a template made by writing a marker as the page; a URL whose fragment
+    # holds that marker does not fit one, and is built the long way
+    from actionnetwork_async.pagination import _MARK, with_query
+
+    for url in (P + f"?a=1#{_MARK}", P + f"/{_MARK}?page=3", P + f"?x={_MARK}"):
+        for page in (1, 7):
+            assert with_page(url, page) == with_query(url, {"page": page})
+            assert with_page(with_page(url, page), page + 1) == with_query(url, {"page": page + 1})

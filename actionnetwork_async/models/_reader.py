@@ -216,17 +216,18 @@ def _lazy_slot(cls: type[Any], name: str) -> bool:
     return False
 
 
-def _lazy(source: _Source, cls: type[Any], name: str, kind: Any, v: str, slow: str) -> str | None:
+def _lazy(
+    source: _Source, cls: type[Any], name: str, kind: Any, hook: Any, v: str, slow: str
+) -> str | None:
     """An expression that leaves the nested record(s) of ``v`` unread, or None when the field
-    is read at once (not a nested record of the models' own kind, or not a slot)."""
+    is read at once (not a nested record of the models' own kind, or not a slot). ``hook`` is
+    the converter's for ``kind``."""
     from . import base
 
     inner = _inner(kind)
-    hook = base.converter.get_structure_hook(kind)
-    label = f"{name} of a {cls.__name__}"
     read: Callable[[Any], Any]
     if base._is_record(inner) and _default_hook(inner):
-        read, test = _nested(inner, True), f"type({v}) is dict"
+        read, many = _nested(inner, True), False
     elif typing.get_origin(inner) is list and typing.get_args(inner):
         (item,) = typing.get_args(inner)
         if not (base._is_record(item) and _default_hook(item)):
@@ -236,19 +237,18 @@ def _lazy(source: _Source, cls: type[Any], name: str, kind: Any, v: str, slow: s
         def read_all(document: Any) -> list[Any]:
             return [*map(one, document)]
 
-        read = read_all
-
-        dicts = source.name("s", frozenset({dict}))
-        test = f"type({v}) is list and {{*map(type, {v})}} <= {dicts}"
+        read, many = read_all, True
     else:
         return None
     if not _lazy_slot(cls, name):
         return None
     unread = source.name("u", Unread)
-    field = source.name("l", _FieldReader(read, hook, kind, label))
-    if test.startswith("type(v) is list"):  # an empty array is an empty list at once
+    field = source.name("l", _FieldReader(read, hook, kind, f"{name} of a {cls.__name__}"))
+    if many:  # an array of objects; an empty one is an empty list at once
+        dicts = source.name("s", frozenset({dict}))
+        test = f"type({v}) is list and {{*map(type, {v})}} <= {dicts}"
         return f"({unread}({v}, {field}) if {v} else []) if {test} else {slow}"
-    return f"{unread}({v}, {field}) if {test} else {slow}"
+    return f"{unread}({v}, {field}) if type({v}) is dict else {slow}"
 
 
 def _nested(cls: type[base.Record], lazy: bool) -> Callable[[Any], base.Record]:
@@ -306,9 +306,10 @@ def _generate(cls: type[base.Record], lazy: bool) -> Reader:
         else:
             hook = base.converter.get_structure_hook(kind)
             hook_name, kind_name = source.name("h", hook), source.name("k", kind)
-            expression = (
-                lazy and _lazy(source, cls, field.name, kind, "v", f"{hook_name}(v, {kind_name})")
-            ) or _value(source, kind, "v", hook_name, kind_name, lazy)
+            slow = f"{hook_name}(v, {kind_name})"
+            expression = (lazy and _lazy(source, cls, field.name, kind, hook, "v", slow)) or _value(
+                source, kind, "v", hook_name, kind_name, lazy
+            )
         if absent:
             lines.append(f"    {local} = {absent} if v is None else {expression}")
         else:
