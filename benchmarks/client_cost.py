@@ -15,10 +15,13 @@ process and one run, each client streams every person, several times, interleave
   when it is off (``typed`` above runs with the API installed and no provider set), the
   second what it costs when it is on.
 
-Reported: records per second (wall) and CPU milliseconds per 1,000 records of this process
-(``time.process_time``, every thread; the server's CPU is its own), median and range (min-max)
-over the rounds after one warm-up round (every other round runs the clients in reverse
-order), and the ratio to the plain loop of the same round.
+Each round runs every client twice: once in order, then in reverse order, so a machine that
+gets busier or quieter during the round weighs on each client alike (and on the two clients a
+target compares, which run side by side). A client's figure for the round is its two runs
+together. Reported: records per second (wall) and CPU milliseconds per 1,000 records of this
+process (``time.process_time``, every thread; the server's CPU is its own), median and range
+(min-max) over the rounds after one warm-up round, and the ratio to the plain loop of the same
+round.
 No tracing: memory is ``memory.py``'s job. The targets, each met only when it holds in every
 round: typed streaming at most 2x the plain loop's CPU; the default prefetch within 5% of
 ``prefetch=1``; the blocking client within 1.25x the async client.
@@ -107,6 +110,17 @@ def typed_with_otel(base_url: str, api_key: str) -> int:
         reader.get_metrics_data()
 
 
+def together(runs: list[Run]) -> Run:
+    """A client's runs of one round as one: records, wall and CPU time summed, the first error."""
+    return Run(
+        runs[0].client,
+        items=sum(r.items for r in runs),
+        elapsed=sum(r.elapsed for r in runs),
+        cpu=sum(r.cpu for r in runs),
+        error=next((r.error for r in runs if r.error is not None), None),
+    )
+
+
 def cpu_per_k(run: Run) -> float:
     """CPU milliseconds per 1,000 records of one run."""
     return run.cpu / run.items * 1000 * 1000
@@ -152,26 +166,29 @@ def main() -> None:
     ]
     header("Client cost with limits off", args.quick)
     print(
-        f"{args.people:,} people (25 per page), {args.rounds} round(s) per client after a "
-        "warm-up, interleaved; server in a child process, no rate limit, no latency\n",
+        f"{args.people:,} people (25 per page), {args.rounds} round(s) after a warm-up, "
+        "each client twice a round (in order, then reversed); server in a child process, no rate limit, no latency\n",
         flush=True,
     )
     load_before = load_average()
     runs: dict[str, list[Run]] = {name: [] for name, _ in clients}
     with Server(seed=Seed(people=args.people), rate_limit=None) as server:
         for round_ in range(args.rounds + 1):
-            # every other round in reverse order, so a machine getting busier or quieter
-            # during a run weighs on each client alike
-            for name, client in clients if round_ % 2 == 0 else clients[::-1]:
+            this: dict[str, list[Run]] = {name: [] for name, _ in clients}
+            # round 0 warms up (imports, generated readers, the server) with one pass; then
+            # in order and in reverse: the round's middle is the same for every client
+            for name, client in [*clients, *clients[::-1]] if round_ else clients:
                 if client is not None:
                     run = timed(partial(client, server.base_url, server.api_key), Run(name))
-                    if round_:  # round 0 warms up: imports, generated readers, the server
-                        runs[name].append(run)
+                    this[name].append(run)
+            for name, done in this.items():
+                if round_ and done:
+                    runs[name].append(together(done))
     load_after = load_average()
     cpu = {
         name: [cpu_per_k(r) for r in rs]
         for name, rs in runs.items()
-        if rs and all(r.error is None and r.items == args.people for r in rs)
+        if rs and all(r.error is None and r.items == 2 * args.people for r in rs)
     }
 
     def ratios(name: str, base: str) -> list[float] | None:
