@@ -51,7 +51,7 @@ import hmac
 import inspect
 import secrets
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
@@ -173,7 +173,9 @@ class MemoryIdempotencyStore:
 
     Expired keys are dropped as time passes at an amortised O(1) per call: every expiry is
     queued in the order it falls due (one queue per duration, so each stays sorted), and each
-    call drops the expired ones from the queues' fronts.
+    call drops the expired ones from the queues' fronts. The keys are kept least recently used
+    first in an ``OrderedDict``, whose oldest key is dropped in O(1) (a plain dict's first key
+    is found by scanning past the slots its earlier deletions left).
     """
 
     def __init__(
@@ -186,7 +188,7 @@ class MemoryIdempotencyStore:
         self.ttl = positive_number(ttl, "ttl")
         self.clock = clock
         self.max_keys = positive_int(max_keys, "max_keys")
-        self._entries: dict[str, _Entry] = {}
+        self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._due: dict[float, deque[tuple[float, str]]] = {}
 
     def __len__(self) -> int:
@@ -204,11 +206,11 @@ class MemoryIdempotencyStore:
 
     def _set(self, key: str, owner: str | None, duration: float, now: float) -> None:
         expires = now + duration
-        self._entries.pop(key, None)  # re-inserted last: the dict's order is least recent first
         self._entries[key] = _Entry(owner, expires)
+        self._entries.move_to_end(key)  # the order is least recently used first
         self._due.setdefault(duration, deque()).append((expires, key))
         while len(self._entries) > self.max_keys:  # the queued expiry of a dropped key is skipped
-            del self._entries[next(iter(self._entries))]
+            self._entries.popitem(last=False)
 
     async def claim(self, key: str, *, owner: str, lease: float) -> Claim:
         """See ``IdempotencyStore.claim``."""
@@ -216,7 +218,7 @@ class MemoryIdempotencyStore:
         self._expire(now)
         entry = self._entries.get(key)
         if entry is not None and entry.expires > now:
-            self._entries[key] = self._entries.pop(key)  # used: now the most recent
+            self._entries.move_to_end(key)  # used: now the most recent
             return Claim.DONE if entry.owner is None else Claim.IN_PROGRESS
         self._set(key, owner, lease, now)
         return Claim.CLAIMED
