@@ -167,7 +167,8 @@ def main() -> None:
     header("Client cost with limits off", args.quick)
     print(
         f"{args.people:,} people (25 per page), {args.rounds} round(s) after a warm-up, "
-        "each client twice a round (in order, then reversed); server in a child process, no rate limit, no latency\n",
+        "each client twice a round (in order, then reversed); server in a child process, "
+        "no rate limit, no latency\n",
         flush=True,
     )
     load_before = load_average()
