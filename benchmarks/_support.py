@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -41,6 +42,12 @@ def load_average() -> str:
     if not hasattr(os, "getloadavg"):
         return "n/a"
     return " ".join(f"{load:.2f}" for load in os.getloadavg())
+
+
+def spread(values: Sequence[float], fmt: str = ".1f", unit: str = "") -> str:
+    """``median (min to max)`` of the figures of several rounds."""
+    low, mid, high = (format(v, fmt) for v in (min(values), statistics.median(values), max(values)))
+    return f"{mid}{unit} ({low} to {high}{unit})"
 
 
 def machine() -> str:

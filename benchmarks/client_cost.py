@@ -50,6 +50,7 @@ from _support import (
     parsons_installed,
     parsons_people,
     peer_version,
+    spread,
     table,
     timed,
 )
@@ -124,15 +125,6 @@ def together(runs: list[Run]) -> Run:
 def cpu_per_k(run: Run) -> float:
     """CPU milliseconds per 1,000 records of one run."""
     return run.cpu / run.items * 1000 * 1000
-
-
-def spread(values: list[float], unit: str = "") -> str:
-    """``median (min-max)`` of some figures."""
-    fmt = "{:.2f}" if unit == "x" else "{:+.1f}" if unit == "%" else "{:.1f}"
-    median, low, high = (
-        fmt.format(v) for v in (statistics.median(values), min(values), max(values))
-    )
-    return f"{median}{unit} ({low} to {high}{unit})"
 
 
 def verdict(ratios: list[float], limit: float) -> str:
@@ -216,7 +208,7 @@ def main() -> None:
                 "ok",
                 f"{speed:,.0f}",
                 spread(cpu[name]),
-                spread(against, "x") if against else "n/a",
+                spread(against, ".2f", "x") if against else "n/a",
             ]
         )
     print(
@@ -236,20 +228,20 @@ def main() -> None:
     if typed:
         print(
             f"Target, typed streaming at most {TARGET:g}x the plain loop's CPU: "
-            f"{verdict(typed, TARGET)} ({spread(typed, 'x')})"
+            f"{verdict(typed, TARGET)} ({spread(typed, '.2f', 'x')})"
         )
     prefetch = ratios(TYPED, ONE_PAGE)
     if prefetch:
         print(
             f"Target, the default prefetch at most {PREFETCH_TARGET:.0%} more CPU than "
             f"prefetch=1: {verdict(prefetch, 1 + PREFETCH_TARGET)} "
-            f"({spread([(r - 1) * 100 for r in prefetch], '%')})"
+            f"({spread([(r - 1) * 100 for r in prefetch], '+.1f', '%')})"
         )
     blocking = ratios(BLOCKING, TYPED)
     if blocking:
         print(
             f"Target, the blocking client at most {BLOCKING_TARGET:g}x the async client's "
-            f"CPU: {verdict(blocking, BLOCKING_TARGET)} ({spread(blocking, 'x')})"
+            f"CPU: {verdict(blocking, BLOCKING_TARGET)} ({spread(blocking, '.2f', 'x')})"
         )
     if TYPED in cpu and OFF in cpu and ON in cpu:
         typed_cpu, off, on = (statistics.median(cpu[n]) for n in (TYPED, OFF, ON))

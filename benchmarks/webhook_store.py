@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import time
 
-from _support import header, load_average
+from _support import header, load_average, spread
 
 from actionnetwork_async.webhooks import DEFAULT_MAX_KEYS, Claim, MemoryIdempotencyStore
 
@@ -48,12 +47,6 @@ async def per_delivery(keys: int, deliveries: int, max_keys: int | None = None) 
     elapsed = time.perf_counter() - started
     assert len(store) <= min(keys + 1, cap)
     return elapsed / deliveries * 1e6
-
-
-def spread(values: list[float], fmt: str, unit: str = "") -> str:
-    """``median (min-max)`` of some figures."""
-    low, mid, high = min(values), statistics.median(values), max(values)
-    return f"{mid:{fmt}}{unit} ({low:{fmt}}-{high:{fmt}}{unit})"
 
 
 async def main() -> None:
