@@ -24,7 +24,15 @@ if TYPE_CHECKING:
     from .hal import Embedded, Link, Links
     from .pagination import Page
     from .resources.actions import AdvocacyCampaigns, Forms, FundraisingPages, Petitions, Surveys
-    from .resources.base import Actions, Collection, Facade, Ref, Searchable, Writable
+    from .resources.base import (
+        Actions,
+        BoundWrite,
+        Collection,
+        Facade,
+        Ref,
+        Searchable,
+        Writable,
+    )
     from .resources.events import Events
     from .resources.lists import Lists, Metadata
     from .resources.messages import Messages
@@ -62,7 +70,15 @@ else:
                 "Petitions",
                 "Surveys",
             ),
-            ".resources.base": ("Actions", "Collection", "Facade", "Ref", "Searchable", "Writable"),
+            ".resources.base": (
+                "Actions",
+                "BoundWrite",
+                "Collection",
+                "Facade",
+                "Ref",
+                "Searchable",
+                "Writable",
+            ),
             ".resources.events": ("Events",),
             ".resources.lists": ("Lists", "Metadata"),
             ".resources.messages": ("Messages",),
@@ -81,6 +97,7 @@ __all__ = [
     "ActionRecords",
     "Actions",
     "AdvocacyCampaigns",
+    "BoundWrite",
     "CheckpointState",
     "CheckpointStore",
     "Collection",

@@ -158,7 +158,7 @@ async def test_update_fields_whole_person_and_background(
 async def test_background_update_returns_at_once(emu: Emulator, make_client: ClientFactory) -> None:
     an = make_client(emu)
     key = emu.ids("people")[1]
-    assert await an.people.update(key, family_name="Later", background=True) is None
+    assert await an.people.update.background(key, family_name="Later") is None
     assert "background_request=true" in emu.log[-1].query
     await emu.idle()
     assert (await an.people.get(key)).family_name == "Later"

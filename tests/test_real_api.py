@@ -185,7 +185,7 @@ async def test_2_a_helper_answering_200_empty_raises_nothing_accepted(
         assert len(emu.state["people"]) == 2  # indeed nothing was stored
         assert len(emu.state["attendances"]) == 0
         # asked for background processing, {} is the documented answer: no error
-        assert await an.people.signup(email="later@example.org", background=True) is None
+        assert await an.people.signup.background(email="later@example.org") is None
 
 
 # -- 3. filters on every page -------------------------------------------------------------------

@@ -23,7 +23,8 @@ import typing_extensions
 from actionnetwork_async import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async import Stream as AsyncStream
 from actionnetwork_async import _sync_codegen as codegen
-from actionnetwork_async.sync import ActionNetwork, Stream
+from actionnetwork_async.sync import ActionNetwork, BlockingWrite, Stream
+from actionnetwork_async.types import BoundWrite
 
 #: Async client attributes with async methods that deliberately have no blocking twin.
 NOT_MIRRORED = {
@@ -55,6 +56,8 @@ def public_methods(cls: type) -> Iterator[tuple[str, Callable[..., Any]]]:
 
 
 def async_surface() -> list[tuple[str, str, Callable[..., Any]]]:
+    """Every public coroutine and stream method, by the attribute path that has it; a write
+    (``BoundWrite``) is a method too, its path's last part its name."""
     an = AsyncActionNetwork("parity-key", base_url="http://127.0.0.1:9/api/v2/")
     found = []
     for attribute in dir(an):
@@ -65,13 +68,26 @@ def async_surface() -> list[tuple[str, str, Callable[..., Any]]]:
         if not methods:
             continue
         found += [(attribute, name, method) for name, method in methods]
+        found += writes_of(attribute, value)
         for below in dir(value):  # the record collections of a facade
             child = getattr(value, below, None)
             if below.startswith("_") or below in ("hal", *NOT_MIRRORED) or inspect.ismethod(child):
                 continue
+            if isinstance(child, BoundWrite):
+                continue
             path = f"{attribute}.{below}"
             found += [(path, name, method) for name, method in public_methods(type(child))]
+            found += writes_of(path, child)
     return found
+
+
+def writes_of(path: str, facade: object) -> list[tuple[str, str, Any]]:
+    """The writes of a facade (``BoundWrite``: called, or ``.background(...)``)."""
+    return [
+        (path, name, write)
+        for name in dir(facade)
+        if not name.startswith("_") and isinstance(write := getattr(facade, name), BoundWrite)
+    ]
 
 
 SURFACE = async_surface()
@@ -90,6 +106,8 @@ def test_the_surface_is_found() -> None:
     attributes = {attribute for attribute, _, _ in SURFACE}
     assert {"hal", "people", "events", "petitions.signatures", "tags.taggings"} <= attributes
     assert len(SURFACE) > 80
+    writes = {f"{a}.{n}" for a, n, m in SURFACE if isinstance(m, BoundWrite)}
+    assert {"people.signup", "people.update", "petitions.signatures.record"} <= writes
 
 
 @pytest.mark.parametrize(
@@ -101,6 +119,14 @@ def test_every_async_method_has_a_blocking_twin(
     target: Any = blocking
     for part in attribute.split("."):
         target = getattr(target, part)
+    if isinstance(method, BoundWrite):
+        write = getattr(target, name, None)
+        assert isinstance(write, BlockingWrite), f"an.{attribute}.{name}: run the codegen"
+        assert inspect.signature(write) == inspect.signature(method)
+        assert "background" not in inspect.signature(method).parameters
+        assert write.__doc__ == method.__doc__
+        assert write.__doc__
+        return
     twin = getattr(type(target), name, None)
     assert twin is not None, f"an.{attribute}.{name} has no blocking twin: run the codegen"
     assert not inspect.iscoroutinefunction(twin)
@@ -118,6 +144,15 @@ def test_every_async_method_has_a_blocking_twin(
     else:
         assert blocking_return == async_return
     assert twin.__doc__ == method.__doc__
+
+
+def test_a_blocking_write_is_called_as_its_async_write() -> None:
+    for name in ("__call__", "background"):
+        expected = inspect.signature(getattr(BoundWrite, name)).parameters
+        got = inspect.signature(getattr(BlockingWrite, name)).parameters
+        assert [(p.name, p.kind) for p in got.values()] == [
+            (p.name, p.kind) for p in expected.values()
+        ]
 
 
 def test_the_client_takes_the_async_clients_arguments() -> None:

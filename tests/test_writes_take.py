@@ -319,21 +319,21 @@ async def test_record_writes_take_background_and_return_none_at_once(
     action = await facade.create(title="API made", origin_system="tests")
     person = await an.people.signup(email="ann@example.org")
     create = getattr(facade, records).create
-    assert await create(action, person, background=True, **create_fields) is None
+    assert await create.background(action, person, **create_fields) is None
     assert queued(server)
     await server.idle()
     made = [r async for r in getattr(facade, records).list(action)]
     assert [r.person_id for r in made] == [person.id]
     if update_fields is not None:
         update = getattr(facade, records).update
-        assert await update(action, made[0], background=True, **update_fields) is None
+        assert await update.background(action, made[0], **update_fields) is None
         assert queued(server)
         body = server.log[-1].json()
         await server.idle()
         stored = server.state[records].get(made[0].id)
         assert {k: stored.get(k) for k in body} == body  # applied, later
     record = getattr(facade, records).record
-    assert await record(action, email="bob@example.org", background=True, **helper_fields) is None
+    assert await record.background(action, email="bob@example.org", **helper_fields) is None
     assert queued(server)
     await server.idle()
     bob = await an.people.find_by_email("bob@example.org")
@@ -349,12 +349,12 @@ async def test_taggings_are_made_and_deleted_in_the_background(
     an = make_client(server)
     person = await an.people.signup(email="ann@example.org")
     tag = await an.tags.create("later")
-    assert await an.tags.taggings.create(tag, person, background=True) is None
+    assert await an.tags.taggings.create.background(tag, person) is None
     assert queued(server)
     await server.idle()
     [tagging] = [t async for t in an.people.taggings.list(person)]
     assert await an.people.tag_names(person) == ["later"]
-    await an.tags.taggings.delete(tag, tagging, background=True)
+    assert await an.tags.taggings.delete.background(tag, tagging) is None
     assert queued(server)
     await server.idle()
     assert await an.people.tag_names(person) == []

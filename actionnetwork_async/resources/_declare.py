@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, cast, overload
+import inspect
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, Protocol, TypeVar, cast, overload
+
+from typing_extensions import ParamSpec
 
 from .._validate import positive_int
 
 if TYPE_CHECKING:
-    from typing_extensions import ParamSpec
-
     from ..redis_lock import RedisLocks
     from ..walker import HalWalker
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "TAGS_REL",
+    "BoundWrite",
     "Context",
     "Declared",
     "Later",
@@ -34,10 +36,13 @@ __all__ = [
     "TagMaker",
     "declare",
     "later",
+    "write",
 ]
 
 T = TypeVar("T")
 FA = TypeVar("FA")
+S = TypeVar("S")
+W = ParamSpec("W")
 
 #: The entry point's rel of the tags.
 TAGS_REL = "osdi:tags"
@@ -227,3 +232,59 @@ def declare(
     for an action the ``TypedDict``s of what its create and update take."""
     writes = () if content is None or fields is None else (content, fields)
     return Declared(kind, rel, model, doc, *writes)
+
+
+class BoundWrite(Generic[W, T]):
+    """A facade's write: ``await an.people.signup(...)`` answers the result;
+    ``await an.people.signup.background(...)`` has the API apply the write later ("Background
+    Processing", https://actionnetwork.org/docs/v2/) and answers None at once."""
+
+    def __init__(
+        self,
+        send: Callable[Concatenate[bool, W], Awaitable[T | None]],
+        doc: str | None,
+        signature: inspect.Signature,
+    ) -> None:
+        self._send = send
+        self.__doc__ = doc
+        self.__signature__ = signature  # what help() and inspect show: the method's own
+
+    async def __call__(self, *args: W.args, **kwargs: W.kwargs) -> T:
+        """The write, applied now: its result."""
+        return cast(T, await self._send(False, *args, **kwargs))
+
+    async def background(self, *args: W.args, **kwargs: W.kwargs) -> None:
+        """The write, queued by the API (``background_request=true``): None at once."""
+        await self._send(True, *args, **kwargs)
+
+
+class write(Generic[S, W, T]):
+    """A write the API can also apply later, declared with ``@write`` on a facade method whose
+    first argument after ``self`` is ``background`` (both positional only). Read on a facade
+    it is a ``BoundWrite`` (made once per facade): called, or ``.background(...)``."""
+
+    def __init__(self, method: Callable[Concatenate[S, bool, W], Awaitable[T | None]]) -> None:
+        self.method = method
+        self.__doc__ = method.__doc__
+        self.__name__ = method.__name__
+        signature = inspect.signature(method)
+        self.__signature__ = signature.replace(parameters=list(signature.parameters.values())[2:])
+
+    @overload
+    def __get__(self, owner_object: None, owner: type) -> write[S, W, T]: ...
+
+    @overload
+    def __get__(self, owner_object: S, owner: type) -> BoundWrite[W, T]: ...
+
+    def __get__(self, owner_object: S | None, owner: type) -> write[S, W, T] | BoundWrite[W, T]:
+        if owner_object is None:
+            return self
+        method, facade = self.method, owner_object
+
+        def send(background: bool, /, *args: W.args, **kwargs: W.kwargs) -> Awaitable[T | None]:
+            return method(facade, background, *args, **kwargs)
+
+        bound = owner_object.__dict__[self.__name__] = BoundWrite(
+            send, self.__doc__, self.__signature__
+        )
+        return bound

@@ -50,10 +50,11 @@ from ..models import Embed, Person
 from ..models.base import ResourceModel, last_segment
 from ..pagination import MAX_PER_PAGE, Page, Stream
 from ..watermark import Watermark, pull_changes
-from ._declare import Context, Declared, Made, TagMaker, declare
+from ._declare import BoundWrite, Context, Declared, Made, TagMaker, declare, write
 
 __all__ = [
     "Actions",
+    "BoundWrite",
     "Collection",
     "Context",
     "Declared",
@@ -64,6 +65,7 @@ __all__ = [
     "TagMaker",
     "Writable",
     "declare",
+    "write",
 ]
 
 

@@ -132,7 +132,7 @@ class Messages(Writable[Message]):
             answer = await self.hal.delete(url)
         else:
             answer = await self.hal.post(url, body, expect="answer")
-        return Notice(str(answer.get("message", "")) if answer is not None else "")
+        return Notice.of(answer)
 
     async def _set_links(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast, overload
+from typing import Any, cast
 
 from typing_extensions import Unpack
 
@@ -17,6 +17,7 @@ from .._bodies import (
     Extra,
     HelperOptions,
     Status,
+    background_params,
     check_applied,
     helper_body,
     helper_body_of,
@@ -32,7 +33,7 @@ from ..models import Person, PersonFields, Tagging
 from ..pagination import Stream
 from ..watermark import DEFAULT_OVERLAP, Watermark
 from .actions import DONATIONS, OUTREACHES, RESPONSES, SIGNATURES, SUBMISSIONS
-from .base import Ref, Searchable
+from .base import Ref, Searchable, write
 from .events import ATTENDANCES
 from .records import helper_many, records_of
 from .tags import TAGGINGS, Tags
@@ -149,60 +150,23 @@ class People(Searchable[Person]):
                 return person
         return None
 
-    @overload
+    @write
     async def update(
         self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
-        background: Literal[False] = False,
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> Person: ...
-
-    @overload
-    async def update(
-        self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
-        background: Literal[True],
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> None: ...
-
-    @overload
-    async def update(
-        self,
-        person: Ref[Person],
-        changes: Person | None = None,
-        *,
-        email_status: Status | None = None,
-        phone_status: Status | None = None,
         background: bool,
-        extra: Extra = None,
-        **fields: Unpack[PersonFields],
-    ) -> Person | None: ...
-
-    async def update(
-        self,
+        /,
         person: Ref[Person],
         changes: Person | None = None,
         *,
         email_status: Status | None = None,
         phone_status: Status | None = None,
-        background: bool = False,
         extra: Extra = None,
         **fields: Unpack[PersonFields],
     ) -> Person | None:
         """PUT (a merge) on a person: a whole ``Person`` (unknown fields sent back unchanged),
-        some fields by name, or only a status. ``background=True`` asks the API to apply it
-        later and returns None at once (https://actionnetwork.org/docs/v2/people, "background
-        processing is available on this operation").
+        some fields by name, or only a status. ``update.background(...)`` has the API apply it
+        later (https://actionnetwork.org/docs/v2/people, "background processing is available
+        on this operation").
 
         ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) change
         the email and the SMS subscription separately; each is left alone unless given. A
@@ -221,11 +185,10 @@ class People(Searchable[Person]):
         set_statuses(body, email_status=email_status, phone_status=phone_status)
         if not body:
             raise ConfigurationError("nothing to update: pass a Person, some fields or a status")
-        params = {"background_request": "true"} if background else None
         result = await self.hal.put(
             await self._url_of(person),
             body,
-            params=params,
+            params=background_params(background),
             expect=None if background else "resource",
         )
         if background or result is None:
@@ -234,33 +197,12 @@ class People(Searchable[Person]):
         check_applied(body, result, updated)
         return updated
 
-    @overload
+    @write
     async def signup(
         self,
+        background: bool,
+        /,
         *,
-        background: Literal[False] = False,
-        ensure_tags: bool = True,
-        **options: Unpack[HelperOptions],
-    ) -> Person: ...
-
-    @overload
-    async def signup(
-        self,
-        *,
-        background: Literal[True],
-        ensure_tags: bool = True,
-        **options: Unpack[HelperOptions],
-    ) -> None: ...
-
-    @overload
-    async def signup(
-        self, *, background: bool, ensure_tags: bool = True, **options: Unpack[HelperOptions]
-    ) -> Person | None: ...
-
-    async def signup(
-        self,
-        *,
-        background: bool = False,
         ensure_tags: bool = True,
         **options: Unpack[HelperOptions],
     ) -> Person | None:
@@ -280,19 +222,18 @@ class People(Searchable[Person]):
 
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``, and one without the email address or phone number sent
-        raises ``NotAppliedError``. ``background=True`` returns None at once.
+        raises ``NotAppliedError``. ``signup.background(...)`` returns None at once.
         """
         body = helper_body(options)
         if ensure_tags and body.get("add_tags"):
             await self._tags.ensure(body["add_tags"])
         url = await self._entry_link("osdi:person_signup_helper")
-        params = {"background_request": "true"} if background else None
         # The helper deduplicates on email, then phone: sending it twice updates the same
         # person, so a retry after a timeout is safe.
         result = await self.hal.post(
             url,
             body,
-            params=params,
+            params=background_params(background),
             idempotent=True,
             expect=None if background else "resource",
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, TypeVar
 
 import attrs
 from typing_extensions import ParamSpec
@@ -40,7 +40,7 @@ from ..hal import Resource
 from ..models import Person
 from ..models.base import ResourceModel
 from ..pagination import Stream
-from .base import Actions, Facade, Made, Ref, TagMaker, _check_ref
+from .base import Actions, Facade, Made, Ref, TagMaker, _check_ref, write
 
 __all__ = [
     "ActionRecordKind",
@@ -130,9 +130,8 @@ class Nested(Generic[P, R]):
 class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
     """The records people leave on an action (signatures, RSVPs, donations ...): list, get,
     create for an existing person, and the action's record helper, for one person
-    (``record``) or many (``record_many``). ``background=True`` has the API apply a write
-    later (https://actionnetwork.org/docs/v2/, "Background Processing") and returns None at
-    once."""
+    (``record``) or many (``record_many``). Each write also has ``.background(...)``: the API
+    applies it later (https://actionnetwork.org/docs/v2/, "Background Processing")."""
 
     kind: ActionRecordKind[R, F, H]
 
@@ -140,47 +139,16 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
         super().__init__(parents, kind)
         self._actions = parents
 
-    @overload
+    @write
     async def create(
         self,
+        background: bool,
+        /,
         action: Ref[P],
         person: Ref[Person],
         extra: Extra = None,
-        background: Literal[False] = False,
         *_: F.args,
         **fields: F.kwargs,
-    ) -> R: ...
-
-    @overload
-    async def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: Literal[True] = True,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> None: ...
-
-    @overload
-    async def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: bool = False,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> R | None: ...
-
-    async def create(
-        self,
-        action: Ref[P],
-        person: Ref[Person],
-        extra: Extra = None,
-        background: bool = False,
-        *_: Any,
-        **fields: Any,
     ) -> R | None:
         """POST a record for an existing person (a model, an id or a URL; linked by
         ``osdi:person``). No autoresponse is sent. Records the API does not keep one per
@@ -197,43 +165,15 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
         )
         return self._model_of(created, background)
 
-    @overload
+    @write
     async def record(
         self,
+        background: bool,
+        /,
         action: Ref[P],
         ensure_tags: bool = True,
-        background: Literal[False] = False,
         *_: H.args,
         **options: H.kwargs,
-    ) -> R: ...
-
-    @overload
-    async def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: Literal[True] = True,
-        *_: H.args,
-        **options: H.kwargs,
-    ) -> None: ...
-
-    @overload
-    async def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: bool = False,
-        *_: H.args,
-        **options: H.kwargs,
-    ) -> R | None: ...
-
-    async def record(
-        self,
-        action: Ref[P],
-        ensure_tags: bool = True,
-        background: bool = False,
-        *_: Any,
-        **options: Any,
     ) -> R | None:
         """The action's record helper: the person (created or matched by email, then phone)
         and the record in one request (``HelperOptions``: ``email``, ``given_name``,
@@ -326,47 +266,16 @@ class EditableRecords(ActionRecords[P, R, F, H]):
     """Records people leave on an action that the API also lets you change (all but
     donations)."""
 
-    @overload
+    @write
     async def update(
         self,
+        background: bool,
+        /,
         action: Ref[P],
         record: Ref[R],
         extra: Extra = None,
-        background: Literal[False] = False,
         *_: F.args,
         **fields: F.kwargs,
-    ) -> R: ...
-
-    @overload
-    async def update(
-        self,
-        action: Ref[P],
-        record: Ref[R],
-        extra: Extra = None,
-        background: Literal[True] = True,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> None: ...
-
-    @overload
-    async def update(
-        self,
-        action: Ref[P],
-        record: Ref[R],
-        extra: Extra = None,
-        background: bool = False,
-        *_: F.args,
-        **fields: F.kwargs,
-    ) -> R | None: ...
-
-    async def update(
-        self,
-        action: Ref[P],
-        record: Ref[R],
-        extra: Extra = None,
-        background: bool = False,
-        *_: Any,
-        **fields: Any,
     ) -> R | None:
         """PUT (a merge) some fields of a record."""
         no_positional(_)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import builtins
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
-from typing import Literal, overload
 
 from .._bodies import background_params, check_id, listed
 from ..errors import ConfigurationError
-from ..models import Person, Tag, Tagging
+from ..models import Notice, Person, Tag, Tagging
 from ..pagination import Stream
 from ._declare import TAGS_REL
-from .base import Collection, Context, Ref, _id_of
+from .base import Collection, Context, Ref, _id_of, write
 from .records import Nested, RecordKind, nested
 
 __all__ = ["TAGGINGS", "TAGS_REL", "Taggings", "Tags"]
@@ -32,27 +31,12 @@ class Taggings(Nested[Tag, Tagging]):
     """The taggings of each tag: one per person carrying it. A tagging names neither its tag
     nor its person: it links to both."""
 
-    @overload
+    @write
     async def create(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False] = False
-    ) -> Tagging: ...
-
-    @overload
-    async def create(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]
-    ) -> None: ...
-
-    @overload
-    async def create(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool
-    ) -> Tagging | None: ...
-
-    async def create(
-        self, tag: Ref[Tag], person: Ref[Person], *, background: bool = False
+        self, background: bool, /, tag: Ref[Tag], person: Ref[Person]
     ) -> Tagging | None:
         """Put a tag on a person. The API keeps one tagging per person and tag, so a re-sent
-        POST cannot tag twice. ``background=True`` has the API apply it later and returns None
-        at once."""
+        POST cannot tag twice."""
         href = await self._parents._person_url(person)
         created = await self._parents.hal.post(
             await self._url(tag),
@@ -63,14 +47,15 @@ class Taggings(Nested[Tag, Tagging]):
         )
         return None if background or created is None else Tagging.from_resource(created)
 
+    @write
     async def delete(
-        self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool = False
-    ) -> None:
+        self, background: bool, /, tag: Ref[Tag], tagging: Ref[Tagging]
+    ) -> Notice | None:
         """Take a tag off a person: DELETE the tagging, at its place under the tag (whatever
-        collection the tagging was read from). ``background=True`` has the API apply it
-        later."""
+        collection the tagging was read from). Returns the API's notice."""
         url = f"{(await self._url(tag)).rstrip('/')}/{check_id(_id_of(tagging))}"
-        await self._parents.hal.delete(url, params=background_params(background))
+        answer = await self._parents.hal.delete(url, params=background_params(background))
+        return None if background else Notice.of(answer)
 
 
 class Tags(Collection[Tag]):

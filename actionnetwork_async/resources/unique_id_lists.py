@@ -130,7 +130,7 @@ class UniqueIdLists(Collection[UniqueIdList]):
             url = await self._url_of(unique_list)
             check()
             answer = await self.hal.delete(url)
-        return Notice(str(answer.get("notice", "")) if answer is not None else "")
+        return Notice.of(answer)
 
     async def _change(
         self,

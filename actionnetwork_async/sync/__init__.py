@@ -6,6 +6,7 @@
         for person in an.people.list():  # streamed, prefetched, rate limited
             print(person.email)
         an.people.signup(email="ann@example.org", add_tags=["volunteer"])
+        an.people.signup.background(email="bo@example.org")  # the API applies it later
 
 How it works:
 
@@ -25,7 +26,8 @@ How it works:
   ``python -m actionnetwork_async._sync_codegen`` from the async classes. It finds every
   attribute of the async client that is the walker or a facade (a facade added later included)
   and gives each public coroutine method a blocking twin, and each method returning a
-  ``Stream`` a twin returning the blocking ``Stream``. Signatures, overloads and docstrings are
+  ``Stream`` a twin returning the blocking ``Stream``, and each write a ``BlockingWrite``
+  (called, or ``.background(...)``). Signatures, overloads and docstrings are
   copied from the async source with their real types, so ``mypy --strict`` checks both the
   user's code and every generated call; a test fails while the file is stale, another checks
   by introspection that every public async method has a twin with the same parameters.
@@ -42,6 +44,6 @@ uses it).
 
 from ._generated import *  # noqa: F403  (the twins: as many as the async client has)
 from ._generated import __all__ as _twins
-from ._portal import QUEUE_PAGES, Stream
+from ._portal import QUEUE_PAGES, BlockingWrite, Stream
 
-__all__ = ["QUEUE_PAGES", "Stream", *_twins]
+__all__ = ["QUEUE_PAGES", "BlockingWrite", "Stream", *_twins]

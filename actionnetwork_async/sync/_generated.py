@@ -17,7 +17,7 @@ from actionnetwork_async._settings import DEFAULT_CONCURRENCY
 from actionnetwork_async._writes import R
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.limits import EntryCache, RateLimiter, RetryPolicy
-from actionnetwork_async.models import AdvocacyCampaign, CustomField, Embed, Event, EventCampaign, Form, FundraisingPage, Message, MessageContent, MessageFields, MessageStatistics, Notice, PeopleList, Person, PersonFields, Petition, Query, Survey, Tag, Tagging, UniqueIdList, Wrapper
+from actionnetwork_async.models import AdvocacyCampaign, CustomField, Embed, Event, EventCampaign, Form, FundraisingPage, Message, MessageContent, MessageFields, MessageStatistics, Notice, PeopleList, Person, Petition, Query, Survey, Tag, Tagging, UniqueIdList, Wrapper
 from actionnetwork_async.pagination import MAX_PER_PAGE
 from actionnetwork_async.resources._declare import DEFAULT_CHUNK_SIZE
 from actionnetwork_async.resources.actions import AdvocacyCampaigns as AsyncAdvocacyCampaigns, Forms as AsyncForms, FundraisingPages as AsyncFundraisingPages, Petitions as AsyncPetitions, Surveys as AsyncSurveys
@@ -30,7 +30,7 @@ from actionnetwork_async.resources.records import ActionRecords as AsyncActionRe
 from actionnetwork_async.resources.tags import Taggings as AsyncTaggings, Tags as AsyncTags
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
 from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT
-from actionnetwork_async.types import CheckpointStore, Expect, Extra, HelperOptions, Page, Params, PersonRecord, Records, Ref, Status, Target
+from actionnetwork_async.types import CheckpointStore, Expect, Extra, Page, Params, PersonRecord, Records, Ref, Target
 from actionnetwork_async.walker import DEFAULT_PREFETCH, HalWalker as AsyncHalWalker
 from actionnetwork_async.watermark import DEFAULT_OVERLAP
 from collections.abc import Callable, Iterable, Mapping
@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, Literal, overload
 from typing_extensions import Unpack
 
-from ._portal import BlockingClient, Portal, Stream, Twin
+from ._portal import BlockingClient, BlockingWrite, Portal, Stream, Twin
 
 
 __all__ = ['ActionNetwork', 'ActionRecords', 'Actions', 'AdvocacyCampaigns', 'Collection', 'EditableRecords', 'Events', 'Facade', 'Forms', 'FundraisingPages', 'HalWalker', 'Lists', 'Messages', 'Metadata', 'Nested', 'People', 'Petitions', 'Searchable', 'Surveys', 'Taggings', 'Tags', 'UniqueIdLists', 'Writable']
@@ -121,6 +121,8 @@ class People(Searchable[Person], aio=AsyncPeople):
         self.donations = Nested(portal, aio.donations)
         self.outreaches = Nested(portal, aio.outreaches)
         self.responses = Nested(portal, aio.responses)
+        self.update = BlockingWrite(portal, aio.update)
+        self.signup = BlockingWrite(portal, aio.signup)
     def modified_since(self, when: datetime) -> Stream[Person]:
         return self._stream(self._aio.modified_since(when))
     def changes(self, since: Watermark, *, overlap: timedelta=DEFAULT_OVERLAP) -> Stream[Person]:
@@ -131,22 +133,6 @@ class People(Searchable[Person], aio=AsyncPeople):
         return self._call(lambda: self._aio.find_by_email(email))
     def find_by_phone(self, number: str) -> Person | None:
         return self._call(lambda: self._aio.find_by_phone(number))
-    @overload
-    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: Literal[False]=False, extra: Extra=None, **fields: Unpack[PersonFields]) -> Person: ...
-    @overload
-    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: Literal[True], extra: Extra=None, **fields: Unpack[PersonFields]) -> None: ...
-    @overload
-    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: bool, extra: Extra=None, **fields: Unpack[PersonFields]) -> Person | None: ...
-    def update(self, person: Ref[Person], changes: Person | None=None, *, email_status: Status | None=None, phone_status: Status | None=None, background: bool=False, extra: Extra=None, **fields: Unpack[PersonFields]) -> Person | None:
-        return self._call(lambda: self._aio.update(person, changes, email_status=email_status, phone_status=phone_status, background=background, extra=extra, **fields))
-    @overload
-    def signup(self, *, background: Literal[False]=False, ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> Person: ...
-    @overload
-    def signup(self, *, background: Literal[True], ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> None: ...
-    @overload
-    def signup(self, *, background: bool, ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> Person | None: ...
-    def signup(self, *, background: bool=False, ensure_tags: bool=True, **options: Unpack[HelperOptions]) -> Person | None:
-        return self._call(lambda: self._aio.signup(background=background, ensure_tags=ensure_tags, **options))
     def tag_names(self, person: Ref[Person]) -> list[str]:
         return self._call(lambda: self._aio.tag_names(person))
     def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
@@ -313,38 +299,16 @@ class Taggings(Nested[Tag, Tagging], aio=AsyncTaggings):
     _aio: AsyncTaggings
     def __init__(self, portal: Portal, aio: AsyncTaggings) -> None:
         super().__init__(portal, aio)
-    @overload
-    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[False]=False) -> Tagging: ...
-    @overload
-    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: Literal[True]) -> None: ...
-    @overload
-    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: bool) -> Tagging | None: ...
-    def create(self, tag: Ref[Tag], person: Ref[Person], *, background: bool=False) -> Tagging | None:
-        return self._call(lambda: self._aio.create(tag, person, background=background))
-    def delete(self, tag: Ref[Tag], tagging: Ref[Tagging], *, background: bool=False) -> None:
-        return self._call(lambda: self._aio.delete(tag, tagging, background=background))
+        self.create = BlockingWrite(portal, aio.create)
+        self.delete = BlockingWrite(portal, aio.delete)
 
 
 class ActionRecords(Nested[P, AsyncR], Generic[P, AsyncR, F, H], aio=AsyncActionRecords):
     _aio: AsyncActionRecords[P, AsyncR, F, H]
     def __init__(self, portal: Portal, aio: AsyncActionRecords[P, AsyncR, F, H]) -> None:
         super().__init__(portal, aio)
-    @overload
-    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: Literal[False]=False, *_: F.args, **fields: F.kwargs) -> AsyncR: ...
-    @overload
-    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: Literal[True]=True, *_: F.args, **fields: F.kwargs) -> None: ...
-    @overload
-    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: bool=False, *_: F.args, **fields: F.kwargs) -> AsyncR | None: ...
-    def create(self, action: Ref[P], person: Ref[Person], extra: Extra=None, background: bool=False, *_: Any, **fields: Any) -> AsyncR | None:
-        return self._call(lambda: self._aio.create(action, person, extra, background, *_, **fields))
-    @overload
-    def record(self, action: Ref[P], ensure_tags: bool=True, background: Literal[False]=False, *_: H.args, **options: H.kwargs) -> AsyncR: ...
-    @overload
-    def record(self, action: Ref[P], ensure_tags: bool=True, background: Literal[True]=True, *_: H.args, **options: H.kwargs) -> None: ...
-    @overload
-    def record(self, action: Ref[P], ensure_tags: bool=True, background: bool=False, *_: H.args, **options: H.kwargs) -> AsyncR | None: ...
-    def record(self, action: Ref[P], ensure_tags: bool=True, background: bool=False, *_: Any, **options: Any) -> AsyncR | None:
-        return self._call(lambda: self._aio.record(action, ensure_tags, background, *_, **options))
+        self.create = BlockingWrite(portal, aio.create)
+        self.record = BlockingWrite(portal, aio.record)
     def record_many(self, action: Ref[P], records: Records[Person | Mapping[str, Any]], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[Any], str] | None=None, ensure_tags: bool=True) -> Stream[WriteResult]:
         return self._stream(self._aio.record_many(action, records, add_tags=add_tags, remove_tags=remove_tags, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key, ensure_tags=ensure_tags))
 
@@ -353,14 +317,7 @@ class EditableRecords(ActionRecords[P, AsyncR, F, H], aio=AsyncEditableRecords):
     _aio: AsyncEditableRecords[P, AsyncR, F, H]
     def __init__(self, portal: Portal, aio: AsyncEditableRecords[P, AsyncR, F, H]) -> None:
         super().__init__(portal, aio)
-    @overload
-    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: Literal[False]=False, *_: F.args, **fields: F.kwargs) -> AsyncR: ...
-    @overload
-    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: Literal[True]=True, *_: F.args, **fields: F.kwargs) -> None: ...
-    @overload
-    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: bool=False, *_: F.args, **fields: F.kwargs) -> AsyncR | None: ...
-    def update(self, action: Ref[P], record: Ref[AsyncR], extra: Extra=None, background: bool=False, *_: Any, **fields: Any) -> AsyncR | None:
-        return self._call(lambda: self._aio.update(action, record, extra, background, *_, **fields))
+        self.update = BlockingWrite(portal, aio.update)
 
 
 class ActionNetwork(BlockingClient):

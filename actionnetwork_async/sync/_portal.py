@@ -16,11 +16,14 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast
 
+from typing_extensions import ParamSpec
+
 from ..client import ActionNetwork as AsyncActionNetwork
 from ..client import Ping
 from ..errors import ClientClosedError, ClientStateError
 from ..limiter import UNSET, _Unset
 from ..pagination import Stream as AsyncStream
+from ..resources._declare import BoundWrite
 from ..retry import RetryPolicy
 from ..transport import TransportStats
 
@@ -29,6 +32,7 @@ __all__ = ["QUEUE_PAGES", "BlockingClient", "Portal", "Stream", "Twin"]
 T = TypeVar("T")
 R = TypeVar("R")
 C = TypeVar("C", bound="BlockingClient")
+W = ParamSpec("W")
 
 #: Pages of records a blocking stream holds for its consumer (the one being read and the ones
 #: ready), on top of the async stream's prefetch.
@@ -399,6 +403,25 @@ class Twin:
 
     def _stream(self, stream: AsyncStream[T]) -> Stream[T]:
         return Stream(self._portal, stream)
+
+
+class BlockingWrite(Generic[W, T]):
+    """The blocking twin of a facade's write (``BoundWrite``): called, it waits for the
+    result; ``.background(...)`` has the API apply the write later and returns None."""
+
+    def __init__(self, portal: Portal, aio: BoundWrite[W, T]) -> None:
+        self._portal = portal
+        self._aio = aio
+        self.__doc__ = aio.__doc__
+        self.__signature__ = aio.__signature__
+
+    def __call__(self, *args: W.args, **kwargs: W.kwargs) -> T:
+        """The write, applied now: its result."""
+        return self._portal.call(lambda: self._aio(*args, **kwargs))
+
+    def background(self, *args: W.args, **kwargs: W.kwargs) -> None:
+        """The write, queued by the API (``background_request=true``): None at once."""
+        self._portal.call(lambda: self._aio.background(*args, **kwargs))
 
 
 class BlockingClient:
