@@ -45,7 +45,8 @@ _STARTS_HEAD = b'{"format":"actionnetwork-async recent starts'
 #: Starts older than this (seconds) are of no use to the next process: no window is as long.
 _STARTS_KEPT = 10.0
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
-_COLLECTIONS = ("osdi:", "action_network:")
+#: The prefixes of the entry point's collection and helper rels (not ``self``, ``curies``).
+COLLECTION_RELS = ("osdi:", "action_network:")
 _NOT_SHARED = ("self", "curies")
 _WHAT = "an entry point cache file"
 
@@ -248,7 +249,7 @@ def shareable_links(links: Mapping[str, Any], base_url: str) -> bool:
     """Whether ``links`` (a ``_links`` object) may be shared: at least one collection, and
     every link but the curies (documentation) on ``base_url``'s origin."""
     home = origin(base_url)
-    if home is None or not any(rel.startswith(_COLLECTIONS) for rel in links):
+    if home is None or not any(rel.startswith(COLLECTION_RELS) for rel in links):
         return False
     for rel, value in links.items():
         if rel == "curies":

@@ -14,14 +14,14 @@ import attrs
 
 from ._entrycache import DEFAULT_ENTRY_TTL, EntryCache, EntryPoint, entry_digest
 from ._settings import API_KEY_ENV, BASE_URL_ENV, DEFAULT_BASE_URL, REDIS_URL_ENV
-from .errors import AuthenticationError, ConfigurationError
+from .errors import ConfigurationError
 from .limiter import UNSET, RateLimiter, SlidingWindowLimiter, Unlimited, _Unset
 from .resources._declare import DEFAULT_CHUNK_SIZE, Context
 from .resources.catalog import Catalog
 from .retry import DEFAULT_MAX_RETRY_AFTER, RetryPolicy
 from .sansio import REDACTED
 from .transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT, Transport, TransportStats
-from .walker import DEFAULT_PREFETCH, HalWalker
+from .walker import DEFAULT_PREFETCH, HalWalker, collection_rels
 
 if TYPE_CHECKING:
     from .redis import RedisRateLimiter
@@ -212,14 +212,7 @@ class ActionNetwork(Catalog):
         started = loop.time()
         answer = await self.hal.get(self.base_url)
         latency = loop.time() - started
-        rels = tuple(sorted(r for r in answer.links if r.startswith(("osdi:", "action_network:"))))
-        if not rels:
-            raise AuthenticationError(
-                200,
-                "the API entry point lists no collection: Action Network answers a wrong or "
-                "missing API key this way",
-                url=self.base_url,
-            )
+        rels = tuple(collection_rels(answer, self.base_url))
         reachable = tuple(
             name for name, declared in self.declared().items() if declared.rel in rels
         )

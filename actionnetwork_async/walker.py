@@ -12,10 +12,15 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from urllib.parse import urljoin
 
-from ._entrycache import EntryPoint
+from ._entrycache import COLLECTION_RELS, EntryPoint
 from ._validate import positive_int
 from ._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, R, Records, WriteResult
-from .errors import ConfigurationError, NotFoundError
+from .errors import (
+    AuthenticationError,
+    CollectionUnavailableError,
+    ConfigurationError,
+    NotFoundError,
+)
 from .hal import Link, Resource, parse_resource
 from .pagination import Stream, each_alone, iter_batches, iter_pages, with_query
 from .sansio import Expect
@@ -24,7 +29,7 @@ from .transport import Transport
 if TYPE_CHECKING:
     from .bulk import Write
 
-__all__ = ["DEFAULT_PREFETCH", "HalWalker", "Target"]
+__all__ = ["DEFAULT_PREFETCH", "HalWalker", "Target", "collection_rels"]
 
 #: Pages in flight at once: keeps 4 requests/s busy with up to ~1.75 s of latency per page
 #: (deep pages of a large collection are that slow). Pages still queued at the limiter when a
@@ -35,6 +40,23 @@ DEFAULT_PREFETCH = 8
 Target = str | Link | Resource
 #: The query of a request: names to values (an int is sent as its digits).
 Params = Mapping[str, str | int]
+
+
+def collection_rels(entry: Resource, url: str) -> list[str]:
+    """The collection and helper rels an entry point lists, sorted. Action Network answers a
+    wrong or missing key with 200 and none of them, not 403: that raises
+    ``AuthenticationError``."""
+    rels = sorted(r for r in entry.links if r.startswith(COLLECTION_RELS))
+    if not rels:
+        present = ", ".join(sorted(entry.links)) or "none"
+        raise AuthenticationError(
+            200,
+            f"the API entry point lists no collection (links present: {present}). Action "
+            "Network answers a wrong or missing API key this way, so the key is probably wrong "
+            "or revoked",
+            url=url,
+        )
+    return rels
 
 
 class HalWalker:
@@ -58,6 +80,16 @@ class HalWalker:
         """The API entry point, read once per client (the facades find collections by it); a
         client with an ``entry_cache`` takes a fresh shared copy of its links instead."""
         return await self._entry.get(self.get)
+
+    async def collection_url(self, rel: str) -> str:
+        """The href of the entry point's link ``rel`` (a collection or a helper). A key that
+        works but cannot reach it (tags exist only for group keys) raises
+        ``CollectionUnavailableError`` naming what it can reach."""
+        entry = await self.entry_point()
+        if entry.has_link(rel):
+            return entry.link(rel, index=0).href
+        url = entry.url or self.base_url
+        raise CollectionUnavailableError(rel, url=url, available=collection_rels(entry, url))
 
     def url_for(self, target: Target | None, rel: str | None = None, **template_vars: Any) -> str:
         """The absolute URL a target names; with ``rel``, the URL of that link of a Resource."""

@@ -38,12 +38,7 @@ from .._bodies import (
     no_positional,
     update_body,
 )
-from ..errors import (
-    AuthenticationError,
-    CollectionUnavailableError,
-    ConfigurationError,
-    OutcomeUnknownError,
-)
+from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import Filter, render_filter
 from ..hal import Resource
 from ..models import Embed, Person
@@ -74,8 +69,6 @@ def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
-#: Rels of the entry point's collections and helpers (not ``self``, ``curies`` or ``docs``).
-_COLLECTION_PREFIXES = ("osdi:", "action_network:")
 M = TypeVar("M", bound=ResourceModel)
 #: The keywords of an action's create and update: the keys of its model's ``TypedDict``s.
 C = ParamSpec("C")
@@ -137,33 +130,7 @@ class Facade:
 
     async def _collection_url(self, rel: str | None = None) -> str:
         """The URL of a collection, read from the entry point's links."""
-        return await self._entry_link(rel or self.rel)
-
-    async def _entry_link(self, rel: str) -> str:
-        """The href of the entry point's link ``rel`` (a collection or a helper).
-
-        Action Network answers a wrong or missing key at the entry point with 200 and no
-        collection links, not 403: an entry point without any collection is reported as the
-        authentication failure it almost certainly is. One that lists other collections but
-        not this one answers a key that works but cannot reach it (tags exist only for group
-        keys): ``CollectionUnavailableError`` names it.
-        """
-        aep = await self.hal.entry_point()
-        if not aep.has_link(rel):
-            reachable = sorted(r for r in aep.links if r.startswith(_COLLECTION_PREFIXES))
-            if reachable:
-                raise CollectionUnavailableError(
-                    rel, url=aep.url or self.hal.base_url, available=reachable
-                )
-            present = ", ".join(sorted(aep.links)) or "none"
-            raise AuthenticationError(
-                200,
-                f"the API entry point has no {rel!r} link (links present: {present}). Action "
-                "Network answers a wrong or missing API key this way, so the key is probably "
-                "wrong or revoked",
-                url=aep.url or self.hal.base_url,
-            )
-        return aep.link(rel, index=0).href
+        return await self.hal.collection_url(rel or self.rel)
 
     async def _item_url(self, item_id: str, rel: str | None = None) -> str:
         """The URL of one item: the collection URL and the id, as the reference documents."""

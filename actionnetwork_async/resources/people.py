@@ -120,7 +120,7 @@ class People(Searchable[Person]):
         """
         return helper_many(
             self,
-            lambda: self._entry_link("osdi:person_signup_helper"),
+            lambda: self.hal.collection_url("osdi:person_signup_helper"),
             records,
             body=lambda record, job: helper_body_of(
                 record, fields=SIGNUP_FIELDS, add_tags=job[0], remove_tags=job[1]
@@ -227,7 +227,7 @@ class People(Searchable[Person]):
         body = helper_body(options)
         if ensure_tags and body.get("add_tags"):
             await self._tags.ensure(body["add_tags"])
-        url = await self._entry_link("osdi:person_signup_helper")
+        url = await self.hal.collection_url("osdi:person_signup_helper")
         # The helper deduplicates on email, then phone: sending it twice updates the same
         # person, so a retry after a timeout is safe.
         result = await self.hal.post(

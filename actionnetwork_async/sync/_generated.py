@@ -50,6 +50,8 @@ class HalWalker(Twin, aio=AsyncHalWalker):
         super().__init__(portal, aio)
     def entry_point(self) -> Resource:
         return self._call(lambda: self._aio.entry_point())
+    def collection_url(self, rel: str) -> str:
+        return self._call(lambda: self._aio.collection_url(rel))
     def request(self, method: str, target: Target | None, *, json: Any=None, params: Params | None=None, idempotent: bool | None=None, expect: Expect=None) -> Resource | None:
         return self._call(lambda: self._aio.request(method, target, json=json, params=params, idempotent=idempotent, expect=expect))
     def get(self, url: Target | None=None, *, params: Params | None=None) -> Resource:
