@@ -95,6 +95,29 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self.items)
 
+    @classmethod
+    def read(
+        cls, answer: Resource, number: int, per_page: int, item: Callable[[Resource], T]
+    ) -> Page[T]:
+        """Page ``number`` as the API answered it, each item made by ``item``. A page past the
+        end has no items. Where the API sends no ``total_pages`` (people) and links every page
+        to a next one, a page shorter than ``per_page`` is the last; a full last page says
+        ``has_next`` and the page after it is empty."""
+        items = tuple(item(each) for each in answer.items())
+        total_pages = _count(answer.get("total_pages"))
+        has_next = bool(items) and answer.has_link("next")
+        if total_pages is not None:
+            has_next = has_next and number < total_pages
+        else:  # people's last page links a next one too: a short page is the last
+            has_next = has_next and len(items) >= per_page
+        total_records = _count(answer.get("total_records"))
+        return cls(items, number, per_page, has_next, total_pages, total_records)
+
+
+def _count(value: Any) -> int | None:
+    """A count the API sent (``total_pages`` ...), None when absent or not a whole number."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
 
 Fetch = Callable[[str], Coroutine[Any, Any, Resource]]
 #: How many of the last pages a stream read a new page is compared with (by their items).
@@ -340,10 +363,6 @@ class _SeenPages:
             self._digests.discard(self._order.popleft())
 
 
-def _int_or_none(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 # -- streams ---------------------------------------------------------------------------------
 _DONE: Any = object()
 
@@ -455,9 +474,9 @@ async def iter_pages(
             if not items:
                 return
             seen.add(items, page_url, redact)
-            number = _int_or_none(page.get("page")) or page_number(page_url) or 1
-            total = _int_or_none(page.get("total_pages"))
-            per_page = _int_or_none(page.get("per_page"))
+            number = _count(page.get("page")) or page_number(page_url) or 1
+            total = _count(page.get("total_pages"))
+            per_page = _count(page.get("per_page"))
             nxt = page.link("next", index=0).href if page.has_link("next") else None
             if nxt is not None:
                 nxt = restore_query(nxt, carried)

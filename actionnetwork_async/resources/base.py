@@ -38,6 +38,7 @@ from .._bodies import (
     no_positional,
     update_body,
 )
+from .._validate import positive_int
 from ..errors import ConfigurationError, OutcomeUnknownError
 from ..filters import Filter, render_filter
 from ..hal import Resource
@@ -62,11 +63,6 @@ __all__ = [
     "declare",
     "write",
 ]
-
-
-def _count(value: Any) -> int | None:
-    """A count the API sent (``total_pages`` ...), None when absent or not a whole number."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 M = TypeVar("M", bound=ResourceModel)
@@ -202,34 +198,15 @@ class Collection(Facade, Generic[M]):
     async def page(self, number: int, *, per_page: int = MAX_PER_PAGE) -> Page[M]:
         """One page of the collection by the API's own page numbers (``page=``, ``per_page=``,
         https://actionnetwork.org/docs/v2/#pagination): ``an.people.page(3, per_page=25)``.
-        ``.items`` are its models and ``.has_next`` whether a page follows. A page past the
-        end has no items. Where the API sends no ``total_pages`` (people) and links every page
-        to a next one, a page shorter than ``per_page`` is the last; a full last page says
-        ``has_next`` and the page after it is empty. ``list()`` streams every page instead."""
-        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
-            raise ConfigurationError(f"number must be a page number from 1, got {number!r}")
-        if isinstance(per_page, bool) or not isinstance(per_page, int):
-            raise ConfigurationError(f"per_page must be an int, got {per_page!r}")
-        if not 1 <= per_page <= MAX_PER_PAGE:
+        ``.items`` are its models and ``.has_next`` whether a page follows
+        (``Page.read`` has the rule). ``list()`` streams every page instead."""
+        positive_int(number, "number")
+        if positive_int(per_page, "per_page") > MAX_PER_PAGE:
             raise ConfigurationError(f"per_page must be 1 to {MAX_PER_PAGE}, got {per_page}")
         answer = await self.hal.get(
             await self._collection_url(), params={"page": str(number), "per_page": str(per_page)}
         )
-        items = tuple(self.model.from_resource(item) for item in answer.items())
-        total_pages = _count(answer.get("total_pages"))
-        has_next = bool(items) and answer.has_link("next")
-        if total_pages is not None:
-            has_next = has_next and number < total_pages
-        else:  # people's last page links a next one too: a short page is the last
-            has_next = has_next and len(items) >= per_page
-        return Page(
-            items=items,
-            number=number,
-            per_page=per_page,
-            has_next=has_next,
-            total_pages=total_pages,
-            total_records=_count(answer.get("total_records")),
-        )
+        return Page.read(answer, number, per_page, self.model.from_resource)
 
     def _models(self, stream: Stream[Resource]) -> Stream[M]:
         return stream.map(self.model.from_resource)
