@@ -5,24 +5,28 @@ importing the client imports no bulk machinery (``bulk`` re-exports them)."""
 from __future__ import annotations
 
 import enum
-from collections.abc import AsyncIterable, Iterable
-from typing import Any, Protocol, TypeVar, runtime_checkable
+import os
+from collections.abc import AsyncIterable, Callable, Iterable
+from typing import Any, Generic, Protocol, TypeVar, cast, runtime_checkable
 
 import attrs
+from typing_extensions import TypedDict
 
 from ._settings import DEFAULT_CONCURRENCY
-from .errors import ActionNetworkError
+from .errors import ActionNetworkError, ConfigurationError
 from .hal import Resource
 
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "LANDED",
+    "BulkOptions",
     "CheckpointState",
     "CheckpointStore",
     "Outcome",
     "R",
     "Records",
     "WriteResult",
+    "bulk_options",
 ]
 
 R = TypeVar("R")
@@ -119,3 +123,28 @@ class CheckpointStore(Protocol):
     def close(self) -> None:
         """The run is over: the store is free for the next run."""
         ...
+
+
+class BulkOptions(TypedDict, Generic[R], total=False):
+    """The options every bulk write takes (``upsert_many``, ``record_many``, ``post_many``,
+    ``put_many``), by keyword; docs/bulk.md has the whole story."""
+
+    #: Requests in flight at once (default ``DEFAULT_CONCURRENCY``), under the one limiter.
+    concurrency: int
+    #: A file or a ``CheckpointStore``: the records it confirms are skipped
+    #: (``CheckpointFile``).
+    checkpoint: CheckpointStore | str | os.PathLike[str] | None
+    #: A JSONL file of the failed and unknown records (``FailureReport``).
+    report: str | os.PathLike[str] | None
+    #: What identifies a record across runs (default: its position in the input).
+    key: Callable[[R], str] | None
+
+
+def bulk_options(options: dict[str, Any]) -> BulkOptions[Any]:
+    """``options`` if every name in it is one of ``BulkOptions``, else ``ConfigurationError``
+    naming the others (a misspelt option is the caller's mistake, not a ``TypeError``)."""
+    unknown = sorted(set(options) - BulkOptions.__optional_keys__)
+    if unknown:
+        known = ", ".join(sorted(BulkOptions.__optional_keys__))
+        raise ConfigurationError(f"no bulk write option {', '.join(unknown)} (options: {known})")
+    return cast(BulkOptions[Any], options)

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         SignatureOptions,
         Status,
     )
-    from ._writes import CheckpointState, CheckpointStore, Records
+    from ._writes import BulkOptions, CheckpointState, CheckpointStore, Records
     from .client import Ping
     from .filters import Field
     from .hal import Embedded, Link, Links
@@ -58,7 +58,7 @@ else:
                 "SignatureOptions",
                 "Status",
             ),
-            "._writes": ("CheckpointState", "CheckpointStore", "Records"),
+            "._writes": ("BulkOptions", "CheckpointState", "CheckpointStore", "Records"),
             ".client": ("Ping",),
             ".filters": ("Field",),
             ".hal": ("Embedded", "Link", "Links"),
@@ -98,6 +98,7 @@ __all__ = [
     "Actions",
     "AdvocacyCampaigns",
     "BoundWrite",
+    "BulkOptions",
     "CheckpointState",
     "CheckpointStore",
     "Collection",

@@ -7,14 +7,15 @@ off the API's origin: a link or a caller's URL to another host never gets the ke
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Literal, cast, overload
 from urllib.parse import urljoin
 
+from typing_extensions import Unpack
+
 from ._entrycache import COLLECTION_RELS, EntryPoint
 from ._validate import positive_int
-from ._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, R, Records, WriteResult
+from ._writes import BulkOptions, Outcome, R, Records, WriteResult, bulk_options
 from .errors import (
     AuthenticationError,
     CollectionUnavailableError,
@@ -42,18 +43,18 @@ Target = str | Link | Resource
 Params = Mapping[str, str | int]
 
 
-def collection_rels(entry: Resource, url: str) -> list[str]:
+def collection_rels(entry: Resource, url: str, wanted: str = "") -> list[str]:
     """The collection and helper rels an entry point lists, sorted. Action Network answers a
     wrong or missing key with 200 and none of them, not 403: that raises
-    ``AuthenticationError``."""
+    ``AuthenticationError`` (naming the rel ``wanted``, if any)."""
     rels = sorted(r for r in entry.links if r.startswith(COLLECTION_RELS))
     if not rels:
         present = ", ".join(sorted(entry.links)) or "none"
         raise AuthenticationError(
             200,
-            f"the API entry point lists no collection (links present: {present}). Action "
-            "Network answers a wrong or missing API key this way, so the key is probably wrong "
-            "or revoked",
+            f"the API entry point lists no collection{f', no {wanted!r}' if wanted else ''} "
+            f"(links present: {present}). Action Network answers a wrong or missing API key "
+            "this way, so the key is probably wrong or revoked",
             url=url,
         )
     return rels
@@ -89,7 +90,7 @@ class HalWalker:
         if entry.has_link(rel):
             return entry.link(rel, index=0).href
         url = entry.url or self.base_url
-        raise CollectionUnavailableError(rel, url=url, available=collection_rels(entry, url))
+        raise CollectionUnavailableError(rel, url=url, available=collection_rels(entry, url, rel))
 
     def url_for(self, target: Target | None, rel: str | None = None, **template_vars: Any) -> str:
         """The absolute URL a target names; with ``rel``, the URL of that link of a Resource."""
@@ -400,10 +401,7 @@ class HalWalker:
         idempotent: bool = False,
         expect: Expect = "resource",
         outcome: Outcome = Outcome.CREATED,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[R], str] | None = None,
+        **bulk: Unpack[BulkOptions[R]],
     ) -> Stream[WriteResult]:
         """POST every record, ``concurrency`` at a time under the shared limiter, and stream a
         ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -418,10 +416,7 @@ class HalWalker:
         is called: ``CREATED``, or ``UPSERTED`` where the API may match an existing resource
         without saying so. ``expect`` as for ``post``.
 
-        ``report``: a JSONL file of the failed and unknown records (``FailureReport``).
-        ``checkpoint``: a file or ``CheckpointStore``; records it confirms are skipped, as
-        ``CheckpointFile`` describes. ``key``: what identifies a record across runs (default:
-        its position in the input).
+        ``concurrency``, ``checkpoint``, ``report`` and ``key``: ``BulkOptions``.
         """
         return self._write_many(
             "POST",
@@ -431,10 +426,7 @@ class HalWalker:
             idempotent=idempotent,
             expect=expect,
             outcome=outcome,
-            concurrency=concurrency,
-            checkpoint=checkpoint,
-            report=report,
-            key=key,
+            bulk=bulk,
         )
 
     def put_many(
@@ -446,10 +438,7 @@ class HalWalker:
         idempotent: bool = True,
         expect: Expect = "resource",
         outcome: Outcome = Outcome.UPDATED,
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[R], str] | None = None,
+        **bulk: Unpack[BulkOptions[R]],
     ) -> Stream[WriteResult]:
         """PUT every record, as ``post_many`` POSTs them; usually ``target`` is a function of
         the record (``lambda row: f"people/{row['id']}"``). A PUT is idempotent unless told
@@ -463,10 +452,7 @@ class HalWalker:
             idempotent=idempotent,
             expect=expect,
             outcome=outcome,
-            concurrency=concurrency,
-            checkpoint=checkpoint,
-            report=report,
-            key=key,
+            bulk=bulk,
         )
 
     def _write_many(
@@ -479,10 +465,7 @@ class HalWalker:
         idempotent: bool,
         expect: Expect,
         outcome: Outcome,
-        concurrency: int,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None,
-        report: str | os.PathLike[str] | None,
-        key: Callable[[R], str] | None,
+        bulk: BulkOptions[R],
     ) -> Stream[WriteResult]:
         from .bulk import Write, write_many  # the engine: imported by the first bulk write
 
@@ -504,9 +487,6 @@ class HalWalker:
             send=send,
             idempotent=idempotent,
             outcome=outcome,
-            concurrency=concurrency,
-            checkpoint=checkpoint,
-            report=report,
-            key=key,
             redact=self.transport.redact,
+            **bulk_options(dict(bulk)),
         )

@@ -27,6 +27,7 @@ from actionnetwork_async.limits import RetryPolicy, SlidingWindowLimiter
 from actionnetwork_async.models import EmailAddress, Person, UniqueIdList
 from actionnetwork_async.resources.records import nested
 from actionnetwork_async.testing import Emulator
+from actionnetwork_async.types import BoundWrite
 
 from .conftest import ClientFactory
 
@@ -141,6 +142,8 @@ BAD_CALLS: dict[str, Call] = {
         reply_to="r@example.org",
         identifier="action_network:1234",
     ),
+    "upsert_many(concurrancy=)": lambda an, emu: an.people.upsert_many([], concurrancy=2),  # type: ignore[call-arg]
+    "hal.post_many(chekpoint=)": lambda an, emu: an.hal.post_many("people", [], chekpoint="x"),  # type: ignore[call-arg]
     "lists.create(ids=None)": lambda an, emu: an.unique_id_lists.create("x", None),  # type: ignore[arg-type]
     "lists.create(ids=int)": lambda an, emu: an.unique_id_lists.create("x", 5),  # type: ignore[arg-type]
     "lists.append(None, ids)": lambda an, emu: an.unique_id_lists.append(None, [PERSON]),  # type: ignore[arg-type]
@@ -321,7 +324,13 @@ async def test_no_public_call_raises_anything_but_library_errors_on_a_wrong_argu
         if isinstance(value, nested)
     ]
     for facade in (*facades, an.hal):
-        for name, method in inspect.getmembers(facade, inspect.ismethod):
+        # the methods, and the writes (a BoundWrite: called like a method)
+        members = inspect.getmembers(
+            facade, lambda m: inspect.ismethod(m) or isinstance(m, BoundWrite)
+        )
+        if facade is an.people:
+            assert {"signup", "update"} <= dict(members).keys()
+        for name, method in members:
             if name.startswith("_") or name in ("lock", "entry_point"):
                 continue
             parameters = [
