@@ -386,13 +386,13 @@ def tag_list(tags: Iterable[str], what: str) -> list[str]:
 
 def helper_body_of(
     record: Any,
+    tags: tuple[Sequence[str], Sequence[str]] = ((), ()),
     *,
     fields: frozenset[str] = SIGNUP_FIELDS,
     statuses: Iterable[str] = WRITABLE_STATUSES,
-    add_tags: Sequence[str] = (),
-    remove_tags: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The helper body for one record of a bulk write, with the job's tags added to its own.
+    """The helper body for one record, with the tags to add and to remove of its job (a bulk
+    write's ``add_tags``, ``remove_tags``) added to its own.
 
     A record is a ``Person``, or a mapping of the helper method's keywords (``fields``), whose
     ``person`` may be a person's JSON. Anything else raises ``ConfigurationError``, which the
@@ -404,7 +404,7 @@ def helper_body_of(
         unknown = sorted(str(k) for k in record if k not in fields)
         if unknown:
             raise ConfigurationError(
-                f"unknown field(s) {', '.join(unknown)}; a record may hold "
+                f"unknown field(s) {', '.join(unknown)}; this helper takes "
                 f"{', '.join(sorted(fields))}"
             )
         kwargs = dict(record)
@@ -416,9 +416,17 @@ def helper_body_of(
             f"a record must be a Person or a mapping of {', '.join(sorted(fields))}; "
             f"got {type(record).__name__}"
         )
-    for name, job in (("add_tags", add_tags), ("remove_tags", remove_tags)):
+    for name, job in zip(("add_tags", "remove_tags"), tags, strict=True):
         kwargs[name] = [*tag_list(kwargs.get(name) or (), name), *job]
     return helper_body(kwargs, statuses=statuses, accepted=fields)
+
+
+def require_text(what: str, **values: object) -> None:
+    """Refuse a required field of a new ``what`` that is not a non-empty string, before any
+    request."""
+    for name, value in values.items():
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigurationError(f"a new {what} needs a non-empty {name}")
 
 
 def background_params(background: bool) -> dict[str, str] | None:

@@ -11,8 +11,8 @@ What is mirrored is found, not listed: the walker (``hal``), every collection th
 declares (``resources.catalog``) and every record collection declared on a facade
 (``nested``). Each class of those objects' hierarchies inside this package gets a blocking twin
 with the same bases, so type parameters and inherited methods carry over; its ``__init__``
-takes the async object, so its type parameters are inferred from it, and wraps its record
-collections. Every
+(where it has type parameters, record collections or writes) takes the async object, so its
+type parameters are inferred from it, and wraps its record collections and writes. Every
 public ``async def`` becomes a method that waits for the coroutine on the client's loop, and
 every public method returning a ``Stream`` one returning the blocking ``Stream`` of the same
 items. Signatures (overloads included) are copied from the source as written, with each name
@@ -275,14 +275,16 @@ class _Generator:
             bases.insert(0, "Twin")  # the root of a twin hierarchy
         lines = [f"class {cls.__name__}({', '.join(bases)}, aio={aio_class}):"]
         lines += [f"    _aio: {aio}"]
-        lines += [f"    def __init__(self, portal: Portal, aio: {aio}) -> None:"]
-        lines += ["        super().__init__(portal, aio)"]
+        wrapped = []
         for name, declared in _nested(cls).items():
             twin = self.twins[declared.cls] if isinstance(declared.cls, type) else None
             if twin is None:
                 raise LookupError(f"{cls.__name__}.{name}: nested() needs a class")
-            lines.append(f"        self.{name} = {twin}(portal, aio.{name})")
-        lines += [f"        self.{name} = BlockingWrite(portal, aio.{name})" for name in writes]
+            wrapped.append(f"        self.{name} = {twin}(portal, aio.{name})")
+        wrapped += [f"        self.{name} = BlockingWrite(portal, aio.{name})" for name in writes]
+        if params or wrapped:  # a typed __init__ infers the type parameters from ``aio``
+            lines += [f"    def __init__(self, portal: Portal, aio: {aio}) -> None:"]
+            lines += ["        super().__init__(portal, aio)", *wrapped]
         for method in methods:
             lines.append(self.render_method(method, cls.__module__, members))
         return "\n".join(lines)

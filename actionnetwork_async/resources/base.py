@@ -1,20 +1,6 @@
-"""The blocks every facade is declared from.
-
-A resource of the API is its model and one declaration, a line of ``resources.catalog``
-(``declare(Searchable, rel, model, doc)``). The client's facade, the blocking twin, the CLI's
-kinds and the reference follow from it. The blocks:
-
-- ``Collection[M]``: ``list()``, ``get()`` and ``page()``; ``Searchable[M]`` lets ``list``
-  take an OData filter (only the collections the API lets you filter,
-  https://actionnetwork.org/docs/v2/, "Searching and filtering");
-- ``Writable[M]``: the generic create and update (``_create``, ``_update``), which a facade
-  exposes as ``create``/``update`` typed with its ``TypedDict`` of writable fields;
-- ``Actions[M]``: action pages (events, petitions, forms ...): create with ``title`` and
-  ``origin_system``, and ``embed()``.
-
-The records below a parent (a petition's signatures, a person's RSVPs, a list's items) are
-collection objects declared on the parent's facade (``resources.records``):
-``an.petitions.signatures.list(petition)``.
+"""The blocks every facade is declared from (``Collection``, ``Searchable``, ``Writable``,
+``Actions``), as a line of ``resources.catalog`` names them: ``declare(Searchable, rel, model,
+doc)``. The records below a parent are in ``resources.records``.
 
 Every method takes its target as a ``Ref``: a model, a HAL ``Resource`` or an id. Facades
 describe resources and call the HAL walker; they never build an HTTP request.
@@ -36,6 +22,7 @@ from .._bodies import (
     check_identifier,
     fields_to_json,
     no_positional,
+    require_text,
     update_body,
 )
 from .._validate import positive_int
@@ -337,9 +324,7 @@ class Actions(Writable[M], Searchable[M], Generic[M, C, U]):
     ) -> M:
         """POST a new action: ``title`` and ``origin_system`` are checked before any request.
         Only an ``identifier`` of the caller's system makes the POST safe to re-send."""
-        for name, value in (("title", title), ("origin_system", origin_system)):
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigurationError(f"a new {self._noun()} needs a non-empty {name}")
+        require_text(self._noun(), title=title, origin_system=origin_system)
         if "identifiers" in fields:
             raise ConfigurationError("pass identifier=, the client adds it to identifiers")
         check_identifier(identifier)
@@ -362,37 +347,24 @@ class Actions(Writable[M], Searchable[M], Generic[M, C, U]):
             ) from exc
 
     async def _person_links(self, fields: dict[str, Any], extra: Extra) -> Extra:
-        """Take the people of ``fields`` (``creator``, ``organizer``: links, not fields) out
-        of them, into ``extra``'s links."""
+        """Take the people of ``fields`` (``creator``, ``organizer``: links, not fields) out of
+        them, and link them (``osdi:creator`` ...) beside the links of ``extra``: merged, never
+        overwritten; a rel set both ways is refused."""
         people = {f"osdi:{name}": fields.pop(name, None) for name in _PERSON_LINKS}
-        if all(person is None for person in people.values()):
+        ours = {r: {"href": await self._person_url(p)} for r, p in people.items() if p is not None}
+        if not ours:
             return extra
         body = dict(check_extra(extra))
-        await self._add_person_links(body, people)
-        return body
-
-    async def _add_person_links(
-        self, body: dict[str, Any], people: Mapping[str, Ref[Person] | None]
-    ) -> None:
-        """Link the people given (``osdi:creator``, ``osdi:organizer``) beside the links of
-        ``extra``: merged, never overwritten; a rel set both ways is refused."""
-        ours = {
-            rel: {"href": await self._person_url(person)}
-            for rel, person in people.items()
-            if person is not None
-        }
-        if not ours:
-            return
         given = body.get("_links") or {}
         if not isinstance(given, Mapping):
             raise ConfigurationError("extra['_links'] must map rels to links")
-        clash = sorted(set(given) & set(ours))
-        if clash:
+        if clash := sorted(set(given) & set(ours)):
             raise ConfigurationError(
                 f"{', '.join(clash)} is set both in extra['_links'] and by its keyword: "
                 "give it once"
             )
         body["_links"] = {**given, **ours}
+        return body
 
     async def _helper_url(self, action: Ref[Any], helper: str) -> str:
         """The action's helper link: from a model or Resource, else one GET per action, kept

@@ -15,7 +15,7 @@ from typing import Any
 
 from typing_extensions import Unpack
 
-from .._bodies import Extra, check_extra, check_identifier, fields_to_json, listed
+from .._bodies import Extra, check_extra, check_identifier, fields_to_json, listed, require_text
 from ..errors import ConfigurationError
 from ..models import (
     Message,
@@ -55,23 +55,10 @@ class Messages(Writable[Message]):
         queries (models, Resources or ids): none targets everyone subscribed. ``wrapper`` is
         the email wrapper. Only an ``identifier`` of yours makes it safe to re-send.
         """
-        for name, value in (
-            ("subject", subject),
-            ("body", body),
-            ("from_", from_),
-            ("reply_to", reply_to),
-        ):
-            if not isinstance(value, str) or not value.strip():
-                raise ConfigurationError(f"a new message needs a non-empty {name}")
+        required = {"subject": subject, "body": body, "from_": from_, "reply_to": reply_to}
+        require_text("message", **required)
         check_identifier(identifier)
-        everything = {
-            **fields,
-            "subject": subject,
-            "body": body,
-            "from_": from_,
-            "reply_to": reply_to,
-        }
-        document = fields_to_json(Message, everything, extra=extra)
+        document = fields_to_json(Message, {**fields, **required}, extra=extra)
         if identifier is not None:
             document["identifiers"] = [identifier]
         await self._set_links(document, targets, wrapper)

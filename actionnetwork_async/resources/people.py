@@ -5,15 +5,13 @@ There is no delete: the API does not allow deleting a person.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from typing_extensions import Unpack
 
 from .._bodies import (
-    SIGNUP_FIELDS,
     Extra,
     HelperOptions,
     Status,
@@ -25,7 +23,7 @@ from .._bodies import (
     tag_list,
     update_body,
 )
-from .._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, Records, WriteResult
+from .._writes import BulkOptions, Outcome, Records, WriteResult
 from ..errors import ConfigurationError
 from ..filters import F, Filter
 from ..hal import Resource
@@ -93,11 +91,8 @@ class People(Searchable[Person]):
         *,
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[PersonRecord], str] | None = None,
         ensure_tags: bool = True,
+        **bulk: Unpack[BulkOptions[PersonRecord]],
     ) -> Stream[WriteResult]:
         """Sign up many people through the person signup helper, pipelined at the rate limit;
         stream a ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -112,7 +107,8 @@ class People(Searchable[Person]):
         answer says which. That also makes a second send harmless, so a timed-out record is
         retried and one in flight when a run died is sent again. A record that fails (a 400,
         no email or phone) goes to ``report`` and the run goes on; ``checkpoint`` skips the
-        records an earlier run confirmed (``CheckpointFile``).
+        records an earlier run confirmed (``BulkOptions``: ``concurrency``, ``checkpoint``,
+        ``report``, ``key``).
 
         The tags the records and ``add_tags`` name are made sure to exist before each record is
         sent (created once when the group has none of that name: the helper ignores unknown
@@ -122,18 +118,13 @@ class People(Searchable[Person]):
             self,
             lambda: self.hal.collection_url("osdi:person_signup_helper"),
             records,
-            body=lambda record, job: helper_body_of(
-                record, fields=SIGNUP_FIELDS, add_tags=job[0], remove_tags=job[1]
-            ),
+            body=helper_body_of,
             idempotent=True,
             outcome=Outcome.UPSERTED,
             add_tags=add_tags,
             remove_tags=remove_tags,
-            concurrency=concurrency,
-            checkpoint=checkpoint,
-            report=report,
-            key=key,
             ensure_tags=ensure_tags,
+            bulk=bulk,
         )
 
     async def find_by_email(self, email: str) -> Person | None:

@@ -1,25 +1,19 @@
 """The records below a parent, as collection objects: ``an.petitions.signatures``.
 
 A kind of record is declared once (``RecordKind``, ``ActionRecordKind``) and put on the parent's
-facade with ``nested(kind)``. Every collection below a parent reads the same way, whoever the
-parent is: ``an.petitions.signatures.list(petition)``, ``an.people.signatures.list(person)``,
-``.get(parent, id)``. The records people leave on an action also take writes:
-``.create(action, person, ...)``, ``.update(action, record, ...)``, the action's helper
-``.record(action, email=..., ...)`` and ``.record_many(action, records)``.
-
-Their write methods are typed from the kind's ``TypedDict``s through a ``ParamSpec`` (a
-``TypedDict`` class is a callable of its keys), so one generic class gives every kind its own
-checked keywords.
+facade with ``nested(kind)``; every collection below a parent then reads the same way:
+``an.petitions.signatures.list(petition)``, ``an.people.signatures.list(person)``. Writes are
+typed from the kind's ``TypedDict``s through a ``ParamSpec`` (a ``TypedDict`` class is a
+callable of its keys), so one generic class gives every kind its own checked keywords.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
-from typing_extensions import ParamSpec
+from typing_extensions import ParamSpec, Unpack
 
 from .._bodies import (
     ACTION_HELPER_FIELDS,
@@ -27,13 +21,12 @@ from .._bodies import (
     Extra,
     background_params,
     fields_to_json,
-    helper_body,
     helper_body_of,
     no_positional,
     tag_list,
     update_body,
 )
-from .._writes import DEFAULT_CONCURRENCY, CheckpointStore, Outcome, Records, WriteResult
+from .._writes import BulkOptions, Outcome, Records, WriteResult, bulk_options
 from ..errors import ConfigurationError
 from ..filters import Filter
 from ..hal import Resource
@@ -201,11 +194,8 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
         *,
         add_tags: Iterable[str] = (),
         remove_tags: Iterable[str] = (),
-        concurrency: int = DEFAULT_CONCURRENCY,
-        checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-        report: str | os.PathLike[str] | None = None,
-        key: Callable[[Any], str] | None = None,
         ensure_tags: bool = True,
+        **bulk: Unpack[BulkOptions[Person | Mapping[str, Any]]],
     ) -> Stream[WriteResult]:
         """Record many people on ``action`` through its helper, pipelined at the rate limit;
         stream a ``WriteResult`` per record as each completes (docs/bulk.md).
@@ -222,39 +212,27 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
             self._actions,
             lambda: self._actions._helper_url(action, self.kind.helper),
             records,
-            body=lambda record, job: self._helper_body(record, job=job),
+            body=self._helper_body,
             idempotent=one,
             outcome=Outcome.UPSERTED if one else Outcome.CREATED,
             add_tags=add_tags,
             remove_tags=remove_tags,
-            concurrency=concurrency,
-            checkpoint=checkpoint,
-            report=report,
-            key=key,
             ensure_tags=ensure_tags,
+            bulk=bulk,
         )
 
     def _helper_body(
-        self, options: Any, *, job: tuple[list[str], list[str]] | None = None
+        self, options: Any, job: tuple[Sequence[str], Sequence[str]] = ((), ())
     ) -> dict[str, Any]:
-        """The helper's body: the person and the helper options, and the record's fields."""
+        """The helper's body: the person and the helper options (with the job's tags), and
+        the record's fields."""
         person, record = options, {}
         if isinstance(options, Mapping):  # the record's own fields go beside the person
             own = _field_names(self.kind.model) - ACTION_HELPER_FIELDS
             person = {k: v for k, v in options.items() if k not in own}
             record = {k: v for k, v in options.items() if k in own}
-        if job is None:
-            body = helper_body(
-                person, statuses=ACTION_HELPER_STATUSES, accepted=ACTION_HELPER_FIELDS
-            )
-        else:
-            body = helper_body_of(
-                person,
-                fields=ACTION_HELPER_FIELDS,
-                statuses=ACTION_HELPER_STATUSES,
-                add_tags=job[0],
-                remove_tags=job[1],
-            )
+        fields, statuses = ACTION_HELPER_FIELDS, ACTION_HELPER_STATUSES
+        body = helper_body_of(person, job, fields=fields, statuses=statuses)
         body.update(fields_to_json(self.kind.model, record))
         return body
 
@@ -301,11 +279,8 @@ def helper_many(
     outcome: Outcome,
     add_tags: Iterable[str],
     remove_tags: Iterable[str],
-    concurrency: int,
-    checkpoint: CheckpointStore | str | os.PathLike[str] | None,
-    report: str | os.PathLike[str] | None,
-    key: Callable[[Any], str] | None,
     ensure_tags: bool,
+    bulk: BulkOptions[Any],
 ) -> Stream[WriteResult]:
     """A helper POST per record (signup, record a signature ...), written by the bulk engine.
 
@@ -340,11 +315,8 @@ def helper_many(
         send=send,
         idempotent=idempotent,
         outcome=outcome,
-        concurrency=concurrency,
-        checkpoint=checkpoint,
-        report=report,
-        key=key,
         redact=facade.hal.transport.redact,
+        **bulk_options(dict(bulk)),
     )
 
 

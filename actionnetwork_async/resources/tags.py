@@ -28,8 +28,7 @@ TAGGINGS = RecordKind("osdi:taggings", Tagging)
 
 
 class Taggings(Nested[Tag, Tagging]):
-    """The taggings of each tag: one per person carrying it. A tagging names neither its tag
-    nor its person: it links to both."""
+    """The taggings of each tag: one per person carrying it."""
 
     @write
     async def create(

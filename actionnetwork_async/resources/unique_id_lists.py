@@ -1,12 +1,10 @@
 """``an.unique_id_lists``: targeting lists of people ids, written in chunks, one change at a time.
 
 The reference warns that concurrent appends to one list corrupt it, so every change to a list
-takes that list's lock (one per list, shared by every task of the client). With shared locks
-(``RedisLocks``: the client makes them when it shares its rate limit through Redis) it also
-takes the list's lock in Redis, so changes from other processes and machines wait too; without
-them, changes are safe only within one client. Ids may come from
-any iterable, a generator over millions included: they are validated and sent in chunks as
-they are read, never held whole.
+takes that list's lock (one per list, per client), and with shared locks (``RedisLocks``, made
+when the client shares its rate limit through Redis) its lock in Redis too, so other processes
+wait as well. Ids may come from any iterable, a generator over millions included: they are
+checked and sent in chunks as they are read, never held whole.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ import builtins
 import contextlib
 import hashlib
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
-from typing import TYPE_CHECKING
 
 from .._bodies import check_id, id_chunks
 from .._validate import positive_int
@@ -29,9 +26,6 @@ from ..errors import (
 from ..models import Notice, UniqueIdList
 from ._declare import DEFAULT_CHUNK_SIZE
 from .base import Collection, Context, Ref, _id_of
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "UniqueIdLists"]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import builtins
 import os
 from actionnetwork_async import Filter, Outcome, Resource, Watermark, WriteResult
-from actionnetwork_async._settings import DEFAULT_CONCURRENCY
 from actionnetwork_async._writes import R
 from actionnetwork_async.client import ActionNetwork as AsyncActionNetwork
 from actionnetwork_async.limits import EntryCache, RateLimiter, RetryPolicy
@@ -30,7 +29,7 @@ from actionnetwork_async.resources.records import ActionRecords as AsyncActionRe
 from actionnetwork_async.resources.tags import Taggings as AsyncTaggings, Tags as AsyncTags
 from actionnetwork_async.resources.unique_id_lists import UniqueIdLists as AsyncUniqueIdLists
 from actionnetwork_async.transport import DEFAULT_MAX_RESPONSE_BYTES, USER_AGENT
-from actionnetwork_async.types import CheckpointStore, Expect, Extra, Page, Params, PersonRecord, Records, Ref, Target
+from actionnetwork_async.types import BulkOptions, Expect, Extra, Page, Params, PersonRecord, Records, Ref, Target
 from actionnetwork_async.walker import DEFAULT_PREFETCH, HalWalker as AsyncHalWalker
 from actionnetwork_async.watermark import DEFAULT_OVERLAP
 from collections.abc import Callable, Iterable, Mapping
@@ -46,8 +45,6 @@ __all__ = ['ActionNetwork', 'ActionRecords', 'Actions', 'AdvocacyCampaigns', 'Co
 
 class HalWalker(Twin, aio=AsyncHalWalker):
     _aio: AsyncHalWalker
-    def __init__(self, portal: Portal, aio: AsyncHalWalker) -> None:
-        super().__init__(portal, aio)
     def entry_point(self) -> Resource:
         return self._call(lambda: self._aio.entry_point())
     def collection_url(self, rel: str) -> str:
@@ -80,16 +77,14 @@ class HalWalker(Twin, aio=AsyncHalWalker):
         return self._call(lambda: self._aio.put(target, json, rel=rel, params=params, idempotent=idempotent, expect=expect, **template_vars))
     def delete(self, target: Target | None, *, rel: str | None=None, params: Params | None=None, **template_vars: Any) -> Resource | None:
         return self._call(lambda: self._aio.delete(target, rel=rel, params=params, **template_vars))
-    def post_many(self, target: Target | Callable[[R], Target], records: Records[R], *, body: Callable[[R], Any] | None=None, idempotent: bool=False, expect: Expect='resource', outcome: Outcome=Outcome.CREATED, concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[R], str] | None=None) -> Stream[WriteResult]:
-        return self._stream(self._aio.post_many(target, records, body=body, idempotent=idempotent, expect=expect, outcome=outcome, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key))
-    def put_many(self, target: Target | Callable[[R], Target], records: Records[R], *, body: Callable[[R], Any] | None=None, idempotent: bool=True, expect: Expect='resource', outcome: Outcome=Outcome.UPDATED, concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[R], str] | None=None) -> Stream[WriteResult]:
-        return self._stream(self._aio.put_many(target, records, body=body, idempotent=idempotent, expect=expect, outcome=outcome, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key))
+    def post_many(self, target: Target | Callable[[R], Target], records: Records[R], *, body: Callable[[R], Any] | None=None, idempotent: bool=False, expect: Expect='resource', outcome: Outcome=Outcome.CREATED, **bulk: Unpack[BulkOptions[R]]) -> Stream[WriteResult]:
+        return self._stream(self._aio.post_many(target, records, body=body, idempotent=idempotent, expect=expect, outcome=outcome, **bulk))
+    def put_many(self, target: Target | Callable[[R], Target], records: Records[R], *, body: Callable[[R], Any] | None=None, idempotent: bool=True, expect: Expect='resource', outcome: Outcome=Outcome.UPDATED, **bulk: Unpack[BulkOptions[R]]) -> Stream[WriteResult]:
+        return self._stream(self._aio.put_many(target, records, body=body, idempotent=idempotent, expect=expect, outcome=outcome, **bulk))
 
 
 class Facade(Twin, aio=AsyncFacade):
     _aio: AsyncFacade
-    def __init__(self, portal: Portal, aio: AsyncFacade) -> None:
-        super().__init__(portal, aio)
 
 
 class Collection(Facade, Generic[M], aio=AsyncCollection):
@@ -129,8 +124,8 @@ class People(Searchable[Person], aio=AsyncPeople):
         return self._stream(self._aio.modified_since(when))
     def changes(self, since: Watermark, *, overlap: timedelta=DEFAULT_OVERLAP) -> Stream[Person]:
         return self._stream(self._aio.changes(since, overlap=overlap))
-    def upsert_many(self, records: Records[PersonRecord], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[PersonRecord], str] | None=None, ensure_tags: bool=True) -> Stream[WriteResult]:
-        return self._stream(self._aio.upsert_many(records, add_tags=add_tags, remove_tags=remove_tags, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key, ensure_tags=ensure_tags))
+    def upsert_many(self, records: Records[PersonRecord], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), ensure_tags: bool=True, **bulk: Unpack[BulkOptions[PersonRecord]]) -> Stream[WriteResult]:
+        return self._stream(self._aio.upsert_many(records, add_tags=add_tags, remove_tags=remove_tags, ensure_tags=ensure_tags, **bulk))
     def find_by_email(self, email: str) -> Person | None:
         return self._call(lambda: self._aio.find_by_email(email))
     def find_by_phone(self, number: str) -> Person | None:
@@ -240,8 +235,6 @@ class Surveys(Actions[Survey, C, U], aio=AsyncSurveys):
 
 class Messages(Writable[Message], aio=AsyncMessages):
     _aio: AsyncMessages
-    def __init__(self, portal: Portal, aio: AsyncMessages) -> None:
-        super().__init__(portal, aio)
     def create(self, *, subject: str, body: str, from_: str, reply_to: str, targets: Iterable[Ref[Query]]=(), wrapper: Ref[Wrapper] | None=None, identifier: str | None=None, extra: Extra=None, **fields: Unpack[MessageContent]) -> Message:
         return self._call(lambda: self._aio.create(subject=subject, body=body, from_=from_, reply_to=reply_to, targets=targets, wrapper=wrapper, identifier=identifier, extra=extra, **fields))
     def update(self, message: Ref[Message], changes: Message | None=None, *, targets: Iterable[Ref[Query]] | None=None, wrapper: Ref[Wrapper] | None=None, extra: Extra=None, **fields: Unpack[MessageFields]) -> Message:
@@ -267,16 +260,12 @@ class Lists(Collection[PeopleList], aio=AsyncLists):
 
 class Metadata(Facade, aio=AsyncMetadata):
     _aio: AsyncMetadata
-    def __init__(self, portal: Portal, aio: AsyncMetadata) -> None:
-        super().__init__(portal, aio)
     def custom_fields(self) -> list[CustomField]:
         return self._call(lambda: self._aio.custom_fields())
 
 
 class UniqueIdLists(Collection[UniqueIdList], aio=AsyncUniqueIdLists):
     _aio: AsyncUniqueIdLists
-    def __init__(self, portal: Portal, aio: AsyncUniqueIdLists) -> None:
-        super().__init__(portal, aio)
     def create(self, name: str, unique_ids: Iterable[str], *, chunk_size: int | None=None) -> UniqueIdList:
         return self._call(lambda: self._aio.create(name, unique_ids, chunk_size=chunk_size))
     def append(self, unique_list: Ref[UniqueIdList], unique_ids: Iterable[str], *, chunk_size: int | None=None) -> UniqueIdList:
@@ -311,8 +300,8 @@ class ActionRecords(Nested[P, AsyncR], Generic[P, AsyncR, F, H], aio=AsyncAction
         super().__init__(portal, aio)
         self.create = BlockingWrite(portal, aio.create)
         self.record = BlockingWrite(portal, aio.record)
-    def record_many(self, action: Ref[P], records: Records[Person | Mapping[str, Any]], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), concurrency: int=DEFAULT_CONCURRENCY, checkpoint: CheckpointStore | str | os.PathLike[str] | None=None, report: str | os.PathLike[str] | None=None, key: Callable[[Any], str] | None=None, ensure_tags: bool=True) -> Stream[WriteResult]:
-        return self._stream(self._aio.record_many(action, records, add_tags=add_tags, remove_tags=remove_tags, concurrency=concurrency, checkpoint=checkpoint, report=report, key=key, ensure_tags=ensure_tags))
+    def record_many(self, action: Ref[P], records: Records[Person | Mapping[str, Any]], *, add_tags: Iterable[str]=(), remove_tags: Iterable[str]=(), ensure_tags: bool=True, **bulk: Unpack[BulkOptions[Person | Mapping[str, Any]]]) -> Stream[WriteResult]:
+        return self._stream(self._aio.record_many(action, records, add_tags=add_tags, remove_tags=remove_tags, ensure_tags=ensure_tags, **bulk))
 
 
 class EditableRecords(ActionRecords[P, AsyncR, F, H], aio=AsyncEditableRecords):
