@@ -12,7 +12,7 @@ import importlib
 import importlib.util
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Concatenate, Generic, Protocol, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, TypeVar, cast, overload
 
 from typing_extensions import ParamSpec
 
@@ -21,6 +21,7 @@ from .._validate import positive_int
 if TYPE_CHECKING:
     from ..redis_lock import RedisLocks
     from ..walker import HalWalker
+    from .tags import Tags
 
     C = ParamSpec("C")
     U = ParamSpec("U")
@@ -33,7 +34,6 @@ __all__ = [
     "Declared",
     "Later",
     "Made",
-    "TagMaker",
     "declare",
     "later",
     "write",
@@ -93,13 +93,6 @@ def _now(value: Any) -> Any:
     return value.resolve() if isinstance(value, Later) else value
 
 
-class TagMaker(Protocol):
-    """What makes sure tags exist before a helper names them in ``add_tags`` (``an.tags``)."""
-
-    async def ensure(self, names: Iterable[str]) -> object:
-        """Create the tags of ``names`` the group lacks."""
-
-
 class Context:
     """What the facades of one client share: the walker, the facades made so far (one per
     collection, so ``an.tags`` is the tags facade whose names every helper reuses), and the
@@ -126,7 +119,7 @@ class Context:
         return cast(T, self._made[rel])
 
     @property
-    def tags(self) -> TagMaker:
+    def tags(self) -> Tags:
         """The tags facade, which creates the tags a helper's ``add_tags`` names."""
         from ..models import Tag
         from .tags import Tags  # tags.py builds on this module
@@ -175,22 +168,19 @@ class Declared(Made[FA]):
     @property
     def kind(self) -> Callable[..., FA]:
         """The facade's class."""
-        if isinstance(self._kind, Later):
-            self._kind = _now(self._kind)
+        self._kind = _now(self._kind)
         return self._kind
 
     @property
     def model(self) -> type[Any]:
         """The model of the collection's items."""
-        if isinstance(self._model, Later):
-            self._model = _now(self._model)
+        self._model = _now(self._model)
         return self._model
 
     @property
     def writes(self) -> tuple[Any, ...]:
         """What the facade is made with besides the model (an action's ``TypedDict``s)."""
-        if any(isinstance(w, Later) for w in self._writes):
-            self._writes = tuple(_now(w) for w in self._writes)
+        self._writes = tuple(_now(w) for w in self._writes)
         return self._writes
 
     def make(self, owner_object: Any) -> FA:

@@ -33,7 +33,7 @@ from ..models import Embed, Person
 from ..models.base import ResourceModel, last_segment
 from ..pagination import MAX_PER_PAGE, Page, Stream
 from ..watermark import Watermark, pull_changes
-from ._declare import BoundWrite, Context, Declared, Made, TagMaker, declare, write
+from ._declare import BoundWrite, Context, Declared, Made, declare, write
 
 __all__ = [
     "Actions",
@@ -45,7 +45,6 @@ __all__ = [
     "Made",
     "Ref",
     "Searchable",
-    "TagMaker",
     "Writable",
     "declare",
     "write",
@@ -74,50 +73,38 @@ class Facade:
         self.hal = context.hal
         #: The entry point's rel of this facade's collection.
         self.rel = rel
-        self._model = model
 
-    def _stream(self, first_page: Callable[[], Awaitable[Resource]]) -> Stream[Resource]:
-        """Items of a collection whose first page ``first_page()`` fetches on first use; the
-        walker pages on from there (prefetch and the shared limiter included)."""
+    def _stream(
+        self,
+        start: Callable[[], Awaitable[Resource | str]],
+        rel: str | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> Stream[Resource]:
+        """The walker's stream of a collection (prefetch and the shared limiter included),
+        from where ``start()`` says on first use: a URL, or a Resource and its link ``rel``."""
 
         async def batches() -> AsyncGenerator[Sequence[Resource], None]:
-            async with self.hal.iterate(await first_page()) as stream:
+            async with self.hal.iterate(await start(), rel, params=params) as stream:
                 async for batch in stream.batches():
                     yield batch
 
         return Stream(batches())
 
     def _stream_collection(
-        self,
-        url: Callable[[], Awaitable[str]] | None = None,
-        *,
-        filter: Filter | str | None = None,
+        self, url: Callable[[], Awaitable[str]] | None = None, *, filter: Filter | str | None = None
     ) -> Stream[Resource]:
         """The items of a collection (this facade's, or the one ``url()`` names), filtered."""
         params = {"filter": text} if (text := render_filter(filter)) else None
-        locate = url or self._collection_url
-
-        async def first_page() -> Resource:
-            return await self.hal.get(await locate(), params=params)
-
-        return self._stream(first_page)
+        return self._stream(url or self._collection_url, params=params)
 
     def _stream_related(self, target: Ref[Any], rel: str) -> Stream[Resource]:
         """The items of the collection ``target`` links to by ``rel`` (a model needs no GET)."""
         _check_ref(target)
-
-        async def first_page() -> Resource:
-            return await self.hal.follow(await self._resource_of(target), rel)
-
-        return self._stream(first_page)
+        return self._stream(lambda: self._resource_of(target), rel)
 
     async def _collection_url(self, rel: str | None = None) -> str:
         """The URL of a collection, read from the entry point's links."""
         return await self.hal.collection_url(rel or self.rel)
-
-    async def _item_url(self, item_id: str, rel: str | None = None) -> str:
-        """The URL of one item: the collection URL and the id, as the reference documents."""
-        return f"{(await self._collection_url(rel)).rstrip('/')}/{check_id(item_id)}"
 
     async def _resource_of(self, target: Ref[Any], rel: str | None = None) -> Resource:
         """The HAL resource of a model or Resource (no request) or of an id (one GET)."""
@@ -134,12 +121,14 @@ class Facade:
         return cast(Resource, await self.hal.request("GET", url, expect="item"))
 
     async def _url_of(self, target: Ref[Any], rel: str | None = None) -> str:
-        """The URL of a model or Resource (its self link) or of an id (built, no request)."""
+        """The URL of a model or Resource (its self link) or of an id: the collection's URL and
+        the id, as the reference documents (no request)."""
         if isinstance(target, Resource) and (target.self_href or target.url):
             return str(target.self_href or target.url)
         if isinstance(target, ResourceModel) and target.url:
             return target.url
-        return await self._item_url(_id_of(target), rel)
+        collection = await self._collection_url(rel)
+        return f"{collection.rstrip('/')}/{check_id(_id_of(target))}"
 
     async def _linked_url(
         self, target: Ref[Any], rel: str, segment: str, parent_rel: str | None = None
@@ -341,7 +330,7 @@ class Actions(Writable[M], Searchable[M], Generic[M, C, U]):
             raise OutcomeUnknownError(
                 f"the {self._noun()} {title!r} may have been created: the connection failed "
                 "after the POST was sent, and it was not re-sent so it cannot be created twice. "
-                f"Check before creating it again: an.{self._attribute()}.list(F.title == "
+                f"Check before creating it again: an.{self.rel.partition(':')[2]}.list(F.title == "
                 f"{title!r}); pass identifier= to make creates safe to retry",
                 url=exc.url,
             ) from exc
@@ -380,9 +369,6 @@ class Actions(Writable[M], Searchable[M], Generic[M, C, U]):
     def _noun(self) -> str:
         """The model's name in words: ``EventCampaign`` -> ``event campaign``."""
         return re.sub(r"(?<!^)(?=[A-Z])", " ", self.model.__name__).lower()
-
-    def _attribute(self) -> str:
-        return self.rel.partition(":")[2] or self.rel
 
 
 def _check_ref(target: Ref[Any]) -> None:

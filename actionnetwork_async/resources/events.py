@@ -87,11 +87,7 @@ class Events(Actions[Event, C, U]):
     def in_campaign(self, campaign: Ref[EventCampaign]) -> Stream[Event]:
         """Stream the events of an event campaign."""
         _check_ref(campaign)
-
-        async def url() -> str:
-            return await self._campaign_events_url(campaign)
-
-        return self._models(self._stream_collection(url))
+        return self._models(self._stream_collection(lambda: self._campaign_events_url(campaign)))
 
     async def _campaign_events_url(self, campaign: Ref[EventCampaign]) -> str:
         return await self._linked_url(campaign, "osdi:events", "events", CAMPAIGNS_REL)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from typing_extensions import Unpack
 
@@ -34,7 +34,7 @@ from .actions import DONATIONS, OUTREACHES, RESPONSES, SIGNATURES, SUBMISSIONS
 from .base import Ref, Searchable, write
 from .events import ATTENDANCES
 from .records import helper_many, records_of
-from .tags import TAGGINGS, Tags
+from .tags import TAGGINGS
 
 __all__ = ["People"]
 
@@ -60,11 +60,6 @@ class People(Searchable[Person]):
     outreaches = records_of(Person, OUTREACHES)
     #: The person's survey responses.
     responses = records_of(Person, RESPONSES)
-
-    @property
-    def _tags(self) -> Tags:
-        """The client's tags facade, whose tag names ``tag_names()`` and ``add_tags()`` use."""
-        return cast(Tags, self.context.tags)
 
     def modified_since(self, when: datetime) -> Stream[Person]:
         """People changed after ``when``: the reference's recommended incremental sync."""
@@ -121,8 +116,7 @@ class People(Searchable[Person]):
             body=helper_body_of,
             idempotent=True,
             outcome=Outcome.UPSERTED,
-            add_tags=add_tags,
-            remove_tags=remove_tags,
+            tags=(add_tags, remove_tags),
             ensure_tags=ensure_tags,
             bulk=bulk,
         )
@@ -198,18 +192,13 @@ class People(Searchable[Person]):
         **options: Unpack[HelperOptions],
     ) -> Person | None:
         """The person signup helper: create the person, or update the one with that email
-        (then phone). An email address or a phone number is required (``HelperOptions``).
-
-        ``email_status`` and ``phone_status`` (``"subscribed"`` or ``"unsubscribed"``) are
-        separate consents, each sent only when given: subscribing the email never opts the
-        phone number in to text messages (a ``person`` model's own statuses go as they are,
-        read-only ones such as ``bouncing`` left out). Without a status the API applies its
-        own rule (a new person's email is subscribed, an existing one's is left unchanged).
+        (then phone). An email address or a phone number is required (``HelperOptions``: its
+        two statuses are separate consents, each sent only when given; without one the API
+        applies its own rule, subscribing a new person's email and leaving an existing one's).
 
         The tags ``add_tags`` names are created first when the group has none of that name
         (the helper ignores such names, https://actionnetwork.org/docs/v2/
-        person_signup_helper); the group's tag names are read once per client.
-        ``ensure_tags=False`` sends the names as they are.
+        person_signup_helper), unless ``ensure_tags=False``.
 
         Returns the person; a ``200 {}`` answer (the API accepted nothing) raises
         ``NothingAcceptedError``, and one without the email address or phone number sent
@@ -217,7 +206,7 @@ class People(Searchable[Person]):
         """
         body = helper_body(options)
         if ensure_tags and body.get("add_tags"):
-            await self._tags.ensure(body["add_tags"])
+            await self.context.tags.ensure(body["add_tags"])
         url = await self.hal.collection_url("osdi:person_signup_helper")
         # The helper deduplicates on email, then phone: sending it twice updates the same
         # person, so a retry after a timeout is safe.
@@ -239,7 +228,7 @@ class People(Searchable[Person]):
         """The names of the person's tags, sorted: their taggings (a ``Person`` needs no extra
         GET), named from the tags read once per client (``an.tags``)."""
         taggings = [t async for t in self.taggings.list(person)]
-        return await self._tags.names_of(t.tag_id for t in taggings if t.tag_id)
+        return await self.context.tags.names_of(t.tag_id for t in taggings if t.tag_id)
 
     async def add_tags(self, person: Ref[Person], names: Iterable[str]) -> list[Tagging]:
         """Put tags on a person, by name: each tag is found (or created when the group has
@@ -247,8 +236,8 @@ class People(Searchable[Person]):
         keeps one per person and tag)."""
         made = []
         for name in tag_list(names, "names"):
-            tag = await self._tags.find_or_create(name)
-            made.append(await self._tags.taggings.create(tag, person))
+            tag = await self.context.tags.find_or_create(name)
+            made.append(await self.context.tags.taggings.create(tag, person))
         return made
 
     async def remove_tags(self, person: Ref[Person], names: Iterable[str]) -> int:
@@ -258,8 +247,8 @@ class People(Searchable[Person]):
         removed = 0
         for tagging in [t async for t in self.taggings.list(person)]:
             tag_id = tagging.tag_id
-            if tag_id is not None and await self._tags.name_of(tag_id) in wanted:
-                await self._tags.taggings.delete(tag_id, tagging)
+            if tag_id is not None and await self.context.tags.name_of(tag_id) in wanted:
+                await self.context.tags.taggings.delete(tag_id, tagging)
                 removed += 1
         return removed
 

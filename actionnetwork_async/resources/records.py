@@ -33,7 +33,7 @@ from ..hal import Resource
 from ..models import Person
 from ..models.base import ResourceModel
 from ..pagination import Stream
-from .base import Actions, Facade, Made, Ref, TagMaker, _check_ref, write
+from .base import Actions, Facade, Made, Ref, _check_ref, write
 
 __all__ = [
     "ActionRecordKind",
@@ -99,11 +99,7 @@ class Nested(Generic[P, R]):
         """Stream the parent's records (through its link: no GET for a model), filtered by an
         OData ``filter`` where the API allows one."""
         _check_ref(parent)
-
-        async def url() -> str:
-            return await self._url(parent)
-
-        stream = self._parents._stream_collection(url, filter=filter)
+        stream = self._parents._stream_collection(lambda: self._url(parent), filter=filter)
         return stream.map(self.kind.model.from_resource)
 
     async def get(self, parent: Ref[P], record: Ref[R]) -> R:
@@ -127,10 +123,7 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
     applies it later (https://actionnetwork.org/docs/v2/, "Background Processing")."""
 
     kind: ActionRecordKind[R, F, H]
-
-    def __init__(self, parents: Actions[Any, ..., ...], kind: ActionRecordKind[R, F, H]) -> None:
-        super().__init__(parents, kind)
-        self._actions = parents
+    _parents: Actions[Any, ..., ...]
 
     @write
     async def create(
@@ -177,9 +170,9 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
         no_positional(_)
         body = self._helper_body(options)
         if ensure_tags and body.get("add_tags"):
-            await self._actions.context.tags.ensure(body["add_tags"])
+            await self._parents.context.tags.ensure(body["add_tags"])
         result = await self._parents.hal.post(
-            await self._actions._helper_url(action, self.kind.helper),
+            await self._parents._helper_url(action, self.kind.helper),
             body,
             params=background_params(background),
             idempotent=self.kind.one_per_person,
@@ -209,14 +202,13 @@ class ActionRecords(Nested[P, R], Generic[P, R, F, H]):
         _check_ref(action)
         one = self.kind.one_per_person
         return helper_many(
-            self._actions,
-            lambda: self._actions._helper_url(action, self.kind.helper),
+            self._parents,
+            lambda: self._parents._helper_url(action, self.kind.helper),
             records,
             body=self._helper_body,
             idempotent=one,
             outcome=Outcome.UPSERTED if one else Outcome.CREATED,
-            add_tags=add_tags,
-            remove_tags=remove_tags,
+            tags=(add_tags, remove_tags),
             ensure_tags=ensure_tags,
             bulk=bulk,
         )
@@ -277,23 +269,21 @@ def helper_many(
     body: Callable[[Any, tuple[list[str], list[str]]], dict[str, Any]],
     idempotent: bool,
     outcome: Outcome,
-    add_tags: Iterable[str],
-    remove_tags: Iterable[str],
+    tags: tuple[Iterable[str], Iterable[str]],
     ensure_tags: bool,
     bulk: BulkOptions[Any],
 ) -> Stream[WriteResult]:
-    """A helper POST per record (signup, record a signature ...), written by the bulk engine.
-
-    The records take one way: from the caller to ``write_many``, which checks the arguments
-    at once and reads the records as requests start. ``helper_url()`` is awaited when the
-    stream is first read. Before a record is sent, the tags its body adds are made sure to
-    exist (``TagMaker.ensure``: created once, then known), unless ``ensure_tags=False``.
+    """A helper POST per record (signup, record a signature ...), written by the bulk engine,
+    which checks the arguments at once and reads the records as requests start.
+    ``helper_url()`` is awaited when the stream is first read. The tags to add and to remove
+    of every record (``tags``) join its own; the tags a body adds are made sure to exist
+    before it is sent (``Tags.ensure``: created once, then known), unless ``ensure_tags=False``.
     """
     from ..bulk import Write, write_many  # the engine: imported by the first bulk write
 
-    job = (tag_list(add_tags, "add_tags"), tag_list(remove_tags, "remove_tags"))
+    job = (tag_list(tags[0], "add_tags"), tag_list(tags[1], "remove_tags"))
     url: list[str] = []
-    tags: TagMaker | None = facade.context.tags if ensure_tags else None
+    maker = facade.context.tags if ensure_tags else None
 
     async def setup() -> None:
         url.append(await helper_url())
@@ -302,8 +292,8 @@ def helper_many(
         return Write("POST", url[0], body(record, job))
 
     async def send(write: Write) -> Resource | None:
-        if tags is not None and write.json.get("add_tags"):
-            await tags.ensure(write.json["add_tags"])
+        if maker is not None and write.json.get("add_tags"):
+            await maker.ensure(write.json["add_tags"])
         return await facade.hal.request(
             "POST", write.url, json=write.json, idempotent=idempotent, expect="resource"
         )

@@ -13,7 +13,7 @@ import asyncio
 import builtins
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 
-from .._bodies import background_params, check_id, listed
+from .._bodies import background_params, check_id, listed, tag_list
 from ..errors import ConfigurationError
 from ..models import Notice, Person, Tag, Tagging
 from ..pagination import Stream
@@ -109,7 +109,7 @@ class Tags(Collection[Tag]):
         among them is created through the tags collection (``POST``), once, even when many
         writes ask for it at the same time.
         """
-        wanted = list(dict.fromkeys(_names(names)))
+        wanted = list(dict.fromkeys(tag_list(names, "names")))
         async with self._ensuring:
             await self._load()
             for name in wanted:
@@ -197,14 +197,6 @@ class Tags(Collection[Tag]):
             self._tags[tag.id] = tag
             self._ids.setdefault(tag.name, tag.id)
         return tag
-
-
-def _names(names: Iterable[str]) -> builtins.list[str]:
-    """Tag names, each checked (one string is one name)."""
-    found = [names] if isinstance(names, str) else listed(names, "tag names")
-    for name in found:
-        _check_name(name)
-    return found
 
 
 def _check_name(name: object) -> None:

@@ -77,10 +77,7 @@ class UniqueIdLists(Collection[UniqueIdList]):
         """
         if not isinstance(name, str) or not name.strip():
             raise ConfigurationError("a unique ID list needs a non-empty name")
-        chunks = id_chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
-        first = next(chunks, None)
-        if first is None:
-            raise ConfigurationError("unique_ids is empty: a list needs at least one id")
+        first, chunks = self._chunks(unique_ids, chunk_size)
         # Not idempotent: a POST re-sent after a timeout could create a second list.
         created = await self.hal.post(
             await self._collection_url(), {"name": name, "unique_ids": first}, expect="resource"
@@ -133,16 +130,23 @@ class UniqueIdLists(Collection[UniqueIdList]):
         operation: str,
         chunk_size: int | None,
     ) -> UniqueIdList:
-        chunks = id_chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
-        first = next(chunks, None)
-        if first is None:
-            raise ConfigurationError("unique_ids is empty: nothing to send")
+        first, chunks = self._chunks(unique_ids, chunk_size)
         url = await self._url_of(unique_list)
         async with self._hold(unique_list) as check:
             # Nothing has landed before the first chunk: its failure is raised as it is.
             check()
             result = await self._put(url, first, operation)
             return await self._send(url, chunks, result=result, sent=len(first), check=check)
+
+    def _chunks(
+        self, unique_ids: Iterable[str], chunk_size: int | None
+    ) -> tuple[builtins.list[str], Iterator[builtins.list[str]]]:
+        """The first chunk of ids (there must be one), and an iterator of the others."""
+        chunks = id_chunks(unique_ids, self.chunk_size if chunk_size is None else chunk_size)
+        first = next(chunks, None)
+        if first is None:
+            raise ConfigurationError("unique_ids is empty: a list change needs at least one id")
+        return first, chunks
 
     async def _put(self, url: str, chunk: builtins.list[str], operation: str) -> UniqueIdList:
         # An append re-sent after a timeout would add the ids twice: only a replace is
