@@ -240,8 +240,8 @@ async def test_an_id_with_url_characters_stays_one_path_segment(
     emu: Emulator, make_client: ClientFactory
 ) -> None:
     an = make_client(emu)
-    assert await an.people._item_url("a?b#c%2F..") == emu.base_url + "people/a%3Fb%23c%252F.."
-    assert await an.people._item_url(" ...") == emu.base_url + "people/..."
+    assert await an.people._url_of("a?b#c%2F..") == emu.base_url + "people/a%3Fb%23c%252F.."
+    assert await an.people._url_of(" ...") == emu.base_url + "people/..."
 
 
 # -- 18: values read sensibly ------------------------------------------------------------------

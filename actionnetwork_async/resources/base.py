@@ -127,8 +127,8 @@ class Facade:
             return str(target.self_href or target.url)
         if isinstance(target, ResourceModel) and target.url:
             return target.url
-        collection = await self._collection_url(rel)
-        return f"{collection.rstrip('/')}/{check_id(_id_of(target))}"
+        item = check_id(_id_of(target))  # refused before any request
+        return f"{(await self._collection_url(rel)).rstrip('/')}/{item}"
 
     async def _linked_url(
         self, target: Ref[Any], rel: str, segment: str, parent_rel: str | None = None
