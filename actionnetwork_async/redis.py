@@ -38,6 +38,7 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
+from ._settings import BASE_URL_ENV, DEFAULT_BASE_URL
 from ._validate import non_negative_number, positive_number
 from .errors import ConfigurationError, LimiterTimeoutError, LimiterUnavailableError
 from .limiter import (
@@ -512,8 +513,6 @@ class RedisRateLimiter:
         if not isinstance(api_key, str) or not api_key:
             raise ConfigurationError("for_api_key needs the API key, a non-empty string")
         if base_url is None:
-            from .client import BASE_URL_ENV, DEFAULT_BASE_URL  # the client imports this module
-
             base_url = os.environ.get(BASE_URL_ENV) or DEFAULT_BASE_URL
         if not isinstance(base_url, str):
             kind = type(base_url).__name__
