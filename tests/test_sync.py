@@ -309,6 +309,9 @@ def test_the_facades_and_walker_are_all_there(emu: Emulator) -> None:
         event = an.events.create(title="Canvass", origin_system="test")
         an.events.attendances.record(event, email="ann@example.org")
         assert [a.person_id for a in an.events.attendances.list(event)]
+        an.people.signup.background(email="later@example.org")  # a BlockingWrite's other way
+        assert "background_request=true" in emu.log[-1].query
+        assert emu.log[-1].method == "POST"
         aep = an.hal.get()
         assert [len(page.items()) for page in an.hal.pages(aep, "osdi:events")] == [25, 6]
         assert an.stats.attempts >= len(emu.log) > 0
