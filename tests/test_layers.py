@@ -45,6 +45,8 @@ def test_an_import_up_a_layer_is_caught(tmp_path: Path) -> None:
         'type = "layers"\n'
         'layers = ["actionnetwork_async.walker", "actionnetwork_async.client"]\n'
     )
-    checked = lint(str(config))
+    checked = lint("--config", str(config))  # the option every locked version takes
     assert checked.returncode != 0
-    assert "actionnetwork_async.client is not allowed to import" in checked.stdout
+    assert "actionnetwork_async.client is not allowed to import" in checked.stdout, (
+        checked.stdout + checked.stderr
+    )
