@@ -55,12 +55,14 @@ from ._validate import positive_int
 from ._writes import (
     DEFAULT_CONCURRENCY,
     LANDED,
+    BulkOptions,
     CheckpointState,
     CheckpointStore,
     Outcome,
     R,
     Records,
     WriteResult,
+    bulk_options,
 )
 from .errors import (
     ActionNetworkError,
@@ -448,10 +450,7 @@ def write_many(
     send: Callable[[Write], Awaitable[Resource | None]],
     idempotent: bool,
     outcome: Outcome,
-    concurrency: int = DEFAULT_CONCURRENCY,
-    checkpoint: CheckpointStore | str | os.PathLike[str] | None = None,
-    report: str | os.PathLike[str] | None = None,
-    key: Callable[[R], str] | None = None,
+    options: BulkOptions[R] | None = None,
     redact: Callable[[str], str] = str,
 ) -> Stream[WriteResult]:
     """Write every record (``prepare`` makes its request, ``send`` sends it) and stream the
@@ -461,12 +460,15 @@ def write_many(
     timeout and re-sent after a crash); ``outcome`` is what a success is reported as. Nothing
     starts before the stream is read; closing it cancels the requests in flight (their records
     are not confirmed). ``redact`` masks the API key in the report. ``setup()`` runs first,
-    when the stream is first read (to find the URL ``prepare`` uses, say).
+    when the stream is first read (to find the URL ``prepare`` uses, say). ``options`` are the
+    caller's ``BulkOptions``, checked here, once, for every bulk write.
     """
+    checked = bulk_options(dict(options or {}))
+    concurrency = checked.get("concurrency", DEFAULT_CONCURRENCY)
     _check_arguments(records, concurrency)
     if not isinstance(outcome, Outcome) or outcome not in LANDED - {Outcome.SKIPPED}:
         raise ConfigurationError(f"outcome must be created, updated or upserted, got {outcome!r}")
-    store = _checkpoint(checkpoint)
+    store = _checkpoint(checked.get("checkpoint"))
     job = _Job(
         setup=setup,
         prepare=prepare,
@@ -474,8 +476,8 @@ def write_many(
         idempotent=idempotent,
         outcome=outcome,
         store=store,
-        report=report,
-        key=key,
+        report=checked.get("report"),
+        key=checked.get("key"),
         redact=redact,
     )
     return Stream(job.run(_records(records), concurrency))

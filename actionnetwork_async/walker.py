@@ -15,7 +15,7 @@ from typing_extensions import Unpack
 
 from ._entrycache import COLLECTION_RELS, EntryPoint
 from ._validate import positive_int
-from ._writes import BulkOptions, Outcome, R, Records, WriteResult, bulk_options
+from ._writes import BulkOptions, Outcome, R, Records, WriteResult
 from .errors import (
     AuthenticationError,
     CollectionUnavailableError,
@@ -488,5 +488,5 @@ class HalWalker:
             idempotent=idempotent,
             outcome=outcome,
             redact=self.transport.redact,
-            **bulk_options(dict(bulk)),
+            options=bulk,
         )

@@ -26,7 +26,7 @@ from .._bodies import (
     tag_list,
     update_body,
 )
-from .._writes import BulkOptions, Outcome, Records, WriteResult, bulk_options
+from .._writes import BulkOptions, Outcome, Records, WriteResult
 from ..errors import ConfigurationError
 from ..filters import Filter
 from ..hal import Resource
@@ -306,7 +306,7 @@ def helper_many(
         idempotent=idempotent,
         outcome=outcome,
         redact=facade.hal.transport.redact,
-        **bulk_options(dict(bulk)),
+        options=bulk,
     )
 
 
